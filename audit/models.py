@@ -1,0 +1,39 @@
+"""Audit events (``AE…``): who changed which OAuth app, when, from where, and how."""
+
+from functools import partial
+
+from django.db import models
+from django.utils import timezone
+
+from console.models import Account
+from console.sids import new_sid
+
+
+class AuditEvent(models.Model):
+    """One recorded change. Written in the transaction of the change; never updated."""
+
+    sid = models.CharField(max_length=34, unique=True, editable=False, default=partial(new_sid, "AE"))
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="audit_events")
+    event_type = models.CharField(max_length=64)
+    event_date = models.DateTimeField(default=timezone.now)
+    actor_type = models.CharField(max_length=16)
+    actor_sid = models.CharField(max_length=34, blank=True)
+    actor_label = models.CharField(max_length=254, blank=True)
+    source = models.CharField(max_length=8)
+    source_ip_address = models.GenericIPAddressField(null=True, blank=True)
+    resource_type = models.CharField(max_length=32, default="oauth-app")
+    resource_sid = models.CharField(max_length=34)
+    resource_name = models.CharField(max_length=255, blank=True)
+    event_data = models.JSONField(default=dict, blank=True)
+    description = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["-event_date", "-id"]
+        indexes = [
+            models.Index(fields=["account", "-event_date", "-id"], name="auditevent_account_date"),
+            models.Index(fields=["account", "resource_sid"], name="auditevent_account_resource"),
+            models.Index(fields=["account", "event_type"], name="auditevent_account_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.resource_sid} ({self.sid})"

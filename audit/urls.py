@@ -1,0 +1,5 @@
+"""Console pages for the audit trail."""
+
+app_name = "audit"
+
+urlpatterns = []

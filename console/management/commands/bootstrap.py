@@ -1,0 +1,27 @@
+"""First start: create the default account, its owner and a JWT signing key."""
+
+from django.core.management.base import BaseCommand
+
+from console.services import bootstrap_default_account
+from oauthapps.models import SigningKey
+from oauthapps.signing_keys import signing_key_create
+
+
+class Command(BaseCommand):
+    help = "Create the default account and its owner (ADMIN_EMAIL / ADMIN_PASSWORD) if none exists."
+
+    def handle(self, *args, **options):
+        result = bootstrap_default_account()
+        if result is None:
+            self.stdout.write("Bootstrap: an account already exists; nothing to do.")
+        else:
+            self.stdout.write(f"Bootstrap: created account {result.account.sid} owned by {result.owner.email}.")
+            if result.generated_password:
+                # Printed once, on the operator's terminal, by design (DESIGN.md "Running it").
+                self.stdout.write(self.style.WARNING(
+                    f"Generated console password for {result.owner.email}: {result.generated_password}\n"
+                    "It is shown only this once; change it after signing in."
+                ))
+        if not SigningKey.objects.filter(retired_at__isnull=True).exists():
+            key = signing_key_create()
+            self.stdout.write(f"Bootstrap: created {key.algorithm} signing key {key.kid}.")

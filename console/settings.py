@@ -1,0 +1,242 @@
+"""Settings, read once from the environment, with safe development defaults.
+
+With ``DEBUG`` off the process refuses to start while any development default is still
+in place (secret key, digest key, allowed hosts, issuer): a forgotten variable must be
+loud, not a silent weakness in production.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer number of seconds, got {value!r}.") from exc
+
+
+def _env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
+DEV_DIGEST_KEY = "dev-insecure-client-secret-digest-key"
+DEV_ISSUER = "http://127.0.0.1:8000"
+DEV_ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+
+DEBUG = _env_bool("DEBUG", True)
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
+SECRET_KEY_FALLBACKS = _env_list("SECRET_KEY_FALLBACKS", [])
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", DEV_ALLOWED_HOSTS)
+# Client secrets are stored as HMAC-SHA256 digests under this key (see oauthapps/secrets.py).
+# It is separate from SECRET_KEY so that rotating the session key does not lock out every app.
+CLIENT_SECRET_DIGEST_KEY = os.environ.get("CLIENT_SECRET_DIGEST_KEY") or DEV_DIGEST_KEY
+OAUTH_ISSUER = (os.environ.get("OAUTH_ISSUER") or DEV_ISSUER).rstrip("/")
+TOKEN_AUDIENCES = _env_list("TOKEN_AUDIENCES", [OAUTH_ISSUER])
+
+ACCESS_TOKEN_TTL_SECONDS = _env_int("ACCESS_TOKEN_TTL_SECONDS", 3600)
+SECRET_GRACE_SECONDS = _env_int("SECRET_GRACE_SECONDS", 86400)
+# RS256 by default: RFC 9068 §4 requires every resource server to accept it, and its
+# verification (done on every API call) is the cheapest of the common algorithms; the
+# signing cost (~1 ms) is paid once per token. ES256 is available for smaller tokens.
+JWT_SIGNING_ALGORITHM = os.environ.get("JWT_SIGNING_ALGORITHM", "RS256")
+TOKEN_ENDPOINT_MAX_BODY_BYTES = _env_int("TOKEN_ENDPOINT_MAX_BODY_BYTES", 8192)
+
+if not DEBUG:
+    insecure = []
+    if SECRET_KEY == DEV_SECRET_KEY:
+        insecure.append("SECRET_KEY")
+    if CLIENT_SECRET_DIGEST_KEY == DEV_DIGEST_KEY:
+        insecure.append("CLIENT_SECRET_DIGEST_KEY")
+    if ALLOWED_HOSTS == DEV_ALLOWED_HOSTS:
+        insecure.append("ALLOWED_HOSTS")
+    if OAUTH_ISSUER == DEV_ISSUER:
+        insecure.append("OAUTH_ISSUER")
+    if insecure:
+        raise ImproperlyConfigured(
+            "Refusing to start with DEBUG off while development defaults are in use: set "
+            + ", ".join(insecure)
+            + " in the environment (see README, 'Configuration')."
+        )
+    if ACCESS_TOKEN_TTL_SECONDS <= 0 or SECRET_GRACE_SECONDS < 0:
+        raise ImproperlyConfigured("ACCESS_TOKEN_TTL_SECONDS must be > 0 and SECRET_GRACE_SECONDS >= 0.")
+
+ACCESS_TOKEN_TTL = timedelta(seconds=ACCESS_TOKEN_TTL_SECONDS)
+SECRET_GRACE = timedelta(seconds=SECRET_GRACE_SECONDS)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "oauth2_provider",
+    "console",
+    "scopes",
+    "oauthapps",
+    "audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "console.middleware.CurrentAccountMiddleware",
+]
+
+ROOT_URLCONF = "console.urls"
+WSGI_APPLICATION = "console.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "console.context_processors.tenancy",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=_env_int("DB_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_USER_MODEL = "console.User"
+AUTHENTICATION_BACKENDS = ["console.backends.EmailBackend"]
+# Argon2 for console passwords (DESIGN.md); client secrets use a fast keyed digest instead.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "oauthapps:list"
+LOGOUT_REDIRECT_URL = "console:login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Security headers and cookies; HTTPS-only parts switch on with SECURE_COOKIES / HSTS.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_COOKIES = _env_bool("SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+if os.environ.get("SECURE_PROXY_SSL_HEADER") == "X-Forwarded-Proto":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+}
+
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthapps.OAuthApp"
+OAUTH2_PROVIDER = {
+    # Only the client credentials grant exists here (RFC 6749 §4.4).
+    "OAUTH2_SERVER_CLASS": "oauthlib.oauth2.BackendApplicationServer",
+    "OAUTH2_VALIDATOR_CLASS": "oauthapps.validator.OAuthAppValidator",
+    "ACCESS_TOKEN_GENERATOR": "oauthapps.tokens.generate_access_token",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": ACCESS_TOKEN_TTL_SECONDS,
+    # RFC 9700: only the SHA-256 checksum of an issued token is stored, never the token.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "SCOPES_BACKEND_CLASS": "oauthapps.validator.CatalogScopes",
+    "PKCE_REQUIRED": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # oauthlib logs request bodies (client_secret included) at DEBUG: never let it.
+        "oauthlib": {"level": "WARNING"},
+        "oauth2_provider": {"level": "WARNING"},
+    },
+}
+
+BOOTSTRAP_ACCOUNT_NAME = os.environ.get("BOOTSTRAP_ACCOUNT_NAME", "Default account")
+ADMIN_EMAIL = os.environ.get("ADMIN_EMAIL", "")
+ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "")

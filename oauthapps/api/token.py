@@ -1,0 +1,142 @@
+"""``POST /v2/token``: the client credentials grant (RFC 6749 §4.4), Twilio's path.
+
+The protocol is oauthlib's, reached through django-oauth-toolkit's OAuthLibMixin and our
+validator. This view only adds what they leave out: strict request shape checks (content
+type, size, repeated parameters, Basic header syntax, audience), the response body of
+DESIGN.md, and Twilio's error fields beside the RFC 6749 §5.2 ones.
+"""
+
+import json
+from urllib.parse import parse_qsl
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
+from oauth2_provider.views.mixins import OAuthLibMixin
+
+from console.errors import twilio_error
+from oauthapps.validator import MalformedBasicAuth, basic_credentials
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+BASIC_CHALLENGE = 'Basic realm="oauth", charset="UTF-8"'
+
+# What to tell the caller when oauthlib's own description is generic.
+ERROR_MESSAGES = {
+    "invalid_client": (
+        "Client authentication failed: the client_id is unknown or deleted, or the client_secret is wrong, "
+        "revoked or past its grace period. Send the app's Client ID and current Client Secret."
+    ),
+    "unauthorized_client": "This app may not use the client_credentials grant.",
+}
+
+
+class TokenRequestError(Exception):
+    def __init__(self, error: str, description: str, status: int = 400):
+        super().__init__(description)
+        self.error = error
+        self.description = description
+        self.status = status
+
+
+def token_error_response(error: str, description: str, status: int, headers: dict | None = None) -> JsonResponse:
+    body = {"error": error, "error_description": description, **twilio_error(status, description)}
+    response = JsonResponse(body, status=status)
+    for name, value in {**NO_STORE, **(headers or {})}.items():
+        response[name] = value
+    if status == 401:
+        response["WWW-Authenticate"] = BASIC_CHALLENGE  # RFC 6749 §5.2: match the client's scheme
+    return response
+
+
+def _check_shape(request) -> None:
+    """Refuse what oauthlib would misread or silently accept (RFC 6749 §3.2, §5.2)."""
+    content_type = request.content_type or ""
+    if content_type != FORM_CONTENT_TYPE:
+        raise TokenRequestError(
+            "invalid_request",
+            f"Send the token request as {FORM_CONTENT_TYPE} (RFC 6749 §4.4.2); "
+            f"the Content-Type was {content_type or 'missing'}.",
+        )
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    limit = settings.TOKEN_ENDPOINT_MAX_BODY_BYTES
+    if not declared.isdigit() or int(declared) > limit or len(request.body) > limit:
+        raise TokenRequestError("invalid_request", f"The request body is larger than {limit} bytes.", status=413)
+    try:
+        pairs = parse_qsl(request.body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(request.body))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise TokenRequestError("invalid_request", "The request body is not valid UTF-8 form encoding.") from exc
+    seen = set()
+    for name, _value in pairs:
+        if name in seen:
+            raise TokenRequestError(
+                "invalid_request", f"The parameter '{name}' is repeated; send each parameter once (RFC 6749 §3.2)."
+            )
+        seen.add(name)
+    params = dict(pairs)
+    if not params.get("grant_type"):
+        raise TokenRequestError("invalid_request", "The grant_type parameter is missing; send grant_type=client_credentials.")
+    if params["grant_type"] != "client_credentials":
+        raise TokenRequestError(
+            "unsupported_grant_type",
+            f"grant_type '{params['grant_type'][:64]}' is not supported; this server issues tokens only for "
+            "grant_type=client_credentials.",
+        )
+    try:
+        basic = basic_credentials(request.headers.get("Authorization"))
+    except MalformedBasicAuth as exc:
+        raise TokenRequestError("invalid_request", str(exc)) from exc
+    if basic and basic[0].startswith("OQ") and params.get("client_secret"):
+        raise TokenRequestError(
+            "invalid_request",
+            "The client authenticated twice (Basic header and client_secret in the body); use one method only.",
+        )
+    audience = params.get("audience")
+    if audience and audience not in settings.TOKEN_AUDIENCES:
+        raise TokenRequestError(
+            "invalid_target",
+            f"The audience is not one this server issues tokens for; use one of: {', '.join(settings.TOKEN_AUDIENCES)}.",
+        )
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(sensitive_post_parameters("client_secret"), name="dispatch")
+class TokenApi(OAuthLibMixin, View):
+    http_method_names = ["post", "options"]
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        response = token_error_response(
+            "invalid_request", "The token endpoint accepts only POST requests.", status=405
+        )
+        response["Allow"] = "POST"
+        return response
+
+    def post(self, request, *args, **kwargs):
+        try:
+            _check_shape(request)
+        except TokenRequestError as exc:
+            return token_error_response(exc.error, exc.description, exc.status)
+        _url, headers, body, status = self.create_token_response(request)
+        payload = json.loads(body or "{}")
+        if status != 200:
+            error = payload.get("error", "invalid_request")
+            description = ERROR_MESSAGES.get(error) or payload.get("error_description") or error
+            return token_error_response(error, description, status)
+        response = JsonResponse(
+            {
+                "access_token": payload["access_token"],
+                "refresh_token": None,
+                "id_token": None,
+                "token_type": "Bearer",
+                "expires_in": int(payload["expires_in"]),
+                # RFC 6749 §5.1: scope is returned because it may differ from what was asked.
+                "scope": payload.get("scope", ""),
+            }
+        )
+        for name, value in NO_STORE.items():
+            response[name] = value
+        return response
+

@@ -1,0 +1,83 @@
+"""Staff automation: create, list, rotate and delete OAuth apps through the services (source cli)."""
+
+import json
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from console.actors import Actor
+from console.models import Account
+from console.selectors import account_default
+from oauthapps import services
+from oauthapps.models import OAuthApp
+from oauthapps.selectors import oauth_app_list
+
+
+def app_json(app: OAuthApp, secret: str | None = None) -> dict:
+    data = {
+        "sid": app.client_id,
+        "client_id": app.client_id,
+        "account_sid": app.account.sid,
+        "friendly_name": app.name,
+        "description": app.description,
+        "scopes": app.scopes,
+        "date_created": app.created.isoformat(),
+        "created_by": app.created_by_label,
+    }
+    if secret is not None:
+        data["secret"] = secret
+    return data
+
+
+class Command(BaseCommand):
+    help = "Manage OAuth apps: create, list, rotate SID, delete SID. Prints JSON."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="Create an app; prints its client_id and secret once.")
+        create.add_argument("--account", help="Account SID (AC…); the default account if omitted.")
+        create.add_argument("--name", required=True)
+        create.add_argument("--description", default="")
+        create.add_argument("--scope", action="append", required=True, help="A permission; repeat for several.")
+        listing = sub.add_parser("list", help="List the account's apps.")
+        listing.add_argument("--account")
+        rotate = sub.add_parser("rotate", help="Rotate an app's secret; prints the new secret once.")
+        rotate.add_argument("sid")
+        rotate.add_argument("--revoke-previous", action="store_true", help="Stop the old secret at once.")
+        delete = sub.add_parser("delete", help="Delete an app; its secrets and tokens stop working.")
+        delete.add_argument("sid")
+
+    def handle(self, *args, action, **options):
+        actor = Actor.system()
+        try:
+            if action == "create":
+                issued = services.oauth_app_create(
+                    account=self._account(options["account"]), actor=actor, name=options["name"],
+                    description=options["description"], scopes=options["scope"],
+                )
+                return self._print(app_json(issued.app, issued.secret))
+            if action == "list":
+                return self._print([app_json(app) for app in oauth_app_list(account=self._account(options["account"]))])
+            app = self._app(options["sid"])
+            if action == "rotate":
+                issued = services.oauth_app_secret_rotate(app=app, actor=actor, revoke_previous=options["revoke_previous"])
+                return self._print(app_json(issued.app, issued.secret))
+            services.oauth_app_delete(app=app, actor=actor)
+            return self._print({"sid": options["sid"], "deleted": True})
+        except ValidationError as exc:
+            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
+
+    def _print(self, data) -> None:
+        self.stdout.write(json.dumps(data, indent=2))
+
+    def _account(self, sid: str | None) -> Account:
+        account = Account.objects.filter(sid=sid).first() if sid else account_default()
+        if account is None:
+            raise CommandError(f"No account {sid}." if sid else "No account exists yet; run manage.py bootstrap.")
+        return account
+
+    def _app(self, sid: str) -> OAuthApp:
+        app = OAuthApp.objects.select_related("account").filter(client_id=sid).first()
+        if app is None:
+            raise CommandError(f"No OAuth app {sid}.")
+        return app

@@ -1,0 +1,114 @@
+"""OAuth apps (the DOT Application model, swapped), their client secrets and signing keys."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from oauth2_provider.models import AbstractApplication
+
+from console.models import Account
+
+
+class AppStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+
+
+class OAuthApp(AbstractApplication):
+    """An OAuth app: its Client ID (``OQ…``) is also its SID. Secrets live in ClientSecret.
+
+    DOT's own ``client_secret`` column stays empty: one app has several valid secrets during
+    a rotation, and they are stored as keyed digests (oauthapps/secrets.py).
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="oauth_apps")
+    description = models.TextField(blank=True, max_length=1000)
+    scopes = models.JSONField(default=list)
+    denied_scopes = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    creator_sid = models.CharField(max_length=34, blank=True)
+    created_by_label = models.CharField(max_length=254, blank=True)
+    status = models.CharField(max_length=16, choices=AppStatus.choices, default=AppStatus.ACTIVE)
+    # Bumped by every update, so that two editors of one app see a conflict instead of a lost edit.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        verbose_name = "OAuth app"
+        indexes = [models.Index(fields=["account", "-created"], name="oauthapp_account_created")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"
+
+    @property
+    def sid(self) -> str:
+        return self.client_id
+
+    def is_usable(self, request) -> bool:
+        return self.status == AppStatus.ACTIVE
+
+
+class ClientSecretQuerySet(models.QuerySet):
+    def valid_at(self, moment: datetime) -> "ClientSecretQuerySet":
+        return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=moment))
+
+    def in_grace_period(self, moment: datetime) -> "ClientSecretQuerySet":
+        return self.valid_at(moment).filter(expires_at__isnull=False)
+
+
+class ClientSecret(models.Model):
+    """One client secret of an app, as a keyed digest. The current one has no ``expires_at``;
+    a replaced one expires when its grace period ends, or at once when revoked."""
+
+    app = models.ForeignKey(OAuthApp, on_delete=models.CASCADE, related_name="secrets")
+    digest = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=8)
+    created_at = models.DateTimeField(default=timezone.now)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ClientSecretQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["app", "expires_at"], name="clientsecret_app_expires")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["app"], condition=Q(expires_at__isnull=True, revoked_at__isnull=True), name="one_current_secret"
+            )
+        ]
+
+    def __str__(self) -> str:
+        # Never the digest: __str__ reaches admin breadcrumbs, logs and tracebacks (DOT #1736).
+        return f"Secret {self.hint} of {self.app_id}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.expires_at is None and self.revoked_at is None
+
+    def is_valid_at(self, moment: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > moment)
+
+
+class SigningKey(models.Model):
+    """A JWT signing key. The newest unretired key signs; retired keys stay in the JWKS
+    until every token they signed has expired."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    algorithm = models.CharField(max_length=10)
+    # PKCS#8 PEM, encrypted with a key derived from SECRET_KEY (oauthapps/signing_keys.py).
+    private_key_pem = models.TextField()
+    public_jwk = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.algorithm} key {self.kid}"

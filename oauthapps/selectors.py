@@ -1,0 +1,29 @@
+"""Reads of OAuth apps, always within one account."""
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from console.models import Account
+from oauthapps.models import AppStatus, ClientSecret, OAuthApp
+
+
+def oauth_app_list(*, account: Account) -> QuerySet[OAuthApp]:
+    return (
+        OAuthApp.objects.filter(account=account, status=AppStatus.ACTIVE)
+        .select_related("account")
+        .order_by("-created", "-id")
+    )
+
+
+def oauth_app_get(*, account: Account, sid: str) -> OAuthApp | None:
+    """The app with Client ID ``sid`` in ``account``; None for another account's app."""
+    return oauth_app_list(account=account).filter(client_id=sid).first()
+
+
+def oauth_app_secrets_in_use(*, app: OAuthApp) -> QuerySet[ClientSecret]:
+    """The current secret and every replaced secret still inside its grace period."""
+    return ClientSecret.objects.valid_at(timezone.now()).filter(app=app).order_by("-created_at", "-id")
+
+
+def secret_counts(*, account: Account) -> dict:
+    return OAuthApp.objects.filter(account=account).aggregate(apps=Count("id"))

@@ -1,0 +1,208 @@
+"""Every change to an OAuth app: one transaction each, announced by its oauth-apps.* signal.
+
+The signal is sent inside the transaction, so the audit receiver's write and the change
+commit or roll back together (DESIGN.md: no change without its event, no event without
+its change). Rotation, update and deletion lock the app row (a no-op on SQLite).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.models import get_access_token_model
+
+from console.actors import Actor
+from console.models import Account
+from console.sids import new_sid
+from oauthapps import signals
+from oauthapps.models import AppStatus, ClientSecret, OAuthApp
+from oauthapps.secrets import secret_digest, secret_generate, secret_hint
+from scopes.validation import ScopeError, validate_scopes
+
+NAME_MAX_LENGTH = 100
+DESCRIPTION_MAX_LENGTH = 1000
+UNSET = object()
+
+
+class EditConflict(Exception):
+    """The app changed since the editor loaded it; their edit would overwrite someone else's."""
+
+
+@dataclass(frozen=True)
+class IssuedSecret:
+    """An app with a freshly generated secret: the only moment the plaintext exists."""
+
+    app: OAuthApp
+    secret: str
+    secret_record: ClientSecret
+
+
+def _clean_scopes(scopes: Iterable[str], *, field: str = "scopes") -> list[str]:
+    try:
+        return validate_scopes(scopes)
+    except ScopeError as exc:
+        raise ValidationError({field: str(exc)}) from exc
+
+
+def _clean_denied(denied: Iterable[str]) -> list[str]:
+    denied = list(denied)
+    if not denied:
+        return []
+    return _clean_scopes(denied, field="denied_scopes")
+
+
+def _clean_text(value: str, *, field: str, label: str, max_length: int, required: bool) -> str:
+    if not isinstance(value, str):
+        raise ValidationError({field: f"{label} must be text."})
+    value = value.strip()
+    if required and not value:
+        raise ValidationError({field: f"{label} is required."})
+    if len(value) > max_length:
+        raise ValidationError({field: f"{label} must be at most {max_length} characters; it has {len(value)}."})
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value) or "\x7f" in value:
+        raise ValidationError({field: f"{label} must not contain control characters."})
+    return value
+
+
+def _issue_secret(app: OAuthApp) -> tuple[str, ClientSecret]:
+    plaintext = secret_generate()
+    record = ClientSecret.objects.create(app=app, digest=secret_digest(plaintext), hint=secret_hint(plaintext))
+    return plaintext, record
+
+
+@transaction.atomic
+def oauth_app_create(
+    *,
+    account: Account,
+    actor: Actor,
+    name: str,
+    description: str = "",
+    scopes: Iterable[str],
+    denied_scopes: Iterable[str] = (),
+    created_by=None,
+) -> IssuedSecret:
+    """Create an app and its first secret. The plaintext secret is returned once, never stored."""
+    app = OAuthApp(
+        client_id=new_sid("OQ"),
+        account=account,
+        name=_clean_text(name, field="name", label="App name", max_length=NAME_MAX_LENGTH, required=True),
+        description=_clean_text(
+            description, field="description", label="Description of the app",
+            max_length=DESCRIPTION_MAX_LENGTH, required=False,
+        ),
+        scopes=_clean_scopes(scopes),
+        denied_scopes=_clean_denied(denied_scopes),
+        created_by=created_by,
+        creator_sid=actor.sid,
+        created_by_label=actor.label,
+        client_type=OAuthApp.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=OAuthApp.GRANT_CLIENT_CREDENTIALS,
+        client_secret="",
+        hash_client_secret=False,
+    )
+    app.full_clean(exclude=["client_secret", "user"])
+    app.save()
+    plaintext, record = _issue_secret(app)
+    signals.oauth_app_created.send(sender=OAuthApp, app=app, actor=actor)
+    return IssuedSecret(app=app, secret=plaintext, secret_record=record)
+
+
+def _lock(app: OAuthApp) -> OAuthApp:
+    """Re-read the app under a row lock; a deleted app raises OAuthApp.DoesNotExist."""
+    return OAuthApp.objects.select_for_update().get(pk=app.pk, status=AppStatus.ACTIVE)
+
+
+@transaction.atomic
+def oauth_app_update(
+    *,
+    app: OAuthApp,
+    actor: Actor,
+    name=UNSET,
+    description=UNSET,
+    scopes=UNSET,
+    denied_scopes=UNSET,
+    expected_version: int | None = None,
+) -> OAuthApp:
+    """Change name, description and scopes. Only fields given are changed; the event
+    records each changed field's previous and updated value."""
+    locked = _lock(app)
+    if expected_version is not None and locked.version != expected_version:
+        raise EditConflict(
+            "This app was changed by someone else since you opened it. Reload to see their changes, then edit again."
+        )
+    wanted = {}
+    if name is not UNSET:
+        wanted["name"] = _clean_text(name, field="name", label="App name", max_length=NAME_MAX_LENGTH, required=True)
+    if description is not UNSET:
+        wanted["description"] = _clean_text(
+            description, field="description", label="Description of the app",
+            max_length=DESCRIPTION_MAX_LENGTH, required=False,
+        )
+    if scopes is not UNSET:
+        wanted["scopes"] = _clean_scopes(scopes)
+    if denied_scopes is not UNSET:
+        wanted["denied_scopes"] = _clean_denied(denied_scopes)
+    previous = {field: getattr(locked, field) for field, value in wanted.items() if getattr(locked, field) != value}
+    updated = {field: wanted[field] for field in previous}
+    if not updated:
+        return locked
+    for field, value in updated.items():
+        setattr(locked, field, value)
+    locked.version += 1
+    locked.save(update_fields=[*updated, "version", "updated"])
+    signals.oauth_app_updated.send(sender=OAuthApp, app=locked, actor=actor, previous=previous, updated=updated)
+    return locked
+
+
+@transaction.atomic
+def oauth_app_secret_rotate(*, app: OAuthApp, actor: Actor, revoke_previous: bool = False) -> IssuedSecret:
+    """Replace the current secret. The replaced one keeps working for SECRET_GRACE (each
+    replaced secret its own period), or stops at once with ``revoke_previous``."""
+    locked = _lock(app)
+    now = timezone.now()
+    for previous in ClientSecret.objects.select_for_update().filter(app=locked, expires_at__isnull=True,
+                                                                    revoked_at__isnull=True):
+        previous.replaced_at = now
+        previous.expires_at = now + settings.SECRET_GRACE
+        if revoke_previous:
+            previous.revoked_at = now
+        previous.save(update_fields=["replaced_at", "expires_at", "revoked_at"])
+    plaintext, record = _issue_secret(locked)
+    locked.save(update_fields=["updated"])
+    signals.oauth_app_secret_rotated.send(
+        sender=OAuthApp, app=locked, actor=actor, secret=record, revoke_previous=revoke_previous
+    )
+    return IssuedSecret(app=locked, secret=plaintext, secret_record=record)
+
+
+@transaction.atomic
+def oauth_app_secret_revoke(*, app: OAuthApp, actor: Actor, secret_id: int) -> ClientSecret:
+    """Stop a previous (replaced) secret at once, e.g. because it leaked. The current secret
+    cannot be revoked this way: rotate instead, so the app always has one working secret."""
+    locked = _lock(app)
+    try:
+        record = ClientSecret.objects.select_for_update().get(pk=secret_id, app=locked)
+    except ClientSecret.DoesNotExist:
+        raise ValidationError({"secret": "No such secret for this app."}) from None
+    if record.is_current:
+        raise ValidationError({"secret": "The current secret cannot be revoked; rotate the secret instead."})
+    if record.revoked_at is not None:
+        return record
+    record.revoked_at = timezone.now()
+    record.save(update_fields=["revoked_at"])
+    signals.oauth_app_secret_revoked.send(sender=OAuthApp, app=locked, actor=actor, secret=record)
+    return record
+
+
+@transaction.atomic
+def oauth_app_delete(*, app: OAuthApp, actor: Actor) -> None:
+    """Delete the app: its secrets and issued tokens stop working at once (they go with it)."""
+    locked = _lock(app)
+    client_id = locked.client_id
+    get_access_token_model().objects.filter(application=locked).delete()
+    locked.delete()
+    locked.client_id = client_id  # keep the SID on the in-memory object for the event
+    signals.oauth_app_deleted.send(sender=OAuthApp, app=locked, actor=actor)

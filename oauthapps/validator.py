@@ -1,0 +1,101 @@
+"""The seam to django-oauth-toolkit/oauthlib: client authentication, scopes, token rows."""
+
+import base64
+import binascii
+from datetime import UTC, datetime
+from urllib.parse import unquote
+
+from oauthlib.oauth2.rfc6749 import errors
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.scopes import BaseScopes
+
+from oauthapps.authentication import client_authenticate, is_client_id
+from scopes.catalog import get_catalog
+from scopes.resolver import effective_permissions, grants
+
+
+class MalformedBasicAuth(ValueError):
+    """The Authorization header says Basic but does not carry ``id:secret`` in base64."""
+
+
+def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """RFC 6749 §2.3.1: client_id and secret, form-urlencoded then base64 in Basic auth."""
+    if not authorization:
+        return None
+    scheme, _, payload = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(payload.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise MalformedBasicAuth("The Basic Authorization header is not valid base64 of 'client_id:client_secret'.") from exc
+    if ":" not in decoded:
+        raise MalformedBasicAuth("The Basic Authorization header must carry 'client_id:client_secret'.")
+    client_id, _, secret = decoded.partition(":")
+    return unquote(client_id), unquote(secret)
+
+
+def client_basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """Basic credentials only when they name one of our clients: Twilio's helper library may
+    send its account SID and auth token in Basic alongside body credentials (DESIGN.md)."""
+    credentials = basic_credentials(authorization)
+    if credentials is None or not is_client_id(credentials[0]):
+        return None
+    return credentials
+
+
+def app_permissions(app) -> list[str]:
+    """The app's grantable permissions in the order they were chosen, denials removed."""
+    allowed = effective_permissions(app.scopes, app.denied_scopes)
+    return [scope for scope in app.scopes if scope in allowed] + sorted(allowed.difference(app.scopes))
+
+
+class CatalogScopes(BaseScopes):
+    """DOT's scopes backend, answered from the permission catalog and the app's scopes."""
+
+    def get_all_scopes(self):
+        return {name: permission.description for name, permission in get_catalog().permissions.items()}
+
+    def get_available_scopes(self, application=None, request=None, *args, **kwargs):
+        return app_permissions(application) if application is not None else []
+
+    def get_default_scopes(self, application=None, request=None, *args, **kwargs):
+        return self.get_available_scopes(application, request)
+
+
+class OAuthAppValidator(OAuth2Validator):
+    def authenticate_client(self, request, *args, **kwargs):
+        basic = client_basic_credentials(request.headers.get("Authorization"))
+        client_id, secret = basic if basic else (request.client_id, request.client_secret)
+        app = client_authenticate(client_id=client_id or "", secret=secret or "")
+        if app is None:
+            return False
+        request.client = app
+        request.client_id = app.client_id
+        return True
+
+    def authenticate_client_id(self, client_id, request, *args, **kwargs):
+        return False  # no public clients: every client authenticates with a secret
+
+    def client_authentication_required(self, request, *args, **kwargs):
+        return True
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
+        granted = app_permissions(client)
+        outside = [scope for scope in scopes if not grants(granted, scope)]
+        if outside:
+            raise errors.InvalidScopeError(
+                description="The requested scope is not granted to this app: " + ", ".join(outside[:10])
+                + ". Request a subset of the app's OAuth Scopes, or omit scope to get all of them.",
+                request=request,
+            )
+        return True
+
+    def get_default_scopes(self, client_id, request, *args, **kwargs):
+        return app_permissions(request.client)
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        claims = getattr(request, "jwt_claims", None)
+        if claims is not None:
+            expires = datetime.fromtimestamp(claims["exp"], tz=UTC)
+        return super()._create_access_token(expires, request, token, source_refresh_token)

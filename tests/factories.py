@@ -1,0 +1,56 @@
+"""factory-boy factories: the one place tests make data."""
+
+import factory
+
+from console.actors import Actor, Source
+from console.models import Account, Membership, Role, User
+from oauthapps import services
+
+DEFAULT_SCOPES = ["/twilio/iam/account-oauth-apps/read", "/twilio/monitor/events/list"]
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    username = factory.SelfAttribute("email")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            instance.save()
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    name = factory.Sequence(lambda n: f"Account {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    account = factory.SubFactory(AccountFactory)
+    role = Role.ADMINISTRATOR
+
+
+def web_actor(user: User, ip: str = "127.0.0.1") -> Actor:
+    return Actor.for_user(user, Source.WEB, ip)
+
+
+def make_app(account: Account | None = None, *, user: User | None = None, name: str = "Billing sync",
+             scopes=None, description: str = "Syncs invoices") -> services.IssuedSecret:
+    """An app created through the service, as the console would: returns app and secret."""
+    account = account or AccountFactory()
+    user = user or MembershipFactory(account=account).user
+    return services.oauth_app_create(
+        account=account, actor=web_actor(user), name=name, description=description,
+        scopes=scopes or DEFAULT_SCOPES, created_by=user,
+    )

@@ -1,0 +1,184 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from oauth2_provider.models import AccessToken
+
+from audit.models import AuditEvent
+from console.sids import is_sid
+from oauthapps import services
+from oauthapps.authentication import client_authenticate
+from oauthapps.models import ClientSecret, OAuthApp
+from oauthapps.secrets import secret_digest
+from tests.factories import DEFAULT_SCOPES, make_app, web_actor
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_returns_plaintext_secret_once_and_stores_only_digest(issued):
+    record = ClientSecret.objects.get(app=issued.app)
+    assert record.digest == secret_digest(issued.secret)
+    assert issued.secret not in str(ClientSecret.objects.filter(app=issued.app).values())
+    assert record.hint == "…" + issued.secret[-4:]
+    assert issued.app.client_secret == ""
+
+
+def test_create_gives_oq_client_id_that_is_the_sid(app):
+    assert is_sid(app.client_id, "OQ")
+    assert app.sid == app.client_id
+
+
+def test_create_records_creator_and_scopes(app, member):
+    assert app.created_by == member.user
+    assert app.created_by_label == member.user.email
+    assert app.creator_sid == member.user.sid
+    assert app.scopes == DEFAULT_SCOPES
+
+
+def test_create_refuses_unknown_scopes_naming_them(account, member):
+    with pytest.raises(ValidationError) as exc:
+        make_app(account, user=member.user, scopes=["/twilio/iam/account-oauth-apps/read", "/twilio/nope/x/read"])
+    assert "/twilio/nope/x/read" in str(exc.value.message_dict["scopes"])
+    assert not OAuthApp.objects.exists()
+
+
+def test_create_refuses_more_than_100_scopes(account, member):
+    from scopes.catalog import get_catalog
+
+    many = sorted(get_catalog().permissions)[:101]
+    with pytest.raises(ValidationError) as exc:
+        make_app(account, user=member.user, scopes=many)
+    assert "100" in str(exc.value.message_dict["scopes"])
+
+
+def test_create_refuses_empty_scopes(account, member):
+    with pytest.raises(ValidationError):
+        services.oauth_app_create(account=account, actor=web_actor(member.user), name="x", scopes=[])
+
+
+def test_create_refuses_blank_or_overlong_name(account, member):
+    with pytest.raises(ValidationError) as exc:
+        make_app(account, user=member.user, name="   ")
+    assert "App name is required" in str(exc.value)
+    with pytest.raises(ValidationError) as exc:
+        make_app(account, user=member.user, name="x" * 101)
+    assert "at most 100" in str(exc.value)
+
+
+def test_create_refuses_control_characters(account, member):
+    with pytest.raises(ValidationError):
+        make_app(account, user=member.user, name="bad\x00name")
+
+
+def test_update_changes_only_given_fields_and_records_previous_values(app, member):
+    services.oauth_app_update(app=app, actor=web_actor(member.user), name="Renamed", description=app.description)
+    app.refresh_from_db()
+    assert app.name == "Renamed"
+    event = AuditEvent.objects.get(event_type="oauth-apps.updated")
+    assert event.event_data == {"previous": {"name": "Billing sync"}, "updated": {"name": "Renamed"}}
+
+
+def test_update_without_changes_writes_no_event(app, member):
+    services.oauth_app_update(app=app, actor=web_actor(member.user), name=app.name)
+    assert not AuditEvent.objects.filter(event_type="oauth-apps.updated").exists()
+
+
+def test_update_with_stale_version_is_a_conflict(app, member):
+    actor = web_actor(member.user)
+    services.oauth_app_update(app=app, actor=actor, name="First", expected_version=1)
+    with pytest.raises(services.EditConflict):
+        services.oauth_app_update(app=app, actor=actor, name="Second", expected_version=1)
+    app.refresh_from_db()
+    assert app.name == "First"
+
+
+def test_update_scopes_validated(app, member):
+    with pytest.raises(ValidationError):
+        services.oauth_app_update(app=app, actor=web_actor(member.user), scopes=["/twilio/bogus/x/read"])
+
+
+def test_rotate_keeps_previous_secret_valid_for_grace_period(issued, member, settings):
+    rotated = services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user))
+    assert rotated.secret != issued.secret
+    assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is not None
+    assert client_authenticate(client_id=issued.app.client_id, secret=rotated.secret) is not None
+    previous = ClientSecret.objects.get(digest=secret_digest(issued.secret))
+    assert previous.expires_at - previous.replaced_at == timedelta(seconds=settings.SECRET_GRACE_SECONDS)
+
+
+def test_previous_secret_stops_working_after_grace_period(issued, member, settings):
+    services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user))
+    ClientSecret.objects.filter(expires_at__isnull=False).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is None
+
+
+def test_each_replaced_secret_keeps_its_own_grace_period(issued, member):
+    actor = web_actor(member.user)
+    second = services.oauth_app_secret_rotate(app=issued.app, actor=actor)
+    services.oauth_app_secret_rotate(app=issued.app, actor=actor)
+    first_record = ClientSecret.objects.get(digest=secret_digest(issued.secret))
+    second_record = ClientSecret.objects.get(digest=secret_digest(second.secret))
+    assert first_record.expires_at < second_record.expires_at
+    assert ClientSecret.objects.filter(app=issued.app, expires_at__isnull=True).count() == 1
+
+
+def test_rotate_with_revoke_previous_stops_old_secret_at_once(issued, member):
+    services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user), revoke_previous=True)
+    assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is None
+
+
+def test_revoke_previous_secret(issued, member):
+    actor = web_actor(member.user)
+    services.oauth_app_secret_rotate(app=issued.app, actor=actor)
+    previous = ClientSecret.objects.get(digest=secret_digest(issued.secret))
+    services.oauth_app_secret_revoke(app=issued.app, actor=actor, secret_id=previous.pk)
+    assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is None
+    assert AuditEvent.objects.filter(event_type="oauth-apps.secret-revoked").count() == 1
+
+
+def test_current_secret_cannot_be_revoked(issued, member):
+    current = ClientSecret.objects.get(app=issued.app)
+    with pytest.raises(ValidationError):
+        services.oauth_app_secret_revoke(app=issued.app, actor=web_actor(member.user), secret_id=current.pk)
+
+
+def test_delete_removes_app_secrets_and_tokens(issued, member):
+    AccessToken.objects.create(application=issued.app, token="", token_checksum="a" * 64,
+                               expires=timezone.now() + timedelta(hours=1), scope="x")
+    services.oauth_app_delete(app=issued.app, actor=web_actor(member.user))
+    assert not OAuthApp.objects.exists()
+    assert not ClientSecret.objects.exists()
+    assert not AccessToken.objects.exists()
+    assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is None
+    event = AuditEvent.objects.get(event_type="oauth-apps.deleted")
+    assert event.resource_sid == issued.app.client_id
+
+
+def test_each_service_writes_exactly_one_event(issued, member):
+    actor = web_actor(member.user)
+    services.oauth_app_update(app=issued.app, actor=actor, name="n2")
+    services.oauth_app_secret_rotate(app=issued.app, actor=actor)
+    services.oauth_app_delete(app=issued.app, actor=actor)
+    assert list(AuditEvent.objects.order_by("id").values_list("event_type", flat=True)) == [
+        "oauth-apps.created",
+        "oauth-apps.updated",
+        "oauth-apps.secret-rotated",
+        "oauth-apps.deleted",
+    ]
+
+
+def test_events_carry_actor_source_and_ip(app, member):
+    event = AuditEvent.objects.get(event_type="oauth-apps.created")
+    assert (event.actor_sid, event.actor_type, event.source, event.source_ip_address) == (
+        member.user.sid, "user", "web", "127.0.0.1"
+    )
+    assert event.account_id == app.account_id
+    assert is_sid(event.sid, "AE")
+
+
+def test_services_refuse_a_deleted_app(issued, member):
+    actor = web_actor(member.user)
+    services.oauth_app_delete(app=issued.app, actor=actor)
+    with pytest.raises(OAuthApp.DoesNotExist):
+        services.oauth_app_secret_rotate(app=issued.app, actor=actor)
