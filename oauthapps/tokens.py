@@ -79,4 +79,5 @@ def generate_access_token(request) -> str:
 
 
 def jwks() -> dict:
+    signing_key_active()  # a fresh installation publishes its first key before issuing
     return {"keys": [key.public_jwk for key in signing_keys_published().values()]}

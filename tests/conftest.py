@@ -2,6 +2,7 @@
 
 import pytest
 
+from oauthapps.signing_keys import signing_keys_forget
 from tests.factories import AccountFactory, MembershipFactory, make_app
 
 
@@ -24,3 +25,11 @@ def issued(account, member):
 @pytest.fixture
 def app(issued):
     return issued.app
+
+
+@pytest.fixture(autouse=True)
+def _forget_signing_keys():
+    """Each test's database starts without keys: drop the per-process key cache too."""
+    signing_keys_forget()
+    yield
+    signing_keys_forget()

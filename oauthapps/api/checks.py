@@ -1,21 +1,18 @@
 """Discovery (RFC 8414), JWKS, introspection (RFC 7662) and revocation (RFC 7009)."""
 
-import hashlib
-
 from django.conf import settings
 from django.http import JsonResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
-from oauth2_provider.models import get_access_token_model
 from oauth2_provider.views import RevokeTokenView
 
 from oauthapps.api.token import token_error_response
 from oauthapps.authentication import client_authenticate
-from oauthapps.tokens import InvalidAccessToken, access_token_verify, jwks
+from oauthapps.token_checks import token_check
+from oauthapps.tokens import InvalidAccessToken, jwks
 from oauthapps.validator import MalformedBasicAuth, client_basic_credentials
 from scopes.catalog import get_catalog
 
@@ -52,16 +49,6 @@ def jwks_document(request) -> JsonResponse:
     return response
 
 
-def token_record(token: str):
-    checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
-    return (
-        get_access_token_model()
-        .objects.select_related("application__account")
-        .filter(token_checksum=checksum, expires__gt=timezone.now())
-        .first()
-    )
-
-
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(sensitive_post_parameters("client_secret", "token"), name="dispatch")
 class IntrospectApi(View):
@@ -88,13 +75,13 @@ class IntrospectApi(View):
 
 
 def introspection(token: str, *, account_id: int) -> dict:
-    record = token_record(token)
-    if record is None or record.application is None or record.application.account_id != account_id:
-        return {"active": False}
     try:
-        claims = access_token_verify(token)
+        grant = token_check(token)
     except InvalidAccessToken:
         return {"active": False}
+    if grant.app.account_id != account_id:
+        return {"active": False}
+    claims = grant.claims
     return {
         "active": True,
         "token_type": "Bearer",

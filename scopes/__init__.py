@@ -1,0 +1,1 @@
+"""OAuth scopes: the permission catalog, scope validation and request-to-permission resolution."""

@@ -1,0 +1,178 @@
+"""Map a request (method, host, path) to the one catalog permission it needs."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from scopes.catalog import ACTIONS, ALL_ACTIONS, PLACEHOLDER_RE, Catalog, Permission, get_catalog
+
+# Twilio's 2010-04-01 API accepts Messages and Messages.json alike; its templates are stored without .json.
+JSON_SUFFIX_HOSTS = frozenset({"api"})
+JSON_SUFFIX = ".json"
+
+
+@dataclass
+class _Node:
+    literals: dict[str, _Node] = field(default_factory=dict)
+    placeholder: _Node | None = None
+    permission: Permission | None = None
+
+
+class Resolver:
+    """A segment trie per (method, host key), built once from a catalog.
+
+    Lookup costs one dict probe per path segment; a literal segment beats a placeholder
+    (`/v2/Flows/Validate` is not `/v2/Flows/{Sid}`), with backtracking when the literal
+    branch dead-ends.
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._roots: dict[tuple[str, str], _Node] = {}
+        for permission in catalog:
+            for endpoint in permission.endpoints:
+                node = self._roots.setdefault((endpoint.method, endpoint.host), _Node())
+                for segment in endpoint.path[1:].split("/"):
+                    if PLACEHOLDER_RE.match(segment):
+                        node.placeholder = node.placeholder or _Node()
+                        node = node.placeholder
+                    else:
+                        node = node.literals.setdefault(segment, _Node())
+                node.permission = permission
+        self.hosts = frozenset(host for _, host in self._roots)
+
+    def resolve(self, method: str, host: str | None, path: str) -> Permission | None:
+        method = method.upper()
+        if method == "HEAD":
+            method = "GET"  # HEAD is a GET without the body (RFC 9110 §9.3.2)
+        segments = _segments(path)
+        if segments is None:
+            return None
+        if host is None:
+            return self._resolve_any_host(method, segments)
+        key = host_key(host)
+        if key is None:
+            return None
+        return self._match(method, key, segments)
+
+    def _resolve_any_host(self, method: str, segments: list[str]) -> Permission | None:
+        # Without a host the same path may mean different things (/v1/Services on verify vs serverless):
+        # answer only when every host agrees, so that ambiguity refuses rather than allows.
+        found = {self._match(method, key, segments) for key in self.hosts}
+        found.discard(None)
+        return found.pop() if len(found) == 1 else None
+
+    def _match(self, method: str, key: str, segments: list[str]) -> Permission | None:
+        root = self._roots.get((method, key))
+        if root is None:
+            return None
+        if (
+            key in JSON_SUFFIX_HOSTS
+            and segments[-1].endswith(JSON_SUFFIX)
+            and len(segments[-1]) > len(JSON_SUFFIX)
+        ):
+            segments = [*segments[:-1], segments[-1].removesuffix(JSON_SUFFIX)]
+        return _walk(root, segments, 0)
+
+
+def _walk(node: _Node, segments: list[str], index: int) -> Permission | None:
+    if index == len(segments):
+        return node.permission
+    literal = node.literals.get(segments[index])
+    if literal is not None:
+        found = _walk(literal, segments, index + 1)
+        if found is not None:
+            return found
+    if node.placeholder is not None:
+        return _walk(node.placeholder, segments, index + 1)
+    return None
+
+
+def _segments(path: str) -> list[str] | None:
+    """Split a request path; None for anything a proxy might read differently from us."""
+    path = path.split("?", 1)[0].split("#", 1)[0]
+    if not path.startswith("/"):
+        return None
+    if path.endswith("/") and len(path) > 1:
+        path = path[:-1]
+    segments = path[1:].split("/")
+    # Empty, `.` and `..` segments (also percent-encoded, RFC 3986 §6.2.2.2) and encoded slashes are
+    # normalised by some servers and not others: refuse them rather than guess what the upstream sees.
+    for segment in segments:
+        decoded = unquote(segment)
+        if decoded in ("", ".", "..") or "/" in decoded or "\\" in decoded:
+            return None
+    return segments
+
+
+def host_key(host: str) -> str | None:
+    """The catalog host key for a hostname, a host:port, or a bare key."""
+    host = host.strip().lower().rstrip(".")
+    if not host:
+        return None
+    aliases = _host_aliases()
+    if host in aliases:
+        return aliases[host]
+    hostname = _strip_port(host)
+    if hostname in aliases:
+        return aliases[hostname]
+    if hostname.startswith("["):
+        return None  # an IPv6 literal has no product label
+    return hostname.split(".", 1)[0] or None
+
+
+def _strip_port(host: str) -> str:
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _host_aliases() -> dict[str, str]:
+    # Read on every call so that override_settings works; scopes must import without Django settings.
+    from django.conf import settings
+
+    if not settings.configured:
+        return {}
+    aliases = getattr(settings, "SCOPES_HOST_ALIASES", {}) or {}
+    return {name.lower(): key for name, key in aliases.items()}
+
+
+@functools.cache
+def _default_resolver() -> Resolver:
+    return Resolver(get_catalog())
+
+
+def required_permission(method: str, host: str | None, path: str) -> Permission | None:
+    """The permission a request needs, or None when the catalog maps no permission to it (refuse it)."""
+    return _default_resolver().resolve(method, host, path)
+
+
+def grants(granted: Iterable[str], required: str) -> bool:
+    """Whether the granted permissions include `required`, directly or through its resource's `*`."""
+    granted = set(granted)
+    if required in granted:
+        return True
+    resource, _, action = required.rpartition("/")
+    return action in ACTIONS and f"{resource}/{ALL_ACTIONS}" in granted
+
+
+def effective_permissions(
+    allow: Iterable[str], deny: Iterable[str], catalog: Catalog | None = None
+) -> frozenset[str]:
+    """The allowed permissions minus the denied ones; a deny always wins over a `*` allow."""
+    catalog = get_catalog() if catalog is None else catalog
+    result = set(allow)
+    for denied in deny:
+        resource, _, action = denied.rpartition("/")
+        if action == ALL_ACTIONS:
+            result = {name for name in result if name.rpartition("/")[0] != resource}
+            continue
+        wildcard = f"{resource}/{ALL_ACTIONS}"
+        if wildcard in result:
+            # Carve the denied action out of the wildcard by granting its siblings one by one.
+            result.discard(wildcard)
+            result.update(catalog.expand(wildcard))
+        result.discard(denied)
+    return frozenset(result)
