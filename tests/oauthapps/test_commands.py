@@ -1,0 +1,53 @@
+"""manage.py oauthapp / account: staff automation through the services (audit source cli)."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from audit.models import AuditEvent
+from oauthapps.authentication import client_authenticate
+from oauthapps.models import OAuthApp
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> object:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_account_create_prints_sid():
+    data = run("account", "create", "--name", "Acme", "--owner-email", "ops@acme.test",
+               "--owner-password", "a-long-enough-password-42")
+    assert data["sid"].startswith("AC") and data["name"] == "Acme"
+
+
+def test_oauthapp_create_list_rotate_delete():
+    account = run("account", "create", "--name", "Acme", "--owner-email", "ops@acme.test")
+    created = run("oauthapp", "create", "--account", account["sid"], "--name", "CI deployer",
+                  "--scope", "/twilio/iam/account-oauth-apps/read", "--scope", "/twilio/monitor/events/list")
+    assert client_authenticate(client_id=created["client_id"], secret=created["secret"]) is not None
+    listed = run("oauthapp", "list", "--account", account["sid"])
+    assert [app["client_id"] for app in listed] == [created["client_id"]]
+    assert "secret" not in listed[0]
+    rotated = run("oauthapp", "rotate", created["sid"])
+    assert rotated["secret"] != created["secret"]
+    run("oauthapp", "delete", created["sid"])
+    assert not OAuthApp.objects.exists()
+    assert set(AuditEvent.objects.values_list("source", flat=True)) == {"cli"}
+    assert AuditEvent.objects.count() == 3
+
+
+def test_oauthapp_create_uses_default_account_when_omitted():
+    run("account", "create", "--name", "Default", "--owner-email", "ops@acme.test")
+    created = run("oauthapp", "create", "--name", "x", "--scope", "/twilio/monitor/events/read")
+    assert created["account_sid"].startswith("AC")
+
+
+def test_oauthapp_create_reports_bad_scopes():
+    run("account", "create", "--name", "Default", "--owner-email", "ops@acme.test")
+    with pytest.raises(CommandError, match="/twilio/bogus/thing/read"):
+        call_command("oauthapp", "create", "--name", "x", "--scope", "/twilio/bogus/thing/read", stdout=StringIO())
