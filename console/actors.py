@@ -27,7 +27,9 @@ class Actor:
 
     @classmethod
     def for_app(cls, app, ip_address: str | None = None) -> "Actor":
-        return cls(type="oauth-app", sid=app.client_id, label=app.name, source=Source.API, ip_address=ip_address)
+        return cls(
+            type="oauth-app", sid=app.client_id, label=app.name, source=Source.API, ip_address=ip_address
+        )
 
     @classmethod
     def system(cls, label: str = "manage.py") -> "Actor":

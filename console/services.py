@@ -36,7 +36,9 @@ def user_get_or_create(*, email: str, password: str | None) -> tuple[User, str |
 
 
 @transaction.atomic
-def account_create(*, name: str, owner_email: str, owner_password: str | None = None) -> tuple[Account, str | None]:
+def account_create(
+    *, name: str, owner_email: str, owner_password: str | None = None
+) -> tuple[Account, str | None]:
     """Create an account and make ``owner_email`` its owner. Returns any generated password."""
     account = Account(name=name.strip())
     account.full_clean()
@@ -61,7 +63,9 @@ def bootstrap_default_account() -> Bootstrap | None:
         return None
     email = settings.ADMIN_EMAIL or "admin@example.com"
     account, generated = account_create(
-        name=settings.BOOTSTRAP_ACCOUNT_NAME, owner_email=email, owner_password=settings.ADMIN_PASSWORD or None
+        name=settings.BOOTSTRAP_ACCOUNT_NAME,
+        owner_email=email,
+        owner_password=settings.ADMIN_PASSWORD or None,
     )
     owner = User.objects.get(email__iexact=email)
     owner.is_staff = owner.is_superuser = True

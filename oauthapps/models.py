@@ -53,7 +53,9 @@ class OAuthApp(AbstractApplication):
 
 class ClientSecretQuerySet(models.QuerySet):
     def valid_at(self, moment: datetime) -> "ClientSecretQuerySet":
-        return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=moment))
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=moment)
+        )
 
     def in_grace_period(self, moment: datetime) -> "ClientSecretQuerySet":
         return self.valid_at(moment).filter(expires_at__isnull=False)
@@ -79,7 +81,9 @@ class ClientSecret(models.Model):
         indexes = [models.Index(fields=["app", "expires_at"], name="clientsecret_app_expires")]
         constraints = [
             models.UniqueConstraint(
-                fields=["app"], condition=Q(expires_at__isnull=True, revoked_at__isnull=True), name="one_current_secret"
+                fields=["app"],
+                condition=Q(expires_at__isnull=True, revoked_at__isnull=True),
+                name="one_current_secret",
             )
         ]
 

@@ -61,7 +61,9 @@ def _clean_text(value: str, *, field: str, label: str, max_length: int, required
     if required and not value:
         raise ValidationError({field: f"{label} is required."})
     if len(value) > max_length:
-        raise ValidationError({field: f"{label} must be at most {max_length} characters; it has {len(value)}."})
+        raise ValidationError(
+            {field: f"{label} must be at most {max_length} characters; it has {len(value)}."}
+        )
     if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value) or "\x7f" in value:
         raise ValidationError({field: f"{label} must not contain control characters."})
     return value
@@ -69,7 +71,9 @@ def _clean_text(value: str, *, field: str, label: str, max_length: int, required
 
 def _issue_secret(app: OAuthApp) -> tuple[str, ClientSecret]:
     plaintext = secret_generate()
-    record = ClientSecret.objects.create(app=app, digest=secret_digest(plaintext), hint=secret_hint(plaintext))
+    record = ClientSecret.objects.create(
+        app=app, digest=secret_digest(plaintext), hint=secret_hint(plaintext)
+    )
     return plaintext, record
 
 
@@ -90,8 +94,11 @@ def oauth_app_create(
         account=account,
         name=_clean_text(name, field="name", label="App name", max_length=NAME_MAX_LENGTH, required=True),
         description=_clean_text(
-            description, field="description", label="Description of the app",
-            max_length=DESCRIPTION_MAX_LENGTH, required=False,
+            description,
+            field="description",
+            label="Description of the app",
+            max_length=DESCRIPTION_MAX_LENGTH,
+            required=False,
         ),
         scopes=_clean_scopes(scopes),
         denied_scopes=_clean_denied(denied_scopes),
@@ -131,21 +138,29 @@ def oauth_app_update(
     locked = _lock(app)
     if expected_version is not None and locked.version != expected_version:
         raise EditConflict(
-            "This app was changed by someone else since you opened it. Reload to see their changes, then edit again."
+            "This app was changed by someone else since you opened it. "
+            "Reload to see their changes, then edit again."
         )
     wanted = {}
     if name is not UNSET:
-        wanted["name"] = _clean_text(name, field="name", label="App name", max_length=NAME_MAX_LENGTH, required=True)
+        wanted["name"] = _clean_text(
+            name, field="name", label="App name", max_length=NAME_MAX_LENGTH, required=True
+        )
     if description is not UNSET:
         wanted["description"] = _clean_text(
-            description, field="description", label="Description of the app",
-            max_length=DESCRIPTION_MAX_LENGTH, required=False,
+            description,
+            field="description",
+            label="Description of the app",
+            max_length=DESCRIPTION_MAX_LENGTH,
+            required=False,
         )
     if scopes is not UNSET:
         wanted["scopes"] = _clean_scopes(scopes)
     if denied_scopes is not UNSET:
         wanted["denied_scopes"] = _clean_denied(denied_scopes)
-    previous = {field: getattr(locked, field) for field, value in wanted.items() if getattr(locked, field) != value}
+    previous = {
+        field: getattr(locked, field) for field, value in wanted.items() if getattr(locked, field) != value
+    }
     updated = {field: wanted[field] for field in previous}
     if not updated:
         return locked
@@ -153,7 +168,9 @@ def oauth_app_update(
         setattr(locked, field, value)
     locked.version += 1
     locked.save(update_fields=[*updated, "version", "updated"])
-    signals.oauth_app_updated.send(sender=OAuthApp, app=locked, actor=actor, previous=previous, updated=updated)
+    signals.oauth_app_updated.send(
+        sender=OAuthApp, app=locked, actor=actor, previous=previous, updated=updated
+    )
     return locked
 
 
@@ -163,8 +180,9 @@ def oauth_app_secret_rotate(*, app: OAuthApp, actor: Actor, revoke_previous: boo
     replaced secret its own period), or stops at once with ``revoke_previous``."""
     locked = _lock(app)
     now = timezone.now()
-    for previous in ClientSecret.objects.select_for_update().filter(app=locked, expires_at__isnull=True,
-                                                                    revoked_at__isnull=True):
+    for previous in ClientSecret.objects.select_for_update().filter(
+        app=locked, expires_at__isnull=True, revoked_at__isnull=True
+    ):
         previous.replaced_at = now
         previous.expires_at = now + settings.SECRET_GRACE
         if revoke_previous:

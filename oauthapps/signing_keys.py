@@ -45,7 +45,9 @@ def _generate_private_key(algorithm: str):
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
     if algorithm == "ES256":
         return ec.generate_private_key(ec.SECP256R1())
-    raise ValueError(f"Unsupported signing algorithm {algorithm!r}; use one of {', '.join(SUPPORTED_ALGORITHMS)}.")
+    raise ValueError(
+        f"Unsupported signing algorithm {algorithm!r}; use one of {', '.join(SUPPORTED_ALGORITHMS)}."
+    )
 
 
 def _public_jwk(public_key, algorithm: str) -> tuple[str, dict]:

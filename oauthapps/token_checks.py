@@ -45,4 +45,6 @@ def token_check(token: str) -> TokenGrant:
     record = token_record(token)
     if record is None or record.application is None or record.application.status != AppStatus.ACTIVE:
         raise InvalidAccessToken("The token was revoked, or its app was deleted.")
-    return TokenGrant(app=record.application, claims=claims, scopes=frozenset(claims.get("scope", "").split()))
+    return TokenGrant(
+        app=record.application, claims=claims, scopes=frozenset(claims.get("scope", "").split())
+    )

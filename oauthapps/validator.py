@@ -5,9 +5,9 @@ import binascii
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
-from oauthlib.oauth2.rfc6749 import errors
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
+from oauthlib.oauth2.rfc6749 import errors
 
 from oauthapps.authentication import client_authenticate, is_client_id
 from scopes.catalog import get_catalog
@@ -28,7 +28,9 @@ def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     try:
         decoded = base64.b64decode(payload.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as exc:
-        raise MalformedBasicAuth("The Basic Authorization header is not valid base64 of 'client_id:client_secret'.") from exc
+        raise MalformedBasicAuth(
+            "The Basic Authorization header is not valid base64 of 'client_id:client_secret'."
+        ) from exc
     if ":" not in decoded:
         raise MalformedBasicAuth("The Basic Authorization header must carry 'client_id:client_secret'.")
     client_id, _, secret = decoded.partition(":")
@@ -85,7 +87,8 @@ class OAuthAppValidator(OAuth2Validator):
         outside = [scope for scope in scopes if not grants(granted, scope)]
         if outside:
             raise errors.InvalidScopeError(
-                description="The requested scope is not granted to this app: " + ", ".join(outside[:10])
+                description="The requested scope is not granted to this app: "
+                + ", ".join(outside[:10])
                 + ". Request a subset of the app's OAuth Scopes, or omit scope to get all of them.",
                 request=request,
             )

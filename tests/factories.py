@@ -45,12 +45,22 @@ def web_actor(user: User, ip: str = "127.0.0.1") -> Actor:
     return Actor.for_user(user, Source.WEB, ip)
 
 
-def make_app(account: Account | None = None, *, user: User | None = None, name: str = "Billing sync",
-             scopes=None, description: str = "Syncs invoices") -> services.IssuedSecret:
+def make_app(
+    account: Account | None = None,
+    *,
+    user: User | None = None,
+    name: str = "Billing sync",
+    scopes=None,
+    description: str = "Syncs invoices",
+) -> services.IssuedSecret:
     """An app created through the service, as the console would: returns app and secret."""
     account = account or AccountFactory()
     user = user or MembershipFactory(account=account).user
     return services.oauth_app_create(
-        account=account, actor=web_actor(user), name=name, description=description,
-        scopes=scopes or DEFAULT_SCOPES, created_by=user,
+        account=account,
+        actor=web_actor(user),
+        name=name,
+        description=description,
+        scopes=scopes or DEFAULT_SCOPES,
+        created_by=user,
     )

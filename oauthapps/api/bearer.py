@@ -31,12 +31,15 @@ class BearerTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != b"bearer":
             return None
         if len(parts) != 2:
-            raise AuthenticationFailed("The Authorization header must be 'Bearer <access token>'.", "invalid_token")
+            raise AuthenticationFailed(
+                "The Authorization header must be 'Bearer <access token>'.", "invalid_token"
+            )
         try:
             grant = token_check(parts[1].decode("ascii"))
         except (InvalidAccessToken, UnicodeDecodeError):
             raise AuthenticationFailed(
-                "The access token is invalid, expired or revoked; fetch a new one from /v2/token.", "invalid_token"
+                "The access token is invalid, expired or revoked; fetch a new one from /v2/token.",
+                "invalid_token",
             ) from None
         return AppPrincipal(grant.app), grant
 

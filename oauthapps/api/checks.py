@@ -62,10 +62,15 @@ class IntrospectApi(View):
             basic = client_basic_credentials(request.headers.get("Authorization"))
         except MalformedBasicAuth as exc:
             return token_error_response("invalid_request", str(exc), 400)
-        client_id, secret = basic or (request.POST.get("client_id", ""), request.POST.get("client_secret", ""))
+        client_id, secret = basic or (
+            request.POST.get("client_id", ""),
+            request.POST.get("client_secret", ""),
+        )
         caller = client_authenticate(client_id=client_id, secret=secret)
         if caller is None:
-            return token_error_response("invalid_client", "Authenticate with the Client ID and Client Secret of an app.", 401)
+            return token_error_response(
+                "invalid_client", "Authenticate with the Client ID and Client Secret of an app.", 401
+            )
         token = request.POST.get("token", "")
         if not token:
             return token_error_response("invalid_request", "The token parameter is missing.", 400)
@@ -85,7 +90,11 @@ def introspection(token: str, *, account_id: int) -> dict:
     return {
         "active": True,
         "token_type": "Bearer",
-        **{key: claims[key] for key in ("scope", "client_id", "sub", "iss", "aud", "exp", "iat", "nbf", "jti", "account_sid") if key in claims},
+        **{
+            key: claims[key]
+            for key in ("scope", "client_id", "sub", "iss", "aud", "exp", "iat", "nbf", "jti", "account_sid")
+            if key in claims
+        },
     }
 
 

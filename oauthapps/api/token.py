@@ -42,7 +42,9 @@ class TokenRequestError(Exception):
         self.status = status
 
 
-def token_error_response(error: str, description: str, status: int, headers: dict | None = None) -> JsonResponse:
+def token_error_response(
+    error: str, description: str, status: int, headers: dict | None = None
+) -> JsonResponse:
     body = {"error": error, "error_description": description, **twilio_error(status, description)}
     response = JsonResponse(body, status=status)
     for name, value in {**NO_STORE, **(headers or {})}.items():
@@ -64,21 +66,30 @@ def _check_shape(request) -> None:
     declared = request.META.get("CONTENT_LENGTH") or "0"
     limit = settings.TOKEN_ENDPOINT_MAX_BODY_BYTES
     if not declared.isdigit() or int(declared) > limit or len(request.body) > limit:
-        raise TokenRequestError("invalid_request", f"The request body is larger than {limit} bytes.", status=413)
+        raise TokenRequestError(
+            "invalid_request", f"The request body is larger than {limit} bytes.", status=413
+        )
     try:
-        pairs = parse_qsl(request.body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(request.body))
+        pairs = parse_qsl(
+            request.body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(request.body)
+        )
     except (UnicodeDecodeError, ValueError) as exc:
-        raise TokenRequestError("invalid_request", "The request body is not valid UTF-8 form encoding.") from exc
+        raise TokenRequestError(
+            "invalid_request", "The request body is not valid UTF-8 form encoding."
+        ) from exc
     seen = set()
     for name, _value in pairs:
         if name in seen:
             raise TokenRequestError(
-                "invalid_request", f"The parameter '{name}' is repeated; send each parameter once (RFC 6749 §3.2)."
+                "invalid_request",
+                f"The parameter '{name}' is repeated; send each parameter once (RFC 6749 §3.2).",
             )
         seen.add(name)
     params = dict(pairs)
     if not params.get("grant_type"):
-        raise TokenRequestError("invalid_request", "The grant_type parameter is missing; send grant_type=client_credentials.")
+        raise TokenRequestError(
+            "invalid_request", "The grant_type parameter is missing; send grant_type=client_credentials."
+        )
     if params["grant_type"] != "client_credentials":
         raise TokenRequestError(
             "unsupported_grant_type",
@@ -92,13 +103,15 @@ def _check_shape(request) -> None:
     if basic and basic[0].startswith("OQ") and params.get("client_secret"):
         raise TokenRequestError(
             "invalid_request",
-            "The client authenticated twice (Basic header and client_secret in the body); use one method only.",
+            "The client authenticated twice (Basic header and client_secret in the body); "
+            "use one method only.",
         )
     audience = params.get("audience")
     if audience and audience not in settings.TOKEN_AUDIENCES:
         raise TokenRequestError(
             "invalid_target",
-            f"The audience is not one this server issues tokens for; use one of: {', '.join(settings.TOKEN_AUDIENCES)}.",
+            "The audience is not one this server issues tokens for; use one of: "
+            + ", ".join(settings.TOKEN_AUDIENCES),
         )
 
 
@@ -139,4 +152,3 @@ class TokenApi(OAuthLibMixin, View):
         for name, value in NO_STORE.items():
             response[name] = value
         return response
-

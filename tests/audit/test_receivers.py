@@ -23,7 +23,9 @@ def test_failure_writing_the_event_rolls_back_the_create(account, member, monkey
 
 
 def test_failure_writing_the_event_rolls_back_the_rotation(issued, member, monkeypatch):
-    monkeypatch.setattr(AuditEvent.objects, "create", lambda **kw: (_ for _ in ()).throw(DatabaseError("down")))
+    monkeypatch.setattr(
+        AuditEvent.objects, "create", lambda **kw: (_ for _ in ()).throw(DatabaseError("down"))
+    )
     with pytest.raises(DatabaseError):
         services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user))
     assert ClientSecret.objects.filter(app=issued.app).count() == 1

@@ -9,12 +9,31 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_settings(**env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {
-        "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "OAUTH_ISSUER", "CLIENT_SECRET_DIGEST_KEY", "DATABASE_URL"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "OAUTH_ISSUER",
+            "CLIENT_SECRET_DIGEST_KEY",
+            "DATABASE_URL",
+        }
+    }
     return subprocess.run(
-        [sys.executable, "-c", "import console.settings as s; print(s.DEBUG, s.ACCESS_TOKEN_TTL_SECONDS, "
-                               "s.SECRET_GRACE_SECONDS, s.DATABASES['default']['ENGINE'])"],
-        cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import console.settings as s; print(s.DEBUG, s.ACCESS_TOKEN_TTL_SECONDS, "
+            "s.SECRET_GRACE_SECONDS, s.DATABASES['default']['ENGINE'])",
+        ],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -34,9 +53,13 @@ def test_refuses_to_start_with_development_defaults_when_debug_is_off():
 
 def test_starts_with_debug_off_when_everything_is_set():
     result = load_settings(
-        DEBUG="false", SECRET_KEY="k" * 60, CLIENT_SECRET_DIGEST_KEY="d" * 40,
-        ALLOWED_HOSTS="auth.example.com", OAUTH_ISSUER="https://auth.example.com",
-        DATABASE_URL="postgres://u@db.example.com/oauth", ACCESS_TOKEN_TTL_SECONDS="600",
+        DEBUG="false",
+        SECRET_KEY="k" * 60,
+        CLIENT_SECRET_DIGEST_KEY="d" * 40,
+        ALLOWED_HOSTS="auth.example.com",
+        OAUTH_ISSUER="https://auth.example.com",
+        DATABASE_URL="postgres://u@db.example.com/oauth",
+        ACCESS_TOKEN_TTL_SECONDS="600",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "600", "86400", "django.db.backends.postgresql"]

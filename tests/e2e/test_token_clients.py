@@ -52,7 +52,9 @@ def test_authlib_narrows_scope(issued, token_url, jwks):
 
 def test_requests_oauthlib_backend_application_client(issued, token_url, jwks):
     session = OAuth2Session(client=BackendApplicationClient(client_id=issued.app.client_id))
-    token = session.fetch_token(token_url=token_url, client_id=issued.app.client_id, client_secret=issued.secret)
+    token = session.fetch_token(
+        token_url=token_url, client_id=issued.app.client_id, client_secret=issued.secret
+    )
     assert verify(token["access_token"], jwks)["sub"] == issued.app.client_id
 
 

@@ -23,8 +23,11 @@ def issue(client, issued) -> str:
 
 
 def introspect(client, caller, token):
-    return client.post("/v2/token/introspect", {"token": token},
-                       HTTP_AUTHORIZATION=basic(caller.app.client_id, caller.secret))
+    return client.post(
+        "/v2/token/introspect",
+        {"token": token},
+        HTTP_AUTHORIZATION=basic(caller.app.client_id, caller.secret),
+    )
 
 
 def test_metadata_advertises_the_endpoints(client, settings):
@@ -46,8 +49,13 @@ def test_token_signature_verifies_against_published_jwks(client, issued, setting
     jwk = next(key for key in jwks["keys"] if key["kid"] == kid)
     assert jwk["alg"] == "RS256" and jwk["use"] == "sig" and "d" not in jwk
     public_key = jwt.PyJWK(jwk).key
-    claims = jwt.decode(token, public_key, algorithms=["RS256"], audience=settings.TOKEN_AUDIENCES[0],
-                        issuer=settings.OAUTH_ISSUER)
+    claims = jwt.decode(
+        token,
+        public_key,
+        algorithms=["RS256"],
+        audience=settings.TOKEN_AUDIENCES[0],
+        issuer=settings.OAUTH_ISSUER,
+    )
     assert claims["client_id"] == issued.app.client_id
 
 
@@ -85,8 +93,10 @@ def test_introspection_of_a_live_token(client, issued):
 
 def test_introspection_with_body_credentials(client, issued):
     token = issue(client, issued)
-    response = client.post("/v2/token/introspect", {"token": token, "client_id": issued.app.client_id,
-                                                    "client_secret": issued.secret})
+    response = client.post(
+        "/v2/token/introspect",
+        {"token": token, "client_id": issued.app.client_id, "client_secret": issued.secret},
+    )
     assert response.json()["active"] is True
 
 
@@ -114,8 +124,12 @@ def test_token_of_deleted_app_is_inactive(client, issued, member, account):
 
 def test_revocation_makes_token_inactive(client, issued, account, member):
     token = issue(client, issued)
-    response = client.post("/v2/token/revoke", form(token=token), content_type="application/x-www-form-urlencoded",
-                           HTTP_AUTHORIZATION=basic(issued.app.client_id, issued.secret))
+    response = client.post(
+        "/v2/token/revoke",
+        form(token=token),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic(issued.app.client_id, issued.secret),
+    )
     assert response.status_code == 200
     resource_server = make_app(account, user=member.user, name="Resource server")
     assert introspect(client, resource_server, token).json() == {"active": False}
@@ -124,6 +138,10 @@ def test_revocation_makes_token_inactive(client, issued, account, member):
 def test_an_app_cannot_revoke_another_apps_token(client, issued, account, member):
     token = issue(client, issued)
     other = make_app(account, user=member.user, name="Other")
-    client.post("/v2/token/revoke", form(token=token), content_type="application/x-www-form-urlencoded",
-                HTTP_AUTHORIZATION=basic(other.app.client_id, other.secret))
+    client.post(
+        "/v2/token/revoke",
+        form(token=token),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic(other.app.client_id, other.secret),
+    )
     assert introspect(client, other, token).json()["active"] is True

@@ -20,15 +20,33 @@ def run(*args) -> object:
 
 
 def test_account_create_prints_sid():
-    data = run("account", "create", "--name", "Acme", "--owner-email", "ops@acme.test",
-               "--owner-password", "a-long-enough-password-42")
+    data = run(
+        "account",
+        "create",
+        "--name",
+        "Acme",
+        "--owner-email",
+        "ops@acme.test",
+        "--owner-password",
+        "a-long-enough-password-42",
+    )
     assert data["sid"].startswith("AC") and data["name"] == "Acme"
 
 
 def test_oauthapp_create_list_rotate_delete():
     account = run("account", "create", "--name", "Acme", "--owner-email", "ops@acme.test")
-    created = run("oauthapp", "create", "--account", account["sid"], "--name", "CI deployer",
-                  "--scope", "/twilio/iam/account-oauth-apps/read", "--scope", "/twilio/monitor/events/list")
+    created = run(
+        "oauthapp",
+        "create",
+        "--account",
+        account["sid"],
+        "--name",
+        "CI deployer",
+        "--scope",
+        "/twilio/iam/account-oauth-apps/read",
+        "--scope",
+        "/twilio/monitor/events/list",
+    )
     assert client_authenticate(client_id=created["client_id"], secret=created["secret"]) is not None
     listed = run("oauthapp", "list", "--account", account["sid"])
     assert [app["client_id"] for app in listed] == [created["client_id"]]
@@ -50,4 +68,6 @@ def test_oauthapp_create_uses_default_account_when_omitted():
 def test_oauthapp_create_reports_bad_scopes():
     run("account", "create", "--name", "Default", "--owner-email", "ops@acme.test")
     with pytest.raises(CommandError, match="/twilio/bogus/thing/read"):
-        call_command("oauthapp", "create", "--name", "x", "--scope", "/twilio/bogus/thing/read", stdout=StringIO())
+        call_command(
+            "oauthapp", "create", "--name", "x", "--scope", "/twilio/bogus/thing/read", stdout=StringIO()
+        )

@@ -68,7 +68,9 @@ def test_rotate_while_deleting_leaves_nothing_valid(issued, member):
 def test_two_edits_with_the_same_version_one_conflicts(issued, member):
     actor = web_actor(member.user)
     outcomes = run_together(
-        lambda: services.oauth_app_update(app=issued.app, actor=actor, name="Alice's name", expected_version=1),
+        lambda: services.oauth_app_update(
+            app=issued.app, actor=actor, name="Alice's name", expected_version=1
+        ),
         lambda: services.oauth_app_update(app=issued.app, actor=actor, name="Bob's name", expected_version=1),
     )
     conflicts = [o for o in outcomes if isinstance(o, services.EditConflict)]

@@ -38,7 +38,9 @@ def test_create_records_creator_and_scopes(app, member):
 
 def test_create_refuses_unknown_scopes_naming_them(account, member):
     with pytest.raises(ValidationError) as exc:
-        make_app(account, user=member.user, scopes=["/twilio/iam/account-oauth-apps/read", "/twilio/nope/x/read"])
+        make_app(
+            account, user=member.user, scopes=["/twilio/iam/account-oauth-apps/read", "/twilio/nope/x/read"]
+        )
     assert "/twilio/nope/x/read" in str(exc.value.message_dict["scopes"])
     assert not OAuthApp.objects.exists()
 
@@ -72,7 +74,9 @@ def test_create_refuses_control_characters(account, member):
 
 
 def test_update_changes_only_given_fields_and_records_previous_values(app, member):
-    services.oauth_app_update(app=app, actor=web_actor(member.user), name="Renamed", description=app.description)
+    services.oauth_app_update(
+        app=app, actor=web_actor(member.user), name="Renamed", description=app.description
+    )
     app.refresh_from_db()
     assert app.name == "Renamed"
     event = AuditEvent.objects.get(event_type="oauth-apps.updated")
@@ -109,7 +113,9 @@ def test_rotate_keeps_previous_secret_valid_for_grace_period(issued, member, set
 
 def test_previous_secret_stops_working_after_grace_period(issued, member, settings):
     services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user))
-    ClientSecret.objects.filter(expires_at__isnull=False).update(expires_at=timezone.now() - timedelta(seconds=1))
+    ClientSecret.objects.filter(expires_at__isnull=False).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
     assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is None
 
 
@@ -144,8 +150,13 @@ def test_current_secret_cannot_be_revoked(issued, member):
 
 
 def test_delete_removes_app_secrets_and_tokens(issued, member):
-    AccessToken.objects.create(application=issued.app, token="", token_checksum="a" * 64,
-                               expires=timezone.now() + timedelta(hours=1), scope="x")
+    AccessToken.objects.create(
+        application=issued.app,
+        token="",
+        token_checksum="a" * 64,
+        expires=timezone.now() + timedelta(hours=1),
+        scope="x",
+    )
     services.oauth_app_delete(app=issued.app, actor=web_actor(member.user))
     assert not OAuthApp.objects.exists()
     assert not ClientSecret.objects.exists()
@@ -171,7 +182,10 @@ def test_each_service_writes_exactly_one_event(issued, member):
 def test_events_carry_actor_source_and_ip(app, member):
     event = AuditEvent.objects.get(event_type="oauth-apps.created")
     assert (event.actor_sid, event.actor_type, event.source, event.source_ip_address) == (
-        member.user.sid, "user", "web", "127.0.0.1"
+        member.user.sid,
+        "user",
+        "web",
+        "127.0.0.1",
     )
     assert event.account_id == app.account_id
     assert is_sid(event.sid, "AE")

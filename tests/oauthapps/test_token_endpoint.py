@@ -35,7 +35,9 @@ def basic(client_id, secret) -> str:
 
 
 def credentials(issued, **extra) -> str:
-    return form(grant_type="client_credentials", client_id=issued.app.client_id, client_secret=issued.secret, **extra)
+    return form(
+        grant_type="client_credentials", client_id=issued.app.client_id, client_secret=issued.secret, **extra
+    )
 
 
 def assert_error(response, status, error):
@@ -60,8 +62,11 @@ def test_client_secret_post_issues_a_bearer_jwt(client, issued):
 
 
 def test_client_secret_basic_issues_a_token(client, issued):
-    response = post_token(client, form(grant_type="client_credentials"),
-                          HTTP_AUTHORIZATION=basic(issued.app.client_id, issued.secret))
+    response = post_token(
+        client,
+        form(grant_type="client_credentials"),
+        HTTP_AUTHORIZATION=basic(issued.app.client_id, issued.secret),
+    )
     assert response.status_code == 200
 
 
@@ -103,22 +108,32 @@ def test_wildcard_app_scope_grants_a_specific_action(client, account, member):
 
 
 def test_scope_outside_the_app_is_invalid_scope(client, issued):
-    body = assert_error(post_token(client, credentials(issued, scope="/twilio/voice/calls/create")), 400, "invalid_scope")
+    body = assert_error(
+        post_token(client, credentials(issued, scope="/twilio/voice/calls/create")), 400, "invalid_scope"
+    )
     assert "/twilio/voice/calls/create" in body["error_description"]
 
 
 def test_audience_must_be_known(client, issued):
-    assert_error(post_token(client, credentials(issued, audience="https://evil.example")), 400, "invalid_target")
+    assert_error(
+        post_token(client, credentials(issued, audience="https://evil.example")), 400, "invalid_target"
+    )
 
 
 def test_known_audience_lands_in_aud(client, issued, settings):
     body = post_token(client, credentials(issued, audience=settings.TOKEN_AUDIENCES[0])).json()
-    assert jwt.decode(body["access_token"], options={"verify_signature": False})["aud"] == settings.TOKEN_AUDIENCES[0]
+    assert (
+        jwt.decode(body["access_token"], options={"verify_signature": False})["aud"]
+        == settings.TOKEN_AUDIENCES[0]
+    )
 
 
 def test_missing_grant_type_is_invalid_request(client, issued):
-    assert_error(post_token(client, form(client_id=issued.app.client_id, client_secret=issued.secret)),
-                 400, "invalid_request")
+    assert_error(
+        post_token(client, form(client_id=issued.app.client_id, client_secret=issued.secret)),
+        400,
+        "invalid_request",
+    )
 
 
 @pytest.mark.parametrize("grant_type", ["authorization_code", "password", "refresh_token", "urn:x:unknown"])
@@ -139,8 +154,9 @@ def test_wrong_secret_is_invalid_client(client, issued):
 
 
 def test_wrong_basic_secret_gets_basic_challenge(client, issued):
-    response = post_token(client, form(grant_type="client_credentials"),
-                          HTTP_AUTHORIZATION=basic(issued.app.client_id, "wrong"))
+    response = post_token(
+        client, form(grant_type="client_credentials"), HTTP_AUTHORIZATION=basic(issued.app.client_id, "wrong")
+    )
     assert_error(response, 401, "invalid_client")
     assert response["WWW-Authenticate"].startswith("Basic realm=")
 
@@ -172,15 +188,22 @@ def test_deleted_app_is_invalid_client(client, issued, member):
 
 
 def test_malformed_basic_header_is_invalid_request(client, issued):
-    response = post_token(client, form(grant_type="client_credentials"), HTTP_AUTHORIZATION="Basic !!!not-base64")
+    response = post_token(
+        client, form(grant_type="client_credentials"), HTTP_AUTHORIZATION="Basic !!!not-base64"
+    )
     assert_error(response, 400, "invalid_request")
-    response = post_token(client, form(grant_type="client_credentials"),
-                          HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"no-colon").decode())
+    response = post_token(
+        client,
+        form(grant_type="client_credentials"),
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"no-colon").decode(),
+    )
     assert_error(response, 400, "invalid_request")
 
 
 def test_two_authentication_methods_are_invalid_request(client, issued):
-    response = post_token(client, credentials(issued), HTTP_AUTHORIZATION=basic(issued.app.client_id, issued.secret))
+    response = post_token(
+        client, credentials(issued), HTTP_AUTHORIZATION=basic(issued.app.client_id, issued.secret)
+    )
     assert_error(response, 400, "invalid_request")
 
 
@@ -190,8 +213,13 @@ def test_stray_twilio_account_basic_header_does_not_break_body_credentials(clien
 
 
 def test_json_body_is_invalid_request(client, issued):
-    body = json.dumps({"grant_type": "client_credentials", "client_id": issued.app.client_id,
-                       "client_secret": issued.secret})
+    body = json.dumps(
+        {
+            "grant_type": "client_credentials",
+            "client_id": issued.app.client_id,
+            "client_secret": issued.secret,
+        }
+    )
     response = client.post(TOKEN_URL, body, content_type="application/json")
     error = assert_error(response, 400, "invalid_request")
     assert "x-www-form-urlencoded" in error["error_description"]
@@ -209,8 +237,11 @@ def test_repeated_parameter_is_invalid_request(client, issued):
 
 
 def test_invalid_utf8_is_invalid_request(client, issued):
-    response = client.post(TOKEN_URL, b"grant_type=client_credentials&client_id=%ff%fe\xff",
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        TOKEN_URL,
+        b"grant_type=client_credentials&client_id=%ff%fe\xff",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 400
 
 
@@ -224,7 +255,9 @@ def test_refused_request_changes_no_data_and_logs_no_secret(client, issued, capl
     caplog.set_level(logging.DEBUG)
     before = list(ClientSecret.objects.values_list("last_used_at", flat=True))
     wrong = issued.secret[::-1]
-    post_token(client, form(grant_type="client_credentials", client_id=issued.app.client_id, client_secret=wrong))
+    post_token(
+        client, form(grant_type="client_credentials", client_id=issued.app.client_id, client_secret=wrong)
+    )
     assert not AccessToken.objects.exists()
     assert list(ClientSecret.objects.values_list("last_used_at", flat=True)) == before
     assert wrong not in caplog.text and issued.secret not in caplog.text

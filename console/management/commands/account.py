@@ -21,7 +21,9 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         try:
             account, generated = account_create(
-                name=options["name"], owner_email=options["owner_email"], owner_password=options["owner_password"]
+                name=options["name"],
+                owner_email=options["owner_email"],
+                owner_password=options["owner_password"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None

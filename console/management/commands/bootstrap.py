@@ -15,13 +15,17 @@ class Command(BaseCommand):
         if result is None:
             self.stdout.write("Bootstrap: an account already exists; nothing to do.")
         else:
-            self.stdout.write(f"Bootstrap: created account {result.account.sid} owned by {result.owner.email}.")
+            self.stdout.write(
+                f"Bootstrap: created account {result.account.sid} owned by {result.owner.email}."
+            )
             if result.generated_password:
                 # Printed once, on the operator's terminal, by design (DESIGN.md "Running it").
-                self.stdout.write(self.style.WARNING(
-                    f"Generated console password for {result.owner.email}: {result.generated_password}\n"
-                    "It is shown only this once; change it after signing in."
-                ))
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"Generated console password for {result.owner.email}: {result.generated_password}\n"
+                        "It is shown only this once; change it after signing in."
+                    )
+                )
         if not SigningKey.objects.filter(retired_at__isnull=True).exists():
             key = signing_key_create()
             self.stdout.write(f"Bootstrap: created {key.algorithm} signing key {key.kid}.")

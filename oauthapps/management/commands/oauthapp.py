@@ -38,7 +38,9 @@ class Command(BaseCommand):
         create.add_argument("--account", help="Account SID (AC…); the default account if omitted.")
         create.add_argument("--name", required=True)
         create.add_argument("--description", default="")
-        create.add_argument("--scope", action="append", required=True, help="A permission; repeat for several.")
+        create.add_argument(
+            "--scope", action="append", required=True, help="A permission; repeat for several."
+        )
         listing = sub.add_parser("list", help="List the account's apps.")
         listing.add_argument("--account")
         rotate = sub.add_parser("rotate", help="Rotate an app's secret; prints the new secret once.")
@@ -52,20 +54,29 @@ class Command(BaseCommand):
         try:
             if action == "create":
                 issued = services.oauth_app_create(
-                    account=self._account(options["account"]), actor=actor, name=options["name"],
-                    description=options["description"], scopes=options["scope"],
+                    account=self._account(options["account"]),
+                    actor=actor,
+                    name=options["name"],
+                    description=options["description"],
+                    scopes=options["scope"],
                 )
                 return self._print(app_json(issued.app, issued.secret))
             if action == "list":
-                return self._print([app_json(app) for app in oauth_app_list(account=self._account(options["account"]))])
+                return self._print(
+                    [app_json(app) for app in oauth_app_list(account=self._account(options["account"]))]
+                )
             app = self._app(options["sid"])
             if action == "rotate":
-                issued = services.oauth_app_secret_rotate(app=app, actor=actor, revoke_previous=options["revoke_previous"])
+                issued = services.oauth_app_secret_rotate(
+                    app=app, actor=actor, revoke_previous=options["revoke_previous"]
+                )
                 return self._print(app_json(issued.app, issued.secret))
             services.oauth_app_delete(app=app, actor=actor)
             return self._print({"sid": options["sid"], "deleted": True})
         except ValidationError as exc:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            ) from None
 
     def _print(self, data) -> None:
         self.stdout.write(json.dumps(data, indent=2))
@@ -73,7 +84,9 @@ class Command(BaseCommand):
     def _account(self, sid: str | None) -> Account:
         account = Account.objects.filter(sid=sid).first() if sid else account_default()
         if account is None:
-            raise CommandError(f"No account {sid}." if sid else "No account exists yet; run manage.py bootstrap.")
+            raise CommandError(
+                f"No account {sid}." if sid else "No account exists yet; run manage.py bootstrap."
+            )
         return account
 
     def _app(self, sid: str) -> OAuthApp:
