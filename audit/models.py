@@ -9,8 +9,25 @@ from console.models import Account
 from console.sids import new_sid
 
 
+class AppendOnly(Exception):
+    """Audit events are never changed or deleted by the application."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnly("Audit events are append-only; they cannot be updated.")
+
+    def delete(self):
+        raise AppendOnly("Audit events are append-only; they cannot be deleted.")
+
+
 class AuditEvent(models.Model):
-    """One recorded change. Written in the transaction of the change; never updated."""
+    """One recorded change. Written in the transaction of the change; never updated.
+
+    Events are hash-chained per account: ``chain_hash`` covers the event's content and the
+    previous event's ``chain_hash``, so a changed, removed or inserted row breaks the chain
+    (``manage.py audit_verify``). On PostgreSQL a trigger also refuses UPDATE and DELETE.
+    """
 
     sid = models.CharField(max_length=34, unique=True, editable=False, default=partial(new_sid, "AE"))
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="audit_events")
@@ -26,6 +43,10 @@ class AuditEvent(models.Model):
     resource_name = models.CharField(max_length=255, blank=True)
     event_data = models.JSONField(default=dict, blank=True)
     description = models.CharField(max_length=500)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    chain_hash = models.CharField(max_length=64, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-event_date", "-id"]
@@ -37,3 +58,11 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.resource_sid} ({self.sid})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnly("Audit events are append-only; they cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("Audit events are append-only; they cannot be deleted.")

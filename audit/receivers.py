@@ -1,7 +1,9 @@
 """Turn each oauth-apps.* signal into an AuditEvent, inside the sender's transaction."""
 
+from audit.chain import event_digest, latest_chain_hash
 from audit.models import AuditEvent
 from console.actors import Actor
+from console.models import Account
 from oauthapps import signals
 
 
@@ -23,8 +25,11 @@ def record_event(sender, signal, app, actor: Actor, **details) -> AuditEvent:
             event_data["secret"]["revoked_at"] = secret.revoked_at.isoformat()
     if details.get("revoke_previous"):
         event_data["previous_secret_revoked"] = True
-    return AuditEvent.objects.create(
-        account_id=app.account_id,
+    # Lock the account row: events of one account are chained one after another, so two
+    # concurrent changes must not both extend the same previous event.
+    account = Account.objects.select_for_update().get(pk=app.account_id)
+    event = AuditEvent(
+        account=account,
         event_type=event_type,
         actor_type=actor.type,
         actor_sid=actor.sid,
@@ -35,7 +40,11 @@ def record_event(sender, signal, app, actor: Actor, **details) -> AuditEvent:
         resource_name=app.name,
         event_data=event_data,
         description=_describe(event_type, app, actor),
+        previous_hash=latest_chain_hash(account.pk),
     )
+    event.chain_hash = event_digest(event, account.sid, event.previous_hash)
+    event.save()
+    return event
 
 
 def connect() -> None:

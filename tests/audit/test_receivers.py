@@ -12,10 +12,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_failure_writing_the_event_rolls_back_the_create(account, member, monkeypatch):
-    def broken_create(**kwargs):
+    def broken_save(self, *args, **kwargs):
         raise DatabaseError("audit table unavailable")
 
-    monkeypatch.setattr(AuditEvent.objects, "create", broken_create)
+    monkeypatch.setattr(AuditEvent, "save", broken_save)
     with pytest.raises(DatabaseError):
         make_app(account, user=member.user)
     assert not OAuthApp.objects.exists()
@@ -23,9 +23,10 @@ def test_failure_writing_the_event_rolls_back_the_create(account, member, monkey
 
 
 def test_failure_writing_the_event_rolls_back_the_rotation(issued, member, monkeypatch):
-    monkeypatch.setattr(
-        AuditEvent.objects, "create", lambda **kw: (_ for _ in ()).throw(DatabaseError("down"))
-    )
+    def broken_save(self, *args, **kwargs):
+        raise DatabaseError("audit table unavailable")
+
+    monkeypatch.setattr(AuditEvent, "save", broken_save)
     with pytest.raises(DatabaseError):
         services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user))
     assert ClientSecret.objects.filter(app=issued.app).count() == 1
