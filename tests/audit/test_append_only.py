@@ -63,6 +63,7 @@ def tamper(sql, params):
     if connection.vendor != "postgresql":
         return raw_sql(sql, params)
     with transaction.atomic():
+        raw_sql("SET CONSTRAINTS ALL IMMEDIATE", None)  # flush pending FK checks before ALTER
         raw_sql("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only", None)
         raw_sql(sql, params)
         raw_sql("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only", None)
