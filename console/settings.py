@@ -142,15 +142,33 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    _redis_options = {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
     CACHES = {
+        # The default cache is an optimisation only: a Redis outage must not fail requests.
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True},
-        }
+            "OPTIONS": {**_redis_options, "IGNORE_EXCEPTIONS": True},
+        },
+        # Rate limits see Redis errors, so that they can fall back to local limits.
+        "throttle": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": _redis_options,
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
+    }
+
+# Rate limits, "requests/seconds". 429 with Retry-After when exceeded.
+THROTTLE_TOKEN_PER_CLIENT = os.environ.get("THROTTLE_TOKEN_PER_CLIENT", "300/60")
+THROTTLE_TOKEN_PER_IP = os.environ.get("THROTTLE_TOKEN_PER_IP", "1200/60")
+THROTTLE_LOGIN_FAILURES_PER_USER = os.environ.get("THROTTLE_LOGIN_FAILURES_PER_USER", "5/900")
+THROTTLE_LOGIN_PER_IP = os.environ.get("THROTTLE_LOGIN_PER_IP", "60/900")
+THROTTLE_API_PER_APP = os.environ.get("THROTTLE_API_PER_APP", "1200/60")
 
 AUTH_USER_MODEL = "console.User"
 AUTHENTICATION_BACKENDS = ["console.backends.EmailBackend"]

@@ -2,6 +2,7 @@
 
 import pytest
 
+from console.throttling import limits_reset
 from oauthapps.signing_keys import signing_keys_forget
 from tests.factories import AccountFactory, MembershipFactory, make_app
 
@@ -25,6 +26,13 @@ def issued(account, member):
 @pytest.fixture
 def app(issued):
     return issued.app
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters are per test: the suite itself must not trip them."""
+    limits_reset()
+    yield
 
 
 @pytest.fixture(autouse=True)

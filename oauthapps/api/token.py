@@ -17,7 +17,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.views.mixins import OAuthLibMixin
 
+from console.actors import client_ip
 from console.errors import twilio_error
+from console.throttling import Limit, limit_hit
 from oauthapps.validator import MalformedBasicAuth, basic_credentials
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -35,11 +37,39 @@ ERROR_MESSAGES = {
 
 
 class TokenRequestError(Exception):
-    def __init__(self, error: str, description: str, status: int = 400):
+    def __init__(self, error: str, description: str, status: int = 400, headers: dict | None = None):
         super().__init__(description)
         self.error = error
         self.description = description
         self.status = status
+        self.headers = headers or {}
+
+
+def _check_rate(request) -> None:
+    """Per source IP, then per named client: brute force against one Client ID is slowed
+    down whatever the number of addresses it comes from."""
+    subjects = [(Limit.parse("token-ip", settings.THROTTLE_TOKEN_PER_IP), client_ip(request) or "unknown")]
+    client_id = request.POST.get("client_id") or _basic_client_id(request)
+    if client_id:
+        subjects.append((Limit.parse("token-client", settings.THROTTLE_TOKEN_PER_CLIENT), client_id[:64]))
+    for limit, subject in subjects:
+        verdict = limit_hit(limit, subject)
+        if not verdict.allowed:
+            raise TokenRequestError(
+                "too_many_requests",
+                f"Too many token requests; retry after {verdict.retry_after} seconds. "
+                "A token is valid for an hour: reuse it instead of fetching one per call.",
+                status=429,
+                headers={"Retry-After": str(verdict.retry_after)},
+            )
+
+
+def _basic_client_id(request) -> str | None:
+    try:
+        basic = basic_credentials(request.headers.get("Authorization"))
+    except MalformedBasicAuth:
+        return None
+    return basic[0] if basic else None
 
 
 def token_error_response(
@@ -130,8 +160,9 @@ class TokenApi(OAuthLibMixin, View):
     def post(self, request, *args, **kwargs):
         try:
             _check_shape(request)
+            _check_rate(request)
         except TokenRequestError as exc:
-            return token_error_response(exc.error, exc.description, exc.status)
+            return token_error_response(exc.error, exc.description, exc.status, exc.headers)
         _url, headers, body, status = self.create_token_response(request)
         payload = json.loads(body or "{}")
         if status != 200:

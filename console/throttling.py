@@ -1,0 +1,99 @@
+"""Fixed-window rate limits, shared by every process through Redis when REDIS_URL is set.
+
+When Redis is unreachable the limits fall back to this process's memory (a degraded but
+still protective mode) and Redis is not retried for a few seconds, so an outage costs no
+per-request timeouts. Nothing else depends on Redis.
+"""
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+
+logger = logging.getLogger(__name__)
+
+SHARED_CACHE = "throttle"
+RETRY_SHARED_AFTER_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    max_requests: int
+    window_seconds: int
+
+    @classmethod
+    def parse(cls, name: str, spec: str) -> "Limit":
+        """``"600/60"``: at most 600 requests per 60 seconds."""
+        count, _, window = spec.partition("/")
+        return cls(name=name, max_requests=int(count), window_seconds=int(window or 60))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after: int
+    count: int
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.local = LocMemCache("throttle-local", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+        self._shared_down_until = 0.0
+        self._lock = threading.Lock()
+
+    def incr(self, key: str, ttl: int) -> int:
+        if time.monotonic() >= self._shared_down_until:
+            try:
+                return self._incr(caches[SHARED_CACHE], key, ttl)
+            except Exception as exc:  # Redis down or unreachable: degrade, never fail the request
+                with self._lock:
+                    self._shared_down_until = time.monotonic() + RETRY_SHARED_AFTER_SECONDS
+                logger.warning(
+                    "Rate limits use local memory: shared cache unavailable (%s)", type(exc).__name__
+                )
+        return self._incr(self.local, key, ttl)
+
+    @staticmethod
+    def _incr(cache, key: str, ttl: int) -> int:
+        cache.add(key, 0, ttl)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, ttl)
+            return 1
+
+    def clear(self) -> None:
+        self.local.clear()
+        self._shared_down_until = 0.0
+        try:
+            caches[SHARED_CACHE].clear()
+        except Exception:  # noqa: S110 - clearing is best effort (tests)
+            pass
+
+
+_store = _Store()
+
+
+def bucket_key(limit: Limit, subject: str, now: float) -> str:
+    """The counter of ``subject`` in the current window; the subject itself is hashed, so
+    that client ids, emails and addresses never sit in the cache in clear."""
+    digest = hashlib.sha256(subject.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"rl:{limit.name}:{digest}:{int(now // limit.window_seconds)}"
+
+
+def limit_hit(limit: Limit, subject: str) -> Verdict:
+    """Count one request of ``subject`` (a client id, an IP, an email) against ``limit``."""
+    now = time.time()
+    window = int(now // limit.window_seconds)
+    count = _store.incr(bucket_key(limit, subject, now), limit.window_seconds + 1)
+    retry_after = max(1, int((window + 1) * limit.window_seconds - now + 0.999))
+    return Verdict(allowed=count <= limit.max_requests, retry_after=retry_after, count=count)
+
+
+def limits_reset() -> None:
+    _store.clear()
