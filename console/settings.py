@@ -100,6 +100,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "console.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "console.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -259,15 +260,23 @@ OAUTH2_PROVIDER = {
     "PKCE_REQUIRED": True,
 }
 
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "console.log_format.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # oauthlib logs request bodies (client_secret included) at DEBUG: never let it.
         "oauthlib": {"level": "WARNING"},
         "oauth2_provider": {"level": "WARNING"},
+        # Our own one-line-per-request log replaces Django's and runserver's.
+        "django.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
     },
 }
 

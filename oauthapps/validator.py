@@ -67,7 +67,10 @@ class CatalogScopes(BaseScopes):
 
 class OAuthAppValidator(OAuth2Validator):
     def authenticate_client(self, request, *args, **kwargs):
-        basic = client_basic_credentials(request.headers.get("Authorization"))
+        try:
+            basic = client_basic_credentials(request.headers.get("Authorization"))
+        except MalformedBasicAuth:
+            return False  # the token endpoint answers invalid_request before reaching here
         client_id, secret = basic if basic else (request.client_id, request.client_secret)
         app = client_authenticate(client_id=client_id or "", secret=secret or "")
         if app is None:

@@ -41,6 +41,7 @@ class BearerTokenAuthentication(BaseAuthentication):
                 "The access token is invalid, expired or revoked; fetch a new one from /v2/token.",
                 "invalid_token",
             ) from None
+        request._request.log_client_id = grant.app.client_id
         return AppPrincipal(grant.app), grant
 
     def authenticate_header(self, request) -> str:

@@ -163,6 +163,9 @@ class TokenApi(OAuthLibMixin, View):
             _check_rate(request)
         except TokenRequestError as exc:
             return token_error_response(exc.error, exc.description, exc.status, exc.headers)
+        client_id = request.POST.get("client_id") or _basic_client_id(request)
+        if client_id and client_id.startswith("OQ"):
+            request.log_client_id = client_id[:34]
         _url, headers, body, status = self.create_token_response(request)
         payload = json.loads(body or "{}")
         if status != 200:

@@ -145,3 +145,15 @@ def test_an_app_cannot_revoke_another_apps_token(client, issued, account, member
         HTTP_AUTHORIZATION=basic(other.app.client_id, other.secret),
     )
     assert introspect(client, other, token).json()["active"] is True
+
+
+def test_revocation_with_malformed_basic_header_is_refused_not_a_500(client, issued):
+    token = issue(client, issued)
+    response = client.post(
+        "/v2/token/revoke",
+        form(token=token),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION="Basic bad",
+    )
+    assert response.status_code == 401
+    assert introspect(client, issued, token).json()["active"] is True
