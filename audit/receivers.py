@@ -1,8 +1,11 @@
 """Turn each oauth-apps.* signal into an AuditEvent, inside the sender's transaction."""
 
+from django.db import transaction
+
 from audit.chain import event_digest, latest_chain_hash
 from audit.models import AuditEvent
 from console.actors import Actor
+from console.metrics import AUDIT_EVENTS
 from console.models import Account
 from oauthapps import signals
 
@@ -44,6 +47,7 @@ def record_event(sender, signal, app, actor: Actor, **details) -> AuditEvent:
     )
     event.chain_hash = event_digest(event, account.sid, event.previous_hash)
     event.save()
+    transaction.on_commit(lambda: AUDIT_EVENTS.labels(event_type=event_type).inc())
     return event
 
 

@@ -280,6 +280,10 @@ LOGGING = {
     },
 }
 
+# /metrics: a bearer token when set, otherwise only these client networks.
+METRICS_BEARER_TOKEN = os.environ.get("METRICS_BEARER_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = _env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+
 BOOTSTRAP_ACCOUNT_NAME = os.environ.get("BOOTSTRAP_ACCOUNT_NAME", "Default account")
 ADMIN_EMAIL = os.environ.get("ADMIN_EMAIL", "")
 ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "")

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from console import health
+from console import health, metrics
 
 urlpatterns = [
     path("", include("oauthapps.api.urls")),
@@ -13,4 +13,5 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
 ]

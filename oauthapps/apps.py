@@ -6,3 +6,9 @@ from django.apps import AppConfig
 class OAuthAppsConfig(AppConfig):
     name = "oauthapps"
     verbose_name = "OAuth apps"
+
+    def ready(self) -> None:
+        from console.metrics import register_collector
+        from oauthapps.metrics import OAuthAppsCollector
+
+        register_collector(OAuthAppsCollector())

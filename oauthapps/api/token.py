@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.views.mixins import OAuthLibMixin
 
+from console import metrics
 from console.actors import client_ip
 from console.errors import twilio_error
 from console.throttling import Limit, limit_hit
@@ -55,6 +56,7 @@ def _check_rate(request) -> None:
     for limit, subject in subjects:
         verdict = limit_hit(limit, subject)
         if not verdict.allowed:
+            metrics.THROTTLED.labels(limit=limit.name).inc()
             raise TokenRequestError(
                 "too_many_requests",
                 f"Too many token requests; retry after {verdict.retry_after} seconds. "
@@ -158,6 +160,22 @@ class TokenApi(OAuthLibMixin, View):
         return response
 
     def post(self, request, *args, **kwargs):
+        with metrics.TOKEN_LATENCY.time():
+            response = self._answer(request)
+        if response.status_code == 200:
+            metrics.TOKENS_ISSUED.inc()
+        else:
+            metrics.TOKENS_REFUSED.labels(error=self._error_of(response)).inc()
+        return response
+
+    @staticmethod
+    def _error_of(response) -> str:
+        try:
+            return json.loads(response.content).get("error", "unknown")
+        except ValueError:
+            return "unknown"
+
+    def _answer(self, request):
         try:
             _check_shape(request)
             _check_rate(request)

@@ -1,0 +1,75 @@
+"""Prometheus metrics: the counters other apps update, and the protected /metrics view.
+
+Under gunicorn set PROMETHEUS_MULTIPROC_DIR (an empty directory per deployment) so that
+every worker's counters are summed; without it each process reports its own.
+"""
+
+import ipaddress
+import os
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.utils.crypto import constant_time_compare
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client import REGISTRY as DEFAULT_REGISTRY
+
+TOKENS_ISSUED = Counter("oauthapps_tokens_issued_total", "Access tokens issued by /v2/token.")
+TOKENS_REFUSED = Counter(
+    "oauthapps_tokens_refused_total", "Token requests refused, by RFC 6749 error.", ["error"]
+)
+TOKEN_LATENCY = Histogram(
+    "oauthapps_token_request_seconds",
+    "Time to answer a token request.",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+)
+THROTTLED = Counter("oauthapps_throttled_requests_total", "Requests refused with 429, by limit.", ["limit"])
+AUDIT_EVENTS = Counter(
+    "oauthapps_audit_events_written_total", "Audit events committed, by type.", ["event_type"]
+)
+
+
+def _registry():
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        for collector in _extra_collectors:
+            registry.register(collector)
+        return registry
+    return DEFAULT_REGISTRY
+
+
+_extra_collectors: list = []
+
+
+def register_collector(collector) -> None:
+    """Collectors that read the database at scrape time (gauges that need no process state)."""
+    _extra_collectors.append(collector)
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        DEFAULT_REGISTRY.register(collector)
+
+
+def _allowed(request) -> bool:
+    token = settings.METRICS_BEARER_TOKEN
+    if token:
+        offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        return constant_time_compare(offered, token)
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(net) for net in settings.METRICS_ALLOWED_NETWORKS)
+
+
+def metrics_view(request) -> HttpResponse:
+    if not _allowed(request):
+        return JsonResponse(
+            {"error": "forbidden", "message": "Metrics are not served to this client."}, status=403
+        )
+    return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)

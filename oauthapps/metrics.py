@@ -1,0 +1,29 @@
+"""Gauges read from the database at scrape time: active apps, secrets in their grace period."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from prometheus_client.core import GaugeMetricFamily
+
+from oauthapps.models import AppStatus, ClientSecret, OAuthApp
+
+
+class OAuthAppsCollector:
+    def collect(self):
+        now = timezone.now()
+        yield GaugeMetricFamily(
+            "oauthapps_active_apps",
+            "OAuth apps that can get tokens.",
+            value=OAuthApp.objects.filter(status=AppStatus.ACTIVE).count(),
+        )
+        in_grace = ClientSecret.objects.in_grace_period(now)
+        yield GaugeMetricFamily(
+            "oauthapps_secrets_in_grace_period",
+            "Replaced client secrets that still work.",
+            value=in_grace.count(),
+        )
+        yield GaugeMetricFamily(
+            "oauthapps_secrets_in_grace_period_used_last_hour",
+            "Replaced client secrets still in their grace period that were used in the last hour.",
+            value=in_grace.filter(last_used_at__gte=now - timedelta(hours=1)).count(),
+        )
