@@ -5,7 +5,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from audit.models import AuditEvent
+from audit.models import AuditEvent, ChainAnchor
 
 CHAINED_FIELDS = (
     "sid",
@@ -48,7 +48,8 @@ class ChainBreak:
 
 def chain_breaks(account) -> Iterator[ChainBreak]:
     """Every place where the account's chain does not hold, in write order."""
-    expected_previous = ""
+    anchor = ChainAnchor.objects.filter(account=account).first()
+    expected_previous = anchor.chain_hash if anchor else ""
     for event in AuditEvent.objects.filter(account=account).order_by("id").iterator(chunk_size=2000):
         if event.previous_hash != expected_previous:
             yield ChainBreak(account.sid, event.sid, "previous_hash does not match the event before it")

@@ -66,3 +66,15 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("Audit events are append-only; they cannot be deleted.")
+
+
+class ChainAnchor(models.Model):
+    """Where an account's chain starts after retention removed its oldest events: the
+    ``chain_hash`` of the last removed event, which the first kept event points to."""
+
+    account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="audit_chain_anchor")
+    chain_hash = models.CharField(max_length=64)
+    purged_through = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Audit chain anchor of {self.account.sid}"

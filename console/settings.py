@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "oauth2_provider",
     "console",
     "scopes",
@@ -229,9 +231,35 @@ CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 REST_FRAMEWORK = {
+    # API views declare Bearer authentication and catalog permissions themselves.
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Twilio's error body and the RFC 6750 challenges, for every DRF view.
+    "EXCEPTION_HANDLER": "console.api_errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",  # Twilio's ISO 8601, whole seconds, UTC
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OAuth apps: IAM, Monitor and token APIs",
+    "DESCRIPTION": (
+        "Twilio-compatible IAM v1 (OAuth apps) and Monitor v1 (Events) APIs, and the OAuth 2.0 token "
+        "endpoint (client credentials). Get a token from POST /v2/token, then send "
+        "'Authorization: Bearer <token>'."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "console.openapi.postprocess",
+    ],
+    # Docs assets come from drf-spectacular-sidecar (static files), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthapps.OAuthApp"
@@ -279,6 +307,9 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# Audit events older than this are deleted by `manage.py audit_purge` (13 months).
+AUDIT_RETENTION_DAYS = _env_int("AUDIT_RETENTION_DAYS", 396)
 
 # /metrics: a bearer token when set, otherwise only these client networks.
 METRICS_BEARER_TOKEN = os.environ.get("METRICS_BEARER_TOKEN", "")

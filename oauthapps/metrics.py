@@ -8,7 +8,22 @@ from prometheus_client.core import GaugeMetricFamily
 from oauthapps.models import AppStatus, ClientSecret, OAuthApp
 
 
+GAUGES = {
+    "oauthapps_active_apps": "OAuth apps that can get tokens.",
+    "oauthapps_secrets_in_grace_period": "Replaced client secrets that still work.",
+    "oauthapps_secrets_in_grace_period_used_last_hour": (
+        "Replaced client secrets still in their grace period that were used in the last hour."
+    ),
+}
+
+
 class OAuthAppsCollector:
+    def describe(self):
+        # Without describe(), prometheus_client calls collect() at registration: a query at
+        # start-up, before migrations may have run.
+        for name, documentation in GAUGES.items():
+            yield GaugeMetricFamily(name, documentation)
+
     def collect(self):
         now = timezone.now()
         yield GaugeMetricFamily(

@@ -1,0 +1,115 @@
+"""Monitor v1 wire format of an audit event, and the list filters as Twilio names them."""
+
+from datetime import UTC, date, datetime, time
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from audit.models import AuditEvent
+from console.api_paging import PageMetaSerializer
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class IsoDateTimeFilter(serializers.Field):
+    """ISO 8601 date or date-time; naive values are UTC (Twilio: "in GMT"). A bare date
+    starts at midnight, or, with ``end_of_day``, covers the whole day."""
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs):
+        self.end_of_day = end_of_day
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> datetime:
+        text = str(data).strip()
+        moment = day = None
+        try:
+            # The date first: Python 3.11's fromisoformat (behind parse_datetime) would
+            # read a bare date as midnight and lose "the whole day".
+            day = parse_date(text)
+            moment = None if day else parse_datetime(text)
+        except ValueError:
+            pass
+        if moment is None and day is None:
+            raise serializers.ValidationError(
+                "Must be an ISO 8601 date or date-time, such as 2025-01-31 or 2025-01-31T12:00:00Z."
+            )
+        if day is not None:
+            moment = datetime.combine(day, time.max if self.end_of_day else time.min)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, UTC)
+        return moment
+
+    def to_representation(self, value: date) -> str:
+        return value.isoformat()
+
+
+class EventFilterSerializer(serializers.Serializer):
+    """The query parameters of ``GET /v1/Events`` (Twilio's capitalised names)."""
+
+    EventType = serializers.CharField(required=False, max_length=64, help_text="e.g. oauth-apps.updated")
+    ResourceSid = serializers.CharField(required=False, max_length=34, help_text="The app's SID (OQ…).")
+    ActorSid = serializers.CharField(
+        required=False, max_length=34, help_text="Who made the change (US… or OQ…)."
+    )
+    SourceIpAddress = serializers.IPAddressField(required=False)
+    StartDate = IsoDateTimeFilter(required=False, help_text="Events on or after this moment (ISO 8601).")
+    EndDate = IsoDateTimeFilter(required=False, end_of_day=True, help_text="Events on or before (ISO 8601).")
+
+    def validate(self, attrs):
+        start, end = attrs.get("StartDate"), attrs.get("EndDate")
+        if start and end and start > end:
+            raise serializers.ValidationError({"EndDate": "Must not be earlier than StartDate."})
+        return attrs
+
+
+class EventSerializer(serializers.ModelSerializer):
+    account_sid = serializers.CharField(source="account.sid")
+    actor_sid = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "sid",
+            "account_sid",
+            "actor_sid",
+            "actor_type",
+            "event_type",
+            "resource_type",
+            "resource_sid",
+            "source",
+            "source_ip_address",
+            "event_date",
+            "event_data",
+            "description",
+            "url",
+            "links",
+        ]
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_actor_sid(self, event: AuditEvent) -> str | None:
+        return event.actor_sid or None  # Twilio: null when the actor has no SID (a CLI run)
+
+    def get_url(self, event: AuditEvent) -> str:
+        return self._absolute(reverse("monitor:event", kwargs={"sid": event.sid}))
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string", "format": "uri"}})
+    def get_links(self, event: AuditEvent) -> dict:
+        links = {}
+        if event.resource_type == "oauth-app":
+            links["resource"] = self._absolute(reverse("iam:oauth-app", kwargs={"sid": event.resource_sid}))
+        if event.actor_type == "oauth-app" and event.actor_sid:
+            links["actor"] = self._absolute(reverse("iam:oauth-app", kwargs={"sid": event.actor_sid}))
+        return links
+
+
+class EventPageSerializer(serializers.Serializer):
+    events = EventSerializer(many=True)
+    meta = PageMetaSerializer()

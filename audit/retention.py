@@ -1,0 +1,100 @@
+"""Retention (delete events older than the retention period, in batches) and export.
+
+Deletion is the one sanctioned exception to append-only: it removes whole prefixes of each
+account's chain, records where the chain now starts (ChainAnchor), and on PostgreSQL sets
+the transaction-local ``audit.allow_purge`` that the trigger requires.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import datetime
+
+from django.db import connection, transaction
+
+from audit.models import AuditEvent, ChainAnchor
+
+EXPORT_FIELDS = (
+    "sid",
+    "account_sid",
+    "event_date",
+    "event_type",
+    "actor_type",
+    "actor_sid",
+    "actor_label",
+    "source",
+    "source_ip_address",
+    "resource_type",
+    "resource_sid",
+    "resource_name",
+    "description",
+    "event_data",
+    "previous_hash",
+    "chain_hash",
+)
+
+
+def audit_events_purge(*, before: datetime, batch_size: int = 5000) -> int:
+    """Delete events dated before ``before``, oldest first, ``batch_size`` rows per short
+    transaction. Returns how many were deleted."""
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                AuditEvent.objects.filter(event_date__lt=before)
+                .order_by("id")
+                .values_list("id", "account_id", "chain_hash", "event_date")[:batch_size]
+            )
+            if not batch:
+                return deleted
+            last_by_account = {}
+            for _id, account_id, chain_hash, event_date in batch:
+                last_by_account[account_id] = (chain_hash, event_date)
+            for account_id, (chain_hash, event_date) in last_by_account.items():
+                ChainAnchor.objects.update_or_create(
+                    account_id=account_id, defaults={"chain_hash": chain_hash, "purged_through": event_date}
+                )
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute("SET LOCAL audit.allow_purge = 'on'")
+                ids = [row[0] for row in batch]
+                placeholders = ",".join(["%s"] * len(ids))
+                cursor.execute(f"DELETE FROM audit_auditevent WHERE id IN ({placeholders})", ids)  # noqa: S608
+            deleted += len(batch)
+
+
+def _row(event: AuditEvent) -> dict:
+    row = {field: getattr(event, field, None) for field in EXPORT_FIELDS}
+    row["account_sid"] = event.account.sid
+    row["event_date"] = event.event_date.isoformat()
+    return row
+
+
+def audit_events_export(
+    *, start: datetime | None, end: datetime | None, fmt: str, account_sid: str | None = None
+) -> Iterator[str]:
+    """Events in [start, end), oldest first, as JSON lines or CSV (header first), streamed."""
+    events = AuditEvent.objects.select_related("account").order_by("event_date", "id")
+    if start:
+        events = events.filter(event_date__gte=start)
+    if end:
+        events = events.filter(event_date__lt=end)
+    if account_sid:
+        events = events.filter(account__sid=account_sid)
+    if fmt == "jsonl":
+        for event in events.iterator(chunk_size=2000):
+            yield json.dumps(_row(event), default=str) + "\n"
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
+    writer.writeheader()
+    for event in events.iterator(chunk_size=2000):
+        row = _row(event)
+        row["event_data"] = json.dumps(row["event_data"], sort_keys=True)
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.getvalue():
+        yield buffer.getvalue()
