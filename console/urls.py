@@ -1,9 +1,10 @@
 """Root URLs: the only place that includes the other apps."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from console import health, metrics
+from console.api_errors import api_not_found
 
 urlpatterns = [
     path("", include("oauthapps.api.urls")),
@@ -14,4 +15,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics_view, name="metrics"),
+    path("", include("oauthapps.api.iam_urls")),
+    path("", include("audit.api.urls")),
+    path("", include("console.openapi")),
+    # Last: any other /v1/ path is a Twilio-shaped 404, not the console's HTML page.
+    re_path(r"^v1/", api_not_found),
 ]

@@ -46,6 +46,11 @@ class IsoDateTimeFilter(serializers.Field):
         return value.isoformat()
 
 
+@extend_schema_field({"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]})
+class IpAddressFilter(serializers.IPAddressField):
+    """An IPv4 or IPv6 address, so documented."""
+
+
 class EventFilterSerializer(serializers.Serializer):
     """The query parameters of ``GET /v1/Events`` (Twilio's capitalised names)."""
 
@@ -54,7 +59,7 @@ class EventFilterSerializer(serializers.Serializer):
     ActorSid = serializers.CharField(
         required=False, max_length=34, help_text="Who made the change (US… or OQ…)."
     )
-    SourceIpAddress = serializers.IPAddressField(required=False)
+    SourceIpAddress = IpAddressFilter(required=False, help_text="Where the change came from (IPv4 or IPv6).")
     StartDate = IsoDateTimeFilter(required=False, help_text="Events on or after this moment (ISO 8601).")
     EndDate = IsoDateTimeFilter(required=False, end_of_day=True, help_text="Events on or before (ISO 8601).")
 

@@ -10,13 +10,14 @@ from rest_framework.response import Response
 from audit.api.serializers import EventFilterSerializer, EventPageSerializer, EventSerializer
 from audit.models import AuditEvent
 from console.api import TwilioApiView
-from console.api_paging import PAGING_PARAMETERS, KeysetPaging
+from console.api_paging import PAGING_PARAMETER_NAMES, PAGING_PARAMETERS, KeysetPaging
 from console.models import Account
 from console.sids import is_sid
 from oauthapps.api.bearer import BearerTokenAuthentication
 from scopes.permissions import HasCatalogPermission
 
 TAG = "Monitor: Events"
+FILTER_NAMES = tuple(EventFilterSerializer().fields)
 EVENT_PAGING = KeysetPaging(key="events", date_field="event_date", token_salt="monitor.events.page")
 
 
@@ -53,6 +54,7 @@ class MonitorApi(TwilioApiView):
 
 class EventListApi(MonitorApi):
     required_permissions = {"GET": "/twilio/monitor/events/list"}
+    query_parameters = (*FILTER_NAMES, *PAGING_PARAMETER_NAMES)
 
     @extend_schema(
         tags=[TAG],
@@ -63,7 +65,8 @@ class EventListApi(MonitorApi):
         summary="Audit events of the token's account, newest first, with Twilio's filters and paging.",
     )
     def get(self, request):
-        filters = EventFilterSerializer(data=request.query_params)
+        # A plain dict: from a QueryDict, DRF would read "StartDate=" as "not given".
+        filters = EventFilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         given = filters.validated_data
         account = request.auth.app.account

@@ -1,0 +1,104 @@
+"""The one translation of API failures into Twilio's error body and the right HTTP status.
+
+Installed as DRF's ``EXCEPTION_HANDLER``. 401 and 403 carry the RFC 6750 §3 Bearer
+challenge, so OAuth-aware clients learn whether to fetch a new token (``invalid_token``)
+or ask for another permission (``insufficient_scope``).
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from console.errors import twilio_error
+
+REALM = "oauth-apps"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+def bearer_challenge(**params: str) -> str:
+    """``WWW-Authenticate`` value for a Bearer resource (RFC 6750 §3)."""
+    quoted = ", ".join(f'{name}="{value}"' for name, value in {"realm": REALM, **params}.items())
+    return f"Bearer {quoted}"
+
+
+def _flatten(detail, prefix: str = "") -> list[tuple[str, str]]:
+    """(field path, message) pairs from DRF's nested error detail."""
+    if isinstance(detail, dict):
+        pairs = []
+        for field, inner in detail.items():
+            name = field if field != "non_field_errors" else ""
+            pairs.extend(_flatten(inner, f"{prefix}.{name}" if prefix and name else prefix or name))
+        return pairs
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return [(prefix, str(item)) for item in detail]
+        pairs = []
+        for index, inner in enumerate(detail):
+            pairs.extend(_flatten(inner, f"{prefix}[{index}]"))
+        return pairs
+    return [(prefix, str(detail))]
+
+
+def _message(exc: exceptions.APIException) -> str:
+    if isinstance(exc, exceptions.ValidationError):
+        pairs = _flatten(exc.detail)
+        return (
+            "; ".join(f"{field}: {message}" if field else message for field, message in pairs)
+            or "Invalid request."
+        )
+    return str(exc.detail)
+
+
+def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
+    if isinstance(exc, exceptions.APIException):
+        return exc
+    if isinstance(exc, Http404):
+        return exceptions.NotFound("The requested resource was not found.")
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    return None
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF ``EXCEPTION_HANDLER``: anything else propagates (a real 500, logged by Django)."""
+    api_exc = _as_api_exception(exc)
+    if api_exc is None:
+        return None
+    status = api_exc.status_code
+    headers = {}
+    if isinstance(api_exc, exceptions.AuthenticationFailed):
+        # A token was sent but is unusable: tell the client to fetch a new one.
+        status = 401
+        headers["WWW-Authenticate"] = bearer_challenge(error="invalid_token")
+    elif isinstance(api_exc, exceptions.NotAuthenticated):
+        # RFC 6750 §3.1: with no credentials at all, the challenge carries no error code.
+        status = 401
+        headers["WWW-Authenticate"] = bearer_challenge()
+    elif getattr(api_exc, "default_code", None) == "insufficient_scope":
+        # Duck-typed (scopes.permissions.InsufficientScope): console depends on no other app.
+        headers["WWW-Authenticate"] = bearer_challenge(
+            error="insufficient_scope", scope=getattr(api_exc, "required", "")
+        )
+    elif isinstance(api_exc, exceptions.Throttled) and api_exc.wait is not None:
+        headers["Retry-After"] = str(int(api_exc.wait))
+    body = twilio_error(status, _message(api_exc))
+    if isinstance(api_exc, exceptions.ValidationError) and isinstance(api_exc.detail, dict):
+        # twilio-python's TwilioRestException exposes ``details``; it names each field.
+        body["details"] = {field or "request": message for field, message in _flatten(api_exc.detail)}
+    return Response(body, status=status, headers=headers)
+
+
+def api_not_found(request, *args, **kwargs) -> JsonResponse:
+    """Unknown ``/v1/...`` paths: Twilio's 404 body instead of the console's HTML page."""
+    return JsonResponse(
+        twilio_error(404, f"The requested resource {request.path} was not found."), status=404
+    )

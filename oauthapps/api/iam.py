@@ -1,0 +1,188 @@
+"""IAM v1 API: ``/v1/Account/OAuthApps`` on Twilio's paths and payloads.
+
+Every write goes through oauthapps.services (the console's rules), with the calling app
+as actor and ``api`` as the audit source. Every read and write is confined to the
+token's account: another account's SID is indistinguishable from one that never existed.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from console.actors import Actor, client_ip
+from console.api import TwilioApiView
+from console.api_paging import PAGING_PARAMETER_NAMES, PAGING_PARAMETERS, KeysetPaging
+from console.sids import is_sid
+from oauthapps import selectors, services
+from oauthapps.api.bearer import BearerTokenAuthentication
+from oauthapps.api.serializers import (
+    AppCreateSerializer,
+    AppPageSerializer,
+    AppSerializer,
+    AppWithSecretSerializer,
+    AppWriteSerializer,
+    SecretRotateSerializer,
+)
+from oauthapps.models import OAuthApp
+from scopes.permissions import HasCatalogPermission
+
+PERMISSION = "/twilio/iam/account-oauth-apps/{}"
+TAG = "IAM: OAuth apps"
+# Field names of oauthapps.services errors, as this API calls them.
+API_FIELD = {
+    "name": "friendly_name",
+    "description": "description",
+    "scopes": "policy.allow",
+    "denied_scopes": "policy.deny",
+}
+APP_PAGING = KeysetPaging(key="apps", date_field="created", token_salt="iam.oauth-apps.page")
+
+
+def needs(action: str) -> str:
+    return f"Needs the permission `{PERMISSION.format(action)}`."
+
+
+def api_validation_error(exc: DjangoValidationError) -> ValidationError:
+    """A service's field errors, renamed to this API's fields (one translation at the edge)."""
+    if hasattr(exc, "message_dict"):
+        return ValidationError(
+            {API_FIELD.get(field, field): messages for field, messages in exc.message_dict.items()}
+        )
+    return ValidationError(exc.messages)
+
+
+class IamApi(TwilioApiView):
+    authentication_classes = [BearerTokenAuthentication]
+    permission_classes = [HasCatalogPermission]
+
+    @property
+    def account(self):
+        return self.request.auth.app.account
+
+    def actor(self) -> Actor:
+        return Actor.for_app(self.request.auth.app, client_ip(self.request))
+
+    def app_or_404(self, sid: str) -> OAuthApp:
+        app = selectors.oauth_app_get(account=self.account, sid=sid) if is_sid(sid, "OQ") else None
+        if app is None:
+            raise NotFound(f"The OAuth app {sid[:40]} was not found.")
+        return app
+
+    def render(self, app: OAuthApp, *, secret: str | None = None, status: int = 200) -> Response:
+        context = {"request": self.request, "secret": secret}
+        serializer = AppWithSecretSerializer if secret is not None else AppSerializer
+        return Response(serializer(app, context=context).data, status=status)
+
+
+class OAuthAppListCreateApi(IamApi):
+    required_permissions = {"GET": PERMISSION.format("list"), "POST": PERMISSION.format("create")}
+    query_parameters = PAGING_PARAMETER_NAMES
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="ListOAuthApp",
+        description=needs("list"),
+        summary="List the account's OAuth apps, newest first (Twilio paging).",
+        parameters=PAGING_PARAMETERS,
+        responses={200: AppPageSerializer},
+    )
+    def get(self, request):
+        page = APP_PAGING.page(
+            request, selectors.oauth_app_list(account=self.account), scope=self.account.sid, query=[]
+        )
+        rendered = AppSerializer(page.records, many=True, context={"request": request}).data
+        return Response(page.body(rendered))
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="CreateOAuthApp",
+        request=AppCreateSerializer,
+        description=needs("create"),
+        responses={201: AppWithSecretSerializer},
+        summary="Create an OAuth app; the response carries its Client Secret, once.",
+    )
+    def post(self, request):
+        serializer = AppCreateSerializer(data=request.data, context={"account": self.account})
+        serializer.is_valid(raise_exception=True)
+        arguments = {"name": "", "scopes": [], **serializer.service_arguments()}
+        try:
+            issued = services.oauth_app_create(account=self.account, actor=self.actor(), **arguments)
+        except DjangoValidationError as exc:
+            raise api_validation_error(exc) from None
+        return self.render(issued.app, secret=issued.secret, status=201)
+
+
+class OAuthAppApi(IamApi):
+    required_permissions = {
+        "GET": PERMISSION.format("read"),
+        "PUT": PERMISSION.format("update"),
+        "DELETE": PERMISSION.format("delete"),
+    }
+
+    @extend_schema(
+        tags=[TAG], operation_id="FetchOAuthApp", responses={200: AppSerializer}, description=needs("read")
+    )
+    def get(self, request, sid: str):
+        return self.render(self.app_or_404(sid))
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="UpdateOAuthApp",
+        request=AppWriteSerializer,
+        responses={200: AppSerializer},
+        description=needs("update"),
+        summary="Change App name, Description of the app or the policy; fields left out stay as they are.",
+    )
+    def put(self, request, sid: str):
+        app = self.app_or_404(sid)
+        serializer = AppWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            app = services.oauth_app_update(app=app, actor=self.actor(), **serializer.service_arguments())
+        except DjangoValidationError as exc:
+            raise api_validation_error(exc) from None
+        except OAuthApp.DoesNotExist:
+            raise NotFound(f"The OAuth app {sid} was not found.") from None
+        return self.render(app)
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="DeleteOAuthApp",
+        responses={204: OpenApiResponse(description="Deleted.")},
+        description=needs("delete"),
+        summary="Delete the app: its secrets and tokens stop working at once.",
+    )
+    def delete(self, request, sid: str):
+        app = self.app_or_404(sid)
+        try:
+            services.oauth_app_delete(app=app, actor=self.actor())
+        except OAuthApp.DoesNotExist:
+            raise NotFound(f"The OAuth app {sid} was not found.") from None
+        return Response(status=204)
+
+
+class OAuthAppSecretRotateApi(IamApi):
+    # Rotation changes the app, so it needs the update permission (DESIGN.md, issue 5).
+    required_permissions = {"POST": PERMISSION.format("update")}
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="RotateOAuthAppSecret",
+        request=SecretRotateSerializer,
+        description=needs("update"),
+        responses={200: AppWithSecretSerializer},
+        summary="Rotate the Client Secret: the new one is returned once; the old one works for 24 hours "
+        "unless revoke_previous is true.",
+    )
+    def post(self, request, sid: str):
+        app = self.app_or_404(sid)
+        serializer = SecretRotateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            issued = services.oauth_app_secret_rotate(
+                app=app, actor=self.actor(), revoke_previous=serializer.validated_data["revoke_previous"]
+            )
+        except OAuthApp.DoesNotExist:
+            raise NotFound(f"The OAuth app {sid} was not found.") from None
+        return self.render(issued.app, secret=issued.secret)
