@@ -234,6 +234,7 @@ REST_FRAMEWORK = {
     # API views declare Bearer authentication and catalog permissions themselves.
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": ["console.throttling.PerAppThrottle"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Twilio's error body and the RFC 6750 challenges, for every DRF view.

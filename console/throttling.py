@@ -97,3 +97,28 @@ def limit_hit(limit: Limit, subject: str) -> Verdict:
 
 def limits_reset() -> None:
     _store.clear()
+
+
+class PerAppThrottle:
+    """DRF throttle for our APIs: requests per calling app (``request.auth.app``)."""
+
+    def __init__(self) -> None:
+        self._retry_after: int | None = None
+
+    def allow_request(self, request, view) -> bool:
+        from django.conf import settings
+
+        from console.metrics import THROTTLED
+
+        app = getattr(request.auth, "app", None)
+        if app is None:
+            return True  # unauthenticated requests are refused by authentication anyway
+        limit = Limit.parse("api-app", settings.THROTTLE_API_PER_APP)
+        verdict = limit_hit(limit, app.client_id)
+        if not verdict.allowed:
+            self._retry_after = verdict.retry_after
+            THROTTLED.labels(limit=limit.name).inc()
+        return verdict.allowed
+
+    def wait(self) -> int | None:
+        return self._retry_after

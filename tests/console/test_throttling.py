@@ -97,3 +97,17 @@ def test_redis_down_degrades_to_local_limits(settings, caplog):
     limit = Limit("degraded", max_requests=2, window_seconds=60)
     assert [limit_hit(limit, "k").allowed for _ in range(3)] == [True, True, False]
     assert "local memory" in caplog.text
+
+
+@pytest.mark.django_db
+def test_apis_throttle_per_app(client, account, member, settings):
+    from tests.factories import make_app
+
+    settings.THROTTLE_API_PER_APP = "2/60"
+    issued = make_app(account, user=member.user, scopes=["/twilio/monitor/events/list"])
+    token = post_token(client, credentials(issued)).json()["access_token"]
+    statuses = [client.get("/v1/Events", HTTP_AUTHORIZATION=f"Bearer {token}").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    response = client.get("/v1/Events", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert int(response["Retry-After"]) >= 1
+    assert response.json()["code"] == 20429
