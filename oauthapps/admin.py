@@ -1,0 +1,417 @@
+"""Django admin for staff: OAuth apps (through the services), their secrets, keys and tokens.
+
+Every change to an app goes through ``oauthapps.services`` with audit source ``admin``, so
+the admin writes the same events as the console. Nothing here shows a secret's digest, a
+signing key's private part or an access token's checksum; a new secret is shown once, on
+a page that is never cached and never stored in the session (unlike a flash message).
+"""
+
+from functools import cache
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template import engines
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
+from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_variables
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_grant_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
+
+from console.actors import Actor, Source, client_ip
+from oauthapps import services
+from oauthapps.models import ClientSecret, OAuthApp, SigningKey
+from scopes.catalog import get_catalog
+from scopes.validation import ScopeError, validate_scopes
+
+AccessToken = get_access_token_model()
+
+
+def admin_actor(request) -> Actor:
+    return Actor.for_user(request.user, Source.ADMIN, client_ip(request))
+
+
+def _unregister(*models) -> None:
+    for model in models:
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+
+
+# DOT registers admins for its Application (our OAuthApp) and its token models. Its
+# Application admin edits client_secret, redirect URIs and grant types directly, around the
+# services and the audit trail; Grants, refresh tokens and ID tokens never exist here (only
+# the client credentials grant is enabled), so their admins would only be empty pages.
+_unregister(
+    get_application_model(), AccessToken, get_grant_model(), get_refresh_token_model(), get_id_token_model()
+)
+
+
+# Templates of the two intermediate pages. They live here, with the only code that renders
+# them, and extend the admin's own layout.
+CONFIRM_PAGE = """{% extends "admin/base_site.html" %}{% load admin_urls %}
+{% block breadcrumbs %}<div class="breadcrumbs"><a href="{% url 'admin:index' %}">Home</a>
+&rsaquo; <a href="{% url 'admin:app_list' app_label=opts.app_label %}">{{ opts.app_config.verbose_name }}</a>
+&rsaquo; <a href="{% url opts|admin_urlname:'changelist' %}">{{ opts.verbose_name_plural|capfirst }}</a>
+&rsaquo; {{ title }}</div>{% endblock %}
+{% block content %}
+<p>{{ question }}</p>
+<ul>{% for app in apps %}<li>{{ app.name }} ({{ app.client_id }})</li>{% endfor %}</ul>
+<form method="post">{% csrf_token %}<div>
+{% for app in apps %}<input type="hidden" name="_selected_action" value="{{ app.pk }}">{% endfor %}
+<input type="hidden" name="action" value="{{ action }}">
+<input type="hidden" name="post" value="yes">
+<input type="submit" value="{{ confirm_label }}">
+<a href="{% url opts|admin_urlname:'changelist' %}" class="button">No, take me back</a>
+</div></form>
+{% endblock %}"""
+
+SECRETS_PAGE = """{% extends "admin/base_site.html" %}{% load admin_urls %}
+{% block breadcrumbs %}<div class="breadcrumbs"><a href="{% url 'admin:index' %}">Home</a>
+&rsaquo; <a href="{% url 'admin:app_list' app_label=opts.app_label %}">{{ opts.app_config.verbose_name }}</a>
+&rsaquo; <a href="{% url opts|admin_urlname:'changelist' %}">{{ opts.verbose_name_plural|capfirst }}</a>
+&rsaquo; {{ title }}</div>{% endblock %}
+{% block content %}
+<p><strong>Copy each new Client Secret now: it is shown only once and cannot be retrieved
+later.</strong> Each previous secret keeps working until the time shown, unless you revoke it.</p>
+<table>
+<thead><tr><th>App</th><th>Client ID</th><th>New Client Secret</th>
+<th>Previous secret works until</th></tr></thead>
+<tbody>{% for row in rotated %}<tr><td>{{ row.app.name }}</td><td><code>{{ row.app.client_id }}</code></td>
+<td><code>{{ row.secret }}</code></td><td>{{ row.previous_until|default:"-" }}</td></tr>{% endfor %}</tbody>
+</table>
+<p><a href="{% url opts|admin_urlname:'changelist' %}" class="button">Done</a></p>
+{% endblock %}"""
+
+
+@cache
+def _page(source: str):
+    return engines["django"].from_string(source)
+
+
+def scope_choices(extra=()) -> list[tuple[str, str]]:
+    names = sorted({permission.name for permission in get_catalog()} | set(extra))
+    return [(name, name) for name in names]
+
+
+class OAuthAppChangeForm(forms.ModelForm):
+    """Name, description and scopes, checked by the rules the service applies; the service
+    checks them again when saving."""
+
+    name = forms.CharField(label="App name", max_length=services.NAME_MAX_LENGTH)
+    description = forms.CharField(
+        label="Description of the app",
+        max_length=services.DESCRIPTION_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    scopes = forms.MultipleChoiceField(
+        label="OAuth Scopes", widget=FilteredSelectMultiple("OAuth Scopes", is_stacked=False)
+    )
+    # The version the editor saw: saving over someone else's newer edit is refused.
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = OAuthApp
+        fields = ["name", "description", "scopes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Keep scopes the catalog no longer has visible, so that saving does not drop them
+        # silently; validation then names them.
+        self.fields["scopes"].choices = scope_choices(self.instance.scopes or ())
+        self.fields["expected_version"].initial = self.instance.version
+
+    def clean_scopes(self) -> list[str]:
+        try:
+            return validate_scopes(self.cleaned_data["scopes"])
+        except ScopeError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def clean_expected_version(self) -> int:
+        version = self.cleaned_data["expected_version"]
+        if version != self.instance.version:
+            raise ValidationError(
+                "This app was changed by someone else since you opened it. "
+                "Reload the page to see their changes, then edit again."
+            )
+        return version
+
+
+class ClientSecretInline(admin.TabularInline):
+    """Secrets as hints and dates only: never the digest."""
+
+    model = ClientSecret
+    fields = ("hint", "created_at", "replaced_at", "expires_at", "revoked_at", "last_used_at")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        # Whoever may see the app may see its secrets' hints and dates.
+        return request.user.has_perm("oauthapps.view_oauthapp") or request.user.has_perm(
+            "oauthapps.change_oauthapp"
+        )
+
+
+@admin.register(OAuthApp)
+class OAuthAppAdmin(admin.ModelAdmin):
+    form = OAuthAppChangeForm
+    list_display = ("name", "client_id", "account", "scope_count", "created", "created_by_display")
+    list_select_related = ("account", "created_by")
+    list_filter = ("account",)
+    search_fields = ("name", "client_id")
+    ordering = ("-created", "-id")
+    fieldsets = (
+        (None, {"fields": ("name", "description", "scopes", "expected_version")}),
+        (
+            "Details",
+            {
+                "fields": (
+                    "client_id",
+                    "account",
+                    "created",
+                    "created_by_display",
+                    "updated",
+                    "version",
+                    "denied_scopes",
+                    "status",
+                )
+            },
+        ),
+    )
+    readonly_fields = (
+        "client_id",
+        "account",
+        "created",
+        "created_by_display",
+        "updated",
+        "version",
+        "denied_scopes",
+        "status",
+    )
+    inlines = (ClientSecretInline,)
+    actions = ("rotate_secret", "revoke_previous_secrets")
+    # DOT's get_absolute_url points at its own management views, which are not mounted.
+    view_on_site = False
+
+    def has_add_permission(self, request) -> bool:
+        # Creating an app reveals its first secret, and the app belongs to an account's
+        # administrators: staff create apps in the console or with `manage.py oauthapp create`.
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            "subtitle": "To create an OAuth app, use the console (Admin > Account management > "
+            "Keys & credentials > OAuth apps) or `manage.py oauthapp create`.",
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="OAuth Scopes")
+    def scope_count(self, app: OAuthApp) -> int:
+        return len(app.scopes or ())
+
+    @admin.display(description="Created by", ordering="created_by_label")
+    def created_by_display(self, app: OAuthApp) -> str:
+        return app.created_by_label or (str(app.created_by) if app.created_by_id else "-")
+
+    # Writes: the services, never the ORM directly.
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, services.EditConflict) as exc:
+            # Only reached when the app changed between the form's checks and the locked
+            # write; the form itself reports ordinary errors next to the fields.
+            self.message_user(request, _error_text(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request, obj: OAuthApp, form, change: bool) -> None:
+        updated = services.oauth_app_update(
+            app=obj,
+            actor=admin_actor(request),
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+            scopes=form.cleaned_data["scopes"],
+            expected_version=form.cleaned_data["expected_version"],
+        )
+        obj.version = updated.version
+        obj.updated = updated.updated
+
+    def delete_model(self, request, obj: OAuthApp) -> None:
+        services.oauth_app_delete(app=obj, actor=admin_actor(request))
+
+    def delete_queryset(self, request, queryset) -> None:
+        actor = admin_actor(request)
+        for app in queryset:
+            try:
+                services.oauth_app_delete(app=app, actor=actor)
+            except OAuthApp.DoesNotExist:
+                continue  # deleted meanwhile by someone else: the outcome stands
+
+    def get_deleted_objects(self, objs, request):
+        # Deleting an app deletes its tokens by design (DESIGN.md: its tokens stop working at
+        # once); the read-only token admin refusing deletes must not block that.
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(AccessToken._meta.verbose_name)
+        return deleted, model_count, perms_needed, protected
+
+    # Actions: each asks for confirmation, then calls the service per app.
+
+    def _confirm(self, request, queryset, *, action: str, title: str, question: str, confirm_label: str):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "question": question,
+            "confirm_label": confirm_label,
+            "action": action,
+            "apps": list(queryset),
+        }
+        return HttpResponse(_page(CONFIRM_PAGE).render(context, request))
+
+    @admin.action(description="Rotate secret", permissions=["change"])
+    @sensitive_variables("rotated", "issued")
+    def rotate_secret(self, request, queryset):
+        if request.POST.get("post") != "yes":
+            return self._confirm(
+                request,
+                queryset,
+                action="rotate_secret",
+                title="Rotate secret",
+                question="Rotate the secret of these apps? Each new secret is shown once; each "
+                "previous secret keeps working for its grace period.",
+                confirm_label="Yes, rotate secret",
+            )
+        actor = admin_actor(request)
+        rotated = []
+        for app in queryset:
+            try:
+                issued = services.oauth_app_secret_rotate(app=app, actor=actor)
+            except OAuthApp.DoesNotExist:
+                continue
+            previous = issued.app.secrets.exclude(pk=issued.secret_record.pk).first()
+            rotated.append(
+                {
+                    "app": issued.app,
+                    "secret": issued.secret,
+                    "previous_until": previous.expires_at
+                    if previous and previous.revoked_at is None
+                    else None,
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "New Client Secret",
+            "rotated": rotated,
+        }
+        response = HttpResponse(_page(SECRETS_PAGE).render(context, request))
+        # The secret must not survive in any cache: only the staff member's screen has it.
+        add_never_cache_headers(response)
+        return response
+
+    @admin.action(description="Revoke previous secrets now", permissions=["change"])
+    def revoke_previous_secrets(self, request, queryset):
+        if request.POST.get("post") != "yes":
+            return self._confirm(
+                request,
+                queryset,
+                action="revoke_previous_secrets",
+                title="Revoke previous secrets",
+                question="Stop the previous secrets of these apps now? Clients still using a "
+                "previous secret fail at once; the current secret keeps working.",
+                confirm_label="Yes, revoke previous secrets",
+            )
+        actor = admin_actor(request)
+        revoked = 0
+        now = timezone.now()
+        for app in queryset:
+            for record in ClientSecret.objects.in_grace_period(now).filter(app=app):
+                try:
+                    services.oauth_app_secret_revoke(app=app, actor=actor, secret_id=record.pk)
+                except (OAuthApp.DoesNotExist, ValidationError):
+                    continue
+                revoked += 1
+        self.message_user(
+            request,
+            ngettext("Revoked %d previous secret.", "Revoked %d previous secrets.", revoked) % revoked,
+            messages.SUCCESS if revoked else messages.WARNING,
+        )
+        return None
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(admin.ModelAdmin):
+    """Read-only: keys are created and retired by management commands; never the private key."""
+
+    list_display = ("kid", "algorithm", "created_at", "retired_at")
+    list_filter = ("algorithm",)
+    search_fields = ("kid",)
+    fields = ("kid", "algorithm", "created_at", "retired_at", "public_jwk")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AccessToken)
+class AccessTokenAdmin(admin.ModelAdmin):
+    """Issued tokens, read-only. Rows hold only a checksum of the token (RFC 9700 storage);
+    not even that is shown. Revocation is the RFC 7009 endpoint's job, or deleting the app."""
+
+    list_display = ("id", "application_link", "scope", "created", "expires")
+    list_select_related = ("application",)
+    search_fields = ("application__client_id", "application__name")
+    fields = ("application_link", "scope", "created", "expires")
+    readonly_fields = fields
+    ordering = ("-created", "-id")
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="OAuth app", ordering="application__name")
+    def application_link(self, token) -> str:
+        app = token.application
+        if app is None:
+            return "-"
+        return format_html("{} (<code>{}</code>)", app.name, app.client_id)

@@ -1,0 +1,311 @@
+"""Django admin for staff: pages render, writes go through the services, secrets never show."""
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+from oauth2_provider.models import AccessToken, get_grant_model, get_id_token_model, get_refresh_token_model
+
+from audit.models import AuditEvent
+from console.models import Membership, User
+from oauthapps import services
+from oauthapps.admin import OAuthAppAdmin
+from oauthapps.authentication import client_authenticate
+from oauthapps.models import ClientSecret, OAuthApp, SigningKey
+from tests.factories import DEFAULT_SCOPES, UserFactory, make_app, web_actor
+
+pytestmark = pytest.mark.django_db
+
+NEW_SECRET = re.compile(r"<td><code>([A-Za-z0-9_-]{64})</code></td>")
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def token(client, issued):
+    """An access token issued by the token endpoint (which also creates a signing key)."""
+    body = urlencode(
+        {
+            "grant_type": "client_credentials",
+            "client_id": issued.app.client_id,
+            "client_secret": issued.secret,
+        }
+    )
+    response = client.post("/v2/token", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200, response.content
+    return AccessToken.objects.get(application=issued.app)
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def change_form_data(app: OAuthApp, **overrides) -> dict:
+    secrets = list(app.secrets.all())
+    data = {
+        "name": app.name,
+        "description": app.description,
+        "scopes": list(app.scopes),
+        "expected_version": app.version,
+        "secrets-TOTAL_FORMS": len(secrets),
+        "secrets-INITIAL_FORMS": len(secrets),
+        "secrets-MIN_NUM_FORMS": 0,
+        "secrets-MAX_NUM_FORMS": 0,
+    }
+    for index, secret in enumerate(secrets):
+        data[f"secrets-{index}-id"] = secret.pk
+        data[f"secrets-{index}-app"] = app.pk
+    data.update(overrides)
+    return data
+
+
+def run_action(admin_client, action: str, *apps, confirm: bool = True):
+    data = {"action": action, "_selected_action": [app.pk for app in apps]}
+    if confirm:
+        data["post"] = "yes"
+    return admin_client.post(admin_url(OAuthApp, "changelist"), data)
+
+
+def every_admin_page(admin_client, issued, token, event) -> list[str]:
+    pages = []
+    objects = [
+        (OAuthApp, issued.app),
+        (AuditEvent, event),
+        (AccessToken, token),
+        (SigningKey, SigningKey.objects.get()),
+        (Membership, Membership.objects.first()),
+        (User, issued.app.created_by),
+        (type(issued.app.account), issued.app.account),
+    ]
+    for model, obj in objects:
+        for url in (admin_url(model, "changelist"), admin_url(model, "change", obj.pk)):
+            response = admin_client.get(url)
+            assert response.status_code == 200, url
+            pages.append(response.content.decode())
+    pages.append(admin_client.get(admin_url(OAuthApp, "delete", issued.app.pk)).content.decode())
+    pages.append(run_action(admin_client, "rotate_secret", issued.app, confirm=False).content.decode())
+    return pages
+
+
+def test_every_changelist_and_change_page_renders(admin_client, issued, token):
+    event = AuditEvent.objects.get(resource_sid=issued.app.client_id)
+    assert len(every_admin_page(admin_client, issued, token, event)) == 16
+
+
+def test_dot_application_admin_is_replaced_and_unused_token_admins_are_hidden():
+    assert isinstance(admin.site.get_model_admin(OAuthApp), OAuthAppAdmin)
+    for model in (get_grant_model(), get_refresh_token_model(), get_id_token_model()):
+        assert not admin.site.is_registered(model)
+
+
+def test_app_changelist_searches_by_client_id(admin_client, account, member):
+    wanted = make_app(account, user=member.user, name="Billing sync").app
+    other = make_app(account, user=member.user, name="Reports").app
+    response = admin_client.get(admin_url(OAuthApp, "changelist"), {"q": wanted.client_id})
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [wanted]
+    assert other.client_id not in response.content.decode()
+
+
+def test_app_changelist_filters_by_account(admin_client, issued):
+    other = make_app(name="Elsewhere").app
+    response = admin_client.get(admin_url(OAuthApp, "changelist"), {"account__id__exact": other.account_id})
+    assert list(response.context["cl"].result_list) == [other]
+
+
+def test_app_change_page_hides_dot_fields(admin_client, app):
+    response = admin_client.get(admin_url(OAuthApp, "change", app.pk))
+    assert set(response.context["adminform"].form.fields) == {
+        "name",
+        "description",
+        "scopes",
+        "expected_version",
+    }
+    for dot_field in ("client_secret", "redirect_uris", "authorization_grant_type", "registration_source"):
+        assert f'name="{dot_field}"' not in response.content.decode()
+    assert "viewsitelink" not in response.content.decode()
+
+
+def test_apps_cannot_be_added_in_the_admin(admin_client):
+    assert admin_client.get(admin_url(OAuthApp, "add")).status_code == 403
+    page = admin_client.get(admin_url(OAuthApp, "changelist")).content.decode()
+    assert admin_url(OAuthApp, "add") not in page
+    assert "manage.py oauthapp create" in page
+
+
+def test_edit_in_admin_goes_through_the_service_with_source_admin(admin_client, app, staff):
+    scopes = [*DEFAULT_SCOPES, "/twilio/monitor/events/read"]
+    response = admin_client.post(
+        admin_url(OAuthApp, "change", app.pk), change_form_data(app, name="Renamed", scopes=scopes)
+    )
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    app.refresh_from_db()
+    assert (app.name, app.scopes, app.version) == ("Renamed", scopes, 2)
+    event = AuditEvent.objects.get(event_type="oauth-apps.updated")
+    assert (event.source, event.actor_sid, event.resource_sid) == ("admin", staff.sid, app.client_id)
+    assert event.source_ip_address == "127.0.0.1"
+    assert event.event_data["updated"] == {"name": "Renamed", "scopes": scopes}
+
+
+def test_edit_over_a_newer_version_is_refused_on_the_form(admin_client, app, member):
+    stale = change_form_data(app, name="Mine")
+    services.oauth_app_update(app=app, actor=web_actor(member.user), name="Theirs")
+    response = admin_client.post(admin_url(OAuthApp, "change", app.pk), stale)
+    assert response.status_code == 200
+    assert "changed by someone else" in response.content.decode()
+    app.refresh_from_db()
+    assert app.name == "Theirs"
+    assert not AuditEvent.objects.filter(event_type="oauth-apps.updated", source="admin").exists()
+
+
+def test_edit_without_scopes_stays_on_the_form(admin_client, app):
+    data = change_form_data(app, scopes=[])
+    response = admin_client.post(admin_url(OAuthApp, "change", app.pk), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["scopes"]
+    assert not AuditEvent.objects.filter(event_type="oauth-apps.updated").exists()
+
+
+def test_delete_in_admin_goes_through_the_service(admin_client, issued, token):
+    app = issued.app
+    response = admin_client.post(admin_url(OAuthApp, "delete", app.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not OAuthApp.objects.filter(pk=app.pk).exists()
+    assert not AccessToken.objects.exists()
+    assert client_authenticate(client_id=app.client_id, secret=issued.secret) is None
+    event = AuditEvent.objects.get(event_type="oauth-apps.deleted")
+    assert (event.source, event.resource_sid) == ("admin", app.client_id)
+
+
+def test_delete_selected_action_goes_through_the_service(admin_client, account, member):
+    apps = [make_app(account, user=member.user, name=f"App {n}").app for n in range(2)]
+    response = run_action(admin_client, "delete_selected", *apps)
+    assert response.status_code == 302
+    assert not OAuthApp.objects.exists()
+    deleted = AuditEvent.objects.filter(event_type="oauth-apps.deleted", source="admin")
+    assert sorted(deleted.values_list("resource_sid", flat=True)) == sorted(a.client_id for a in apps)
+
+
+def test_rotate_action_asks_for_confirmation_first(admin_client, app):
+    response = run_action(admin_client, "rotate_secret", app, confirm=False)
+    assert response.status_code == 200
+    assert "Yes, rotate secret" in response.content.decode()
+    assert app.secrets.count() == 1
+
+
+def test_rotate_action_shows_a_working_secret_once_on_an_uncached_page(admin_client, issued, staff):
+    response = run_action(admin_client, "rotate_secret", issued.app)
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    (secret,) = NEW_SECRET.findall(response.content.decode())
+    assert client_authenticate(client_id=issued.app.client_id, secret=secret) == issued.app
+    # The previous secret keeps its grace period.
+    assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) == issued.app
+    event = AuditEvent.objects.get(event_type="oauth-apps.secret-rotated")
+    assert (event.source, event.actor_sid) == ("admin", staff.sid)
+    # Not parked in the session for a later page either.
+    assert secret not in admin_client.get(admin_url(OAuthApp, "changelist")).content.decode()
+
+
+def test_revoke_previous_secrets_action_stops_the_old_secret(admin_client, issued, member):
+    rotated = services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user))
+    response = run_action(admin_client, "revoke_previous_secrets", issued.app)
+    assert response.status_code == 302
+    assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is None
+    assert client_authenticate(client_id=issued.app.client_id, secret=rotated.secret) == issued.app
+    event = AuditEvent.objects.get(event_type="oauth-apps.secret-revoked")
+    assert event.source == "admin"
+
+
+def test_audit_events_cannot_be_added_changed_or_deleted(admin_client, app):
+    event = AuditEvent.objects.get()
+    assert admin_client.get(admin_url(AuditEvent, "add")).status_code == 403
+    assert admin_client.post(admin_url(AuditEvent, "add"), {"event_type": "x"}).status_code == 403
+    change = admin_url(AuditEvent, "change", event.pk)
+    assert admin_client.post(change, {"event_type": "oauth-apps.deleted"}).status_code == 403
+    assert admin_client.get(admin_url(AuditEvent, "delete", event.pk)).status_code == 403
+    assert admin_client.post(admin_url(AuditEvent, "delete", event.pk), {"post": "yes"}).status_code == 403
+    assert AuditEvent.objects.get().event_type == "oauth-apps.created"
+
+
+def test_audit_event_pages_offer_no_writes(admin_client, app):
+    event = AuditEvent.objects.get()
+    changelist = admin_client.get(admin_url(AuditEvent, "changelist")).content.decode()
+    assert admin_url(AuditEvent, "add") not in changelist
+    assert "delete_selected" not in changelist
+    detail = admin_client.get(admin_url(AuditEvent, "change", event.pk)).content.decode()
+    assert admin_url(AuditEvent, "delete", event.pk) not in detail
+    assert 'name="_save"' not in detail
+
+
+def test_audit_events_search_by_resource_sid(admin_client, issued):
+    other = make_app(name="Other").app
+    response = admin_client.get(admin_url(AuditEvent, "changelist"), {"q": other.client_id})
+    assert [e.resource_sid for e in response.context["cl"].result_list] == [other.client_id]
+
+
+def test_no_admin_page_shows_a_digest_key_or_token_checksum(admin_client, issued, token):
+    services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(issued.app.created_by))
+    event = AuditEvent.objects.filter(resource_sid=issued.app.client_id).first()
+    digests = list(ClientSecret.objects.values_list("digest", flat=True))
+    key = SigningKey.objects.get()
+    forbidden = [*digests, key.private_key_pem.splitlines()[1], token.token_checksum, issued.secret]
+    for page in every_admin_page(admin_client, issued, token, event):
+        for value in forbidden:
+            assert value not in page
+
+
+def test_token_and_signing_key_admins_are_read_only(admin_client, token):
+    key = SigningKey.objects.get()
+    for model, obj in ((AccessToken, token), (SigningKey, key)):
+        assert admin_client.get(admin_url(model, "add")).status_code == 403
+        assert admin_client.post(admin_url(model, "change", obj.pk), {}).status_code == 403
+        assert admin_client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+
+
+def test_staff_add_a_user_by_email(admin_client):
+    response = admin_client.post(
+        admin_url(User, "add"),
+        {
+            "email": "new.person@example.test",
+            "usable_password": "true",
+            "password1": "a long enough passphrase",
+            "password2": "a long enough passphrase",
+        },
+    )
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    user = User.objects.get(email="new.person@example.test")
+    assert user.username == user.email
+    assert user.sid.startswith("US")
+
+
+def test_user_email_must_be_unique_ignoring_case(admin_client, staff):
+    response = admin_client.post(
+        admin_url(User, "add"),
+        {"email": staff.email.upper(), "usable_password": "false"},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"]
+
+
+def test_memberships_filter_by_role(admin_client, account, member):
+    owner = Membership.objects.create(user=UserFactory(), account=account, role="owner")
+    response = admin_client.get(admin_url(Membership, "changelist"), {"role__exact": "owner"})
+    assert list(response.context["cl"].result_list) == [owner]
+
+
+def test_str_of_a_secret_shows_only_its_hint(issued):
+    record = ClientSecret.objects.get(app=issued.app)
+    assert record.digest not in str(record) and issued.secret not in str(record)
+    assert record.hint in str(record)
