@@ -1,0 +1,124 @@
+"""Django REST framework policies for a service that accepts OAuth apps tokens.
+
+``JWTAuthentication`` verifies the Bearer token locally; ``HasPermission`` (permissions the
+view declares) or ``HasRequestPermission`` (the permission the catalog maps the request to)
+decide. Refusals carry the RFC 6750 §3 challenge through DRF's default exception handler.
+
+Permission checks use ``scopes.resolver``: it is pure Python over the catalog data shipped in
+this package, with no model and no database, so the service needs none of ours; and `*`
+actions are expanded exactly as the authorization server and the gateway expand them.
+"""
+
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated, PermissionDenied
+from rest_framework.permissions import BasePermission
+
+from oauthapps.resource_server.conf import setting, token_verifier
+from oauthapps.resource_server.keys import JwksUnavailable
+from oauthapps.resource_server.verification import InvalidToken, VerifiedToken
+from scopes.resolver import grants, required_permission
+
+# Set on the DRF request by authenticate() so that authenticate_header() can say why (RFC 6750 §3.1).
+_ERROR_ATTRIBUTE = "_oauth_apps_token_error"
+
+
+def bearer_challenge(**params: str) -> str:
+    """``WWW-Authenticate`` for this resource server (RFC 6750 §3)."""
+    quoted = ", ".join(
+        f'{name}="{value}"' for name, value in {"realm": setting("OAUTH_APPS_REALM"), **params}.items()
+    )
+    return f"Bearer {quoted}"
+
+
+class TokenPrincipal:
+    """``request.user`` for a call made with an app's token."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, token: VerifiedToken) -> None:
+        self.client_id = token.client_id
+        self.account_sid = token.account_sid
+
+    def __str__(self) -> str:
+        return self.client_id
+
+
+class KeysUnavailable(APIException):
+    status_code = 503
+    default_detail = "Access tokens cannot be verified right now; try again shortly."
+    default_code = "temporarily_unavailable"
+
+
+class InsufficientScope(PermissionDenied):
+    """RFC 6750 §3.1 ``insufficient_scope``: a valid token without the needed permission."""
+
+    default_code = "insufficient_scope"
+
+    def __init__(self, required: str | None) -> None:
+        if required:
+            super().__init__(f"The access token does not grant {required}.")
+            self.auth_header = bearer_challenge(error="insufficient_scope", scope=required)
+        else:
+            super().__init__("No permission covers this request; it is refused.")
+            self.auth_header = bearer_challenge(error="insufficient_scope")
+
+
+class JWTAuthentication(BaseAuthentication):
+    """Sets ``request.user`` to a TokenPrincipal and ``request.auth`` to the VerifiedToken."""
+
+    def authenticate(self, request) -> tuple[TokenPrincipal, VerifiedToken] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != b"bearer":
+            return None
+        try:
+            if len(parts) != 2:
+                raise InvalidToken("The Authorization header must be 'Bearer <access token>'.")
+            token = token_verifier().verify(parts[1].decode("ascii"))
+        except (InvalidToken, UnicodeDecodeError):
+            setattr(request, _ERROR_ATTRIBUTE, "invalid_token")
+            raise AuthenticationFailed(
+                "The access token is invalid or expired; fetch a new one.", "invalid_token"
+            ) from None
+        except JwksUnavailable:
+            raise KeysUnavailable() from None
+        return TokenPrincipal(token), token
+
+    def authenticate_header(self, request) -> str:
+        error = getattr(request, _ERROR_ATTRIBUTE, None)
+        return bearer_challenge(error=error) if error else bearer_challenge()
+
+
+class _TokenGrantsPermission(BasePermission):
+    """The request's token must grant ``permission_for(request, view)``; None refuses."""
+
+    def permission_for(self, request, view) -> str | None:
+        raise NotImplementedError
+
+    def has_permission(self, request, view) -> bool:
+        if not isinstance(request.auth, VerifiedToken):
+            raise NotAuthenticated("Send an access token: 'Authorization: Bearer <token>'.")
+        required = self.permission_for(request, view)
+        if required is None or not grants(request.auth.scopes, required):
+            raise InsufficientScope(required)
+        return True
+
+
+class HasPermission(_TokenGrantsPermission):
+    """Views declare ``required_permissions = {"GET": "/twilio/…/read", …}``; other methods are refused."""
+
+    def permission_for(self, request, view) -> str | None:
+        declared = getattr(view, "required_permissions", {})
+        if request.method == "HEAD":
+            return declared.get("HEAD", declared.get("GET"))
+        return declared.get(request.method)
+
+
+class HasRequestPermission(_TokenGrantsPermission):
+    """For a service serving catalog paths (Twilio-shaped APIs): the permission the catalog maps
+    method, host and path to. Map the service's hostname with ``SCOPES_HOST_ALIASES``."""
+
+    def permission_for(self, request, view) -> str | None:
+        # request.path is the decoded path Django routes on: authorize what the view will serve.
+        permission = required_permission(request.method, request.get_host(), request.path)
+        return permission.name if permission else None

@@ -1,0 +1,242 @@
+"""Real nginx, configured with docs/nginx-gateway.conf, in front of a tiny upstream, asking a live server."""
+
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from scopes.catalog import get_catalog
+from tests.factories import make_app
+from tests.oauthapps.test_token_endpoint import credentials
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NGINX = "/usr/sbin/nginx"
+SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "docs" / "nginx-gateway.conf"
+API_HOST = "gateway.example.test"
+ACCOUNT_PATH = "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef"
+SEND_SMS = "/twilio/messaging/messages/create"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"nginx exited with {process.returncode}: {process.stderr.read()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nginx did not listen on {port} within {seconds} s")
+
+
+def shipped_config(*, listen: int, oauth_apps: str, upstream: str) -> str:
+    """docs/nginx-gateway.conf with its three CHANGE addresses replaced; fails if the doc drifts."""
+    text = SHIPPED_CONFIG.read_text()
+    for old, new in [
+        ("listen 8080;", f"listen 127.0.0.1:{listen};"),
+        ("server 127.0.0.1:8000;", f"server {oauth_apps};"),
+        ("server 127.0.0.1:9000;", f"server {upstream};"),
+    ]:
+        assert text.count(old) == 1, f"{SHIPPED_CONFIG.name} no longer contains {old!r} exactly once"
+        text = text.replace(old, new)
+    return text
+
+
+def main_config(prefix: Path) -> str:
+    # Everything nginx writes stays under the test's directory.
+    temp_paths = "\n".join(
+        f"    {name}_temp_path {prefix}/{name};"
+        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must reach the 0700 test directory
+    return (
+        f"{user}worker_processes 1;\npid {prefix}/nginx.pid;\nerror_log {prefix}/error.log info;\n"
+        "events { worker_connections 64; }\n"
+        f"http {{\n    access_log {prefix}/access.log;\n{temp_paths}\n    include gateway.conf;\n}}\n"
+    )
+
+
+class EchoUpstream(BaseHTTPRequestHandler):
+    """The protected API: answers JSON naming the client nginx said was calling."""
+
+    seen: list[dict] = []
+
+    def _answer(self):
+        seen = {
+            "method": self.command,
+            "path": self.path,
+            "client_id": self.headers.get("X-OAuth-Client-Id"),
+            "account_sid": self.headers.get("X-OAuth-Account-Sid"),
+            "scope": self.headers.get("X-OAuth-Scope"),
+        }
+        self.seen.append(seen)
+        body = json.dumps(seen).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_DELETE = _answer
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture
+def upstream():
+    EchoUpstream.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EchoUpstream)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def gateway(tmp_path, live_server, upstream, settings):
+    """nginx on a free loopback port; yields its base URL and stops it afterwards."""
+    if not os.path.exists(NGINX):
+        pytest.skip(f"{NGINX} is missing: apt-get install nginx-light")
+    # live_server runs in a thread of this process: these settings apply to it.
+    settings.SCOPES_HOST_ALIASES = {API_HOST: "api"}
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "oauth.example.com"]
+    port = free_port()
+    (tmp_path / "gateway.conf").write_text(
+        shipped_config(
+            listen=port,
+            oauth_apps=urlsplit(live_server.url).netloc,
+            upstream=f"127.0.0.1:{upstream.server_address[1]}",
+        )
+    )
+    (tmp_path / "nginx.conf").write_text(main_config(tmp_path))
+    command = [
+        NGINX,
+        "-p",
+        str(tmp_path),
+        "-c",
+        str(tmp_path / "nginx.conf"),
+        "-e",
+        str(tmp_path / "error.log"),
+    ]
+    subprocess.run([*command, "-t"], check=True, capture_output=True)
+    process = subprocess.Popen([*command, "-g", "daemon off;"], stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stderr.close()
+
+
+def fetch_token(live_server, issued) -> str:
+    response = requests.post(
+        live_server.url + "/v2/token",
+        data=credentials(issued),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return response.json()["access_token"]
+
+
+def send_message(gateway, token=None):
+    headers = {"Host": API_HOST}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return requests.post(
+        f"{gateway}{ACCOUNT_PATH}/Messages.json",
+        data={"To": "+15550100", "Body": "hi"},
+        headers=headers,
+        timeout=10,
+    )
+
+
+def test_token_with_the_permission_reaches_the_upstream(gateway, live_server, account, member):
+    sender = make_app(account, user=member.user, scopes=[SEND_SMS])
+    response = send_message(gateway, fetch_token(live_server, sender))
+    assert response.status_code == 200, response.text
+    seen = response.json()
+    assert seen["client_id"] == sender.app.client_id
+    assert seen["account_sid"] == account.sid
+    assert seen["scope"] == SEND_SMS
+    assert seen["method"] == "POST" and seen["path"] == f"{ACCOUNT_PATH}/Messages.json"
+
+
+def test_token_without_the_permission_gets_403_and_never_reaches_the_upstream(gateway, live_server, issued):
+    response = send_message(gateway, fetch_token(live_server, issued))
+    assert response.status_code == 403
+    assert response.json()["code"] == 20403
+    assert response.headers["WWW-Authenticate"] == (
+        f'Bearer realm="oauth-apps", error="insufficient_scope", scope="{SEND_SMS}"'
+    )
+    assert EchoUpstream.seen == []
+
+
+def test_no_token_gets_401_json(gateway):
+    response = send_message(gateway)
+    assert response.status_code == 401
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json()["status"] == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="oauth-apps"'
+    assert EchoUpstream.seen == []
+
+
+def test_client_cannot_forge_the_identity_headers(gateway, live_server, account, member):
+    sender = make_app(account, user=member.user, scopes=[SEND_SMS])
+    token = fetch_token(live_server, sender)
+    response = requests.post(
+        f"{gateway}{ACCOUNT_PATH}/Messages.json",
+        headers={
+            "Host": API_HOST,
+            "Authorization": f"Bearer {token}",
+            "X-OAuth-Client-Id": "OQforged",
+            "X-Forwarded-Uri": f"{ACCOUNT_PATH}/Calls.json",
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.json()["client_id"] == sender.app.client_id
+
+
+def test_invalid_token_gets_401_invalid_token(gateway):
+    response = send_message(gateway, "not-a-jwt")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="oauth-apps", error="invalid_token"'
+    assert EchoUpstream.seen == []
+
+
+def test_token_with_100_permissions_passes(gateway, live_server, account, member):
+    # The longest names make the largest token an app can have (at most 100 entries).
+    longest = sorted(get_catalog().permissions, key=len, reverse=True)[:99]
+    sender = make_app(
+        account, user=member.user, scopes=[SEND_SMS, *[p for p in longest if p != SEND_SMS][:99]]
+    )
+    assert len(sender.app.scopes) == 100
+    token = fetch_token(live_server, sender)
+    assert len(token) > 8192  # beyond nginx's default header line
+    response = send_message(gateway, token)
+    assert response.status_code == 200, response.text
+    assert response.json()["client_id"] == sender.app.client_id
