@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -104,7 +105,18 @@ def _segments(path: str) -> list[str] | None:
         decoded = unquote(segment)
         if decoded in ("", ".", "..") or "/" in decoded or "\\" in decoded:
             return None
-    return segments
+    # `%4Dessages` is `Messages` to any server that normalises (RFC 3986 §6.2.2.2): match what
+    # the upstream will route, so a literal route cannot be reached past its permission.
+    return [_PERCENT_ENCODED.sub(_decode_unreserved, segment) for segment in segments]
+
+
+_PERCENT_ENCODED = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _decode_unreserved(match: re.Match[str]) -> str:
+    char = chr(int(match.group(1), 16))
+    return char if char in _UNRESERVED else match.group(0).upper()
 
 
 def host_key(host: str) -> str | None:

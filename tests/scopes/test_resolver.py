@@ -299,3 +299,12 @@ def test_deny_order_does_not_matter():
 
 def test_deny_of_something_not_allowed_changes_nothing():
     assert effective_permissions([f"{CALLS}/read"], ["/twilio/iam/api-keys/*"]) == {f"{CALLS}/read"}
+
+
+def test_percent_encoded_unreserved_characters_match_their_literal_route():
+    from scopes.resolver import required_permission
+
+    plain = required_permission("POST", "studio", "/v2/Flows/Validate")
+    encoded = required_permission("POST", "studio", "/v2/Flows/%56alidate")
+    assert plain is not None and encoded is not None
+    assert encoded.name == plain.name
