@@ -1,12 +1,225 @@
-"""Console pages for OAuth apps."""
+"""Console pages for OAuth apps: list, create, credentials, detail/edit, secrets, rotate,
+revoke, delete. Thin: every change goes through oauthapps.services.
 
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+A plaintext secret reaches exactly one page. The POST that creates (or rotates) seals it
+for the next page (oauthapps/reveal.py: encrypted in the session, key in a short-lived
+cookie) and redirects; that page opens it on its first rendering, so a reload or the back
+button finds nothing to show (POST/redirect/GET, and ``Cache-Control: no-store``).
+"""
 
-from oauthapps.selectors import oauth_app_list
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.views.decorators.http import require_http_methods
+
+from console.actors import Actor, Source, client_ip
+from console.decorators import manager_required, membership_required
+from oauthapps import services
+from oauthapps.forms import OAuthAppCreateForm, OAuthAppEditForm, scope_picker_areas
+from oauthapps.models import ClientSecret, OAuthApp
+from oauthapps.reveal import reveal_forget, reveal_keep, reveal_pop
+from oauthapps.selectors import oauth_app_get, oauth_app_list, oauth_app_secrets_in_use
+
+CREATE_TOKENS_KEY = "oauthapps.create-tokens"
+CREATE_TOKENS_KEPT = 20
+APP_GONE = "That OAuth app no longer exists; it was deleted."
 
 
-@login_required
+def _actor(request) -> Actor:
+    return Actor.for_user(request.user, Source.WEB, client_ip(request))
+
+
+def _app_or_404(request, sid: str) -> OAuthApp:
+    app = oauth_app_get(account=request.membership.account, sid=sid)
+    if app is None:
+        raise Http404("No such OAuth app in this account.")
+    return app
+
+
+def _no_store(response):
+    add_never_cache_headers(response)
+    patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True, private=True)
+    return response
+
+
+def _picker_context(form) -> dict:
+    return {"picker_areas": scope_picker_areas(), "selected": form.selected_scopes()}
+
+
+@membership_required
 def oauth_app_list_page(request):
-    apps = oauth_app_list(account=request.membership.account) if request.membership else []
+    apps = list(oauth_app_list(account=request.membership.account))
     return render(request, "oauthapps/list.html", {"apps": apps})
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def oauth_app_create_page(request):
+    if request.method == "POST":
+        form = OAuthAppCreateForm(request.POST)
+        used = request.session.get(CREATE_TOKENS_KEY, {})
+        token = request.POST.get("form_token", "")
+        if token and token in used:
+            return redirect("oauthapps:credentials", sid=used[token])
+        if form.is_valid():
+            try:
+                issued = services.oauth_app_create(
+                    account=request.membership.account,
+                    actor=_actor(request),
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                    scopes=form.cleaned_data["scopes"],
+                    created_by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                used[token] = issued.app.client_id
+                request.session[CREATE_TOKENS_KEY] = dict(list(used.items())[-CREATE_TOKENS_KEPT:])
+                return reveal_keep(
+                    request,
+                    redirect("oauthapps:credentials", sid=issued.app.client_id),
+                    kind="created",
+                    sid=issued.app.client_id,
+                    secret=issued.secret,
+                )
+    else:
+        form = OAuthAppCreateForm(initial={"form_token": secrets.token_urlsafe(16)})
+    return render(request, "oauthapps/create.html", {"form": form, **_picker_context(form)})
+
+
+@membership_required
+def oauth_app_credentials_page(request, sid: str):
+    app = _app_or_404(request, sid)
+    secret = reveal_pop(request, kind="created", sid=app.client_id)
+    response = render(request, "oauthapps/credentials.html", {"app": app, "secret": secret})
+    return _no_store(reveal_forget(response, kind="created", sid=app.client_id))
+
+
+@membership_required
+@require_http_methods(["GET", "POST"])
+def oauth_app_detail_page(request, sid: str):
+    app = _app_or_404(request, sid)
+    if request.method == "POST":
+        if not request.membership.can_manage:
+            raise PermissionDenied("Your role in this account is read-only.")
+        form = OAuthAppEditForm(request.POST)
+        if form.is_valid():
+            try:
+                services.oauth_app_update(
+                    app=app,
+                    actor=_actor(request),
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                    scopes=form.cleaned_data["scopes"],
+                    expected_version=form.cleaned_data["version"],
+                )
+            except services.EditConflict as exc:
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            except OAuthApp.DoesNotExist:
+                messages.error(request, APP_GONE)
+                return redirect("oauthapps:list")
+            else:
+                messages.success(request, f"Your changes to “{form.cleaned_data['name']}” were saved.")
+                return redirect("oauthapps:detail", sid=app.client_id)
+    else:
+        form = OAuthAppEditForm(
+            initial={
+                "name": app.name,
+                "description": app.description,
+                "scopes": list(app.scopes),
+                "version": app.version,
+            }
+        )
+    context = {"app": app, "form": form, "tab": "details", **_picker_context(form)}
+    return render(request, "oauthapps/detail.html", context)
+
+
+@membership_required
+def oauth_app_secrets_page(request, sid: str):
+    app = _app_or_404(request, sid)
+    in_use = list(oauth_app_secrets_in_use(app=app))
+    current = next((secret for secret in in_use if secret.is_current), None)
+    previous = [secret for secret in in_use if not secret.is_current]
+    context = {
+        "app": app,
+        "tab": "credentials",
+        "current": current,
+        "previous": previous,
+        "grace": settings.SECRET_GRACE,
+    }
+    return render(request, "oauthapps/secrets.html", context)
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def oauth_app_rotate_page(request, sid: str):
+    app = _app_or_404(request, sid)
+    if request.method == "POST":
+        try:
+            issued = services.oauth_app_secret_rotate(
+                app=app, actor=_actor(request), revoke_previous=bool(request.POST.get("revoke_previous"))
+            )
+        except OAuthApp.DoesNotExist:
+            messages.error(request, APP_GONE)
+            return redirect("oauthapps:list")
+        return reveal_keep(
+            request,
+            redirect("oauthapps:rotated", sid=app.client_id),
+            kind="rotated",
+            sid=app.client_id,
+            secret=issued.secret,
+        )
+    return render(request, "oauthapps/rotate_confirm.html", {"app": app, "grace": settings.SECRET_GRACE})
+
+
+@membership_required
+def oauth_app_rotated_page(request, sid: str):
+    app = _app_or_404(request, sid)
+    secret = reveal_pop(request, kind="rotated", sid=app.client_id)
+    response = render(request, "oauthapps/rotated.html", {"app": app, "secret": secret})
+    return _no_store(reveal_forget(response, kind="rotated", sid=app.client_id))
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def oauth_app_secret_revoke_page(request, sid: str, secret_id: int):
+    app = _app_or_404(request, sid)
+    record = ClientSecret.objects.filter(app=app, pk=secret_id).first()
+    if record is None:
+        raise Http404("No such secret for this app.")
+    if request.method == "POST":
+        try:
+            services.oauth_app_secret_revoke(app=app, actor=_actor(request), secret_id=record.pk)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except OAuthApp.DoesNotExist:
+            messages.error(request, APP_GONE)
+            return redirect("oauthapps:list")
+        else:
+            messages.success(request, f"The previous secret {record.hint} was revoked. It no longer works.")
+        return redirect("oauthapps:secrets", sid=app.client_id)
+    return render(request, "oauthapps/revoke_confirm.html", {"app": app, "secret": record})
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def oauth_app_delete_page(request, sid: str):
+    app = _app_or_404(request, sid)
+    if request.method == "POST":
+        try:
+            services.oauth_app_delete(app=app, actor=_actor(request))
+        except OAuthApp.DoesNotExist:
+            messages.error(request, APP_GONE)
+        else:
+            messages.success(request, f"The OAuth app “{app.name}” was deleted.")
+        return redirect(reverse("oauthapps:list"))
+    return render(request, "oauthapps/delete_confirm.html", {"app": app})

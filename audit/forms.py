@@ -1,0 +1,57 @@
+"""The audit page's filter form (a GET form: filters live in the URL, so they can be shared)."""
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.utils import timezone
+
+from audit.selectors import audit_event_actors, audit_event_resources, audit_event_types
+
+
+class AuditFilterForm(forms.Form):
+    event_type = forms.ChoiceField(label="Event type", required=False)
+    app = forms.ChoiceField(label="App", required=False)
+    actor = forms.ChoiceField(label="Actor", required=False)
+    start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, account, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event_type"].choices = [("", "All event types")] + [(t, t) for t in audit_event_types()]
+        self.fields["app"].choices = [("", "All apps")] + [
+            (sid, f"{name} ({sid})" if name else sid) for sid, name in audit_event_resources(account=account)
+        ]
+        self.fields["actor"].choices = [("", "All actors")] + [
+            (sid, label or sid) for sid, label in audit_event_actors(account=account)
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", "The end date must be on or after the start date.")
+        return data
+
+    def selector_filters(self) -> dict:
+        """Keyword arguments for audit_event_list; whole days in the console's time zone."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        zone = timezone.get_current_timezone()
+        start = end = None
+        if data.get("start"):
+            start = datetime.combine(data["start"], time.min, tzinfo=zone)
+        if data.get("end"):
+            end = datetime.combine(data["end"] + timedelta(days=1), time.min, tzinfo=zone) - timedelta(
+                microseconds=1
+            )
+        return {
+            "event_type": data.get("event_type") or None,
+            "resource_sid": data.get("app") or None,
+            "actor_sid": data.get("actor") or None,
+            "start": start,
+            "end": end,
+        }
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(self.data.get(name) for name in self.fields)

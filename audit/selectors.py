@@ -1,0 +1,68 @@
+"""Reads of audit events, always within one account: shared by the audit pages and the
+Monitor Events API."""
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from audit.models import AuditEvent
+from console.models import Account
+from oauthapps.signals import EVENT_TYPES
+
+
+def audit_event_types() -> list[str]:
+    return sorted(EVENT_TYPES.values())
+
+
+def audit_event_list(
+    *,
+    account: Account,
+    event_type: str | None = None,
+    resource_sid: str | None = None,
+    actor_sid: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> QuerySet[AuditEvent]:
+    """The account's events, newest first; ``start`` and ``end`` are both inclusive."""
+    events = AuditEvent.objects.filter(account=account)
+    if event_type:
+        events = events.filter(event_type=event_type)
+    if resource_sid:
+        events = events.filter(resource_sid=resource_sid)
+    if actor_sid:
+        events = events.filter(actor_sid=actor_sid)
+    if start is not None:
+        events = events.filter(event_date__gte=start)
+    if end is not None:
+        events = events.filter(event_date__lte=end)
+    return events.order_by("-event_date", "-id")
+
+
+def audit_event_get(*, account: Account, sid: str) -> AuditEvent | None:
+    """The event ``sid`` of ``account``; None for another account's event."""
+    return AuditEvent.objects.filter(account=account, sid=sid).first()
+
+
+def _distinct_pairs(*, account: Account, sid_field: str, label_field: str) -> list[tuple[str, str]]:
+    # Distinct (sid, label) pairs are few (apps x renames), unlike the events themselves.
+    pairs = (
+        AuditEvent.objects.filter(account=account)
+        .exclude(**{sid_field: ""})
+        .order_by()
+        .values_list(sid_field, label_field)
+        .distinct()
+    )
+    labels: dict[str, str] = {}
+    for sid, label in pairs:
+        labels[sid] = min(labels.get(sid, label), label) if label else labels.get(sid, "")
+    return sorted(labels.items(), key=lambda item: (item[1].lower(), item[0]))
+
+
+def audit_event_resources(*, account: Account) -> list[tuple[str, str]]:
+    """(resource SID, a name it had) of every app with events, deleted apps included."""
+    return _distinct_pairs(account=account, sid_field="resource_sid", label_field="resource_name")
+
+
+def audit_event_actors(*, account: Account) -> list[tuple[str, str]]:
+    """(actor SID, a label it had) of everyone who caused an event; system actors have no SID."""
+    return _distinct_pairs(account=account, sid_field="actor_sid", label_field="actor_label")

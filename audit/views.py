@@ -1,0 +1,54 @@
+"""Console pages for the audit trail: Monitor > Insights > Audit."""
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from audit.forms import AuditFilterForm
+from audit.selectors import audit_event_get, audit_event_list
+from console.decorators import membership_required
+
+PAGE_SIZE = 25
+
+
+@membership_required
+def audit_event_list_page(request):
+    account = request.membership.account
+    form = AuditFilterForm(request.GET or None, account=account)
+    events = audit_event_list(account=account, **form.selector_filters())
+    if form.is_bound and not form.is_valid():
+        events = events.none()  # an unknown app or actor, or an impossible range: nothing matches
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/list.html",
+        {"form": form, "page": page, "events": page.object_list, "query": query.urlencode()},
+    )
+
+
+@membership_required
+def audit_event_detail_page(request, sid: str):
+    event = audit_event_get(account=request.membership.account, sid=sid)
+    if event is None:
+        raise Http404("No such audit event in this account.")
+    return render(request, "audit/detail.html", {"event": event, "changes": _changes(event)})
+
+
+FIELD_LABELS = {"name": "App name", "description": "Description of the app", "scopes": "OAuth Scopes"}
+
+
+def _changes(event) -> list[dict]:
+    """What an update changed, field by field; for lists (scopes) also what was added and removed."""
+    data = event.event_data or {}
+    previous, updated = data.get("previous") or {}, data.get("updated") or {}
+    changes = []
+    for field in previous.keys() | updated.keys():
+        before, after = previous.get(field), updated.get(field)
+        change = {"field": FIELD_LABELS.get(field, field), "previous": before, "updated": after}
+        if isinstance(before, list) and isinstance(after, list):
+            change["added"] = [item for item in after if item not in before]
+            change["removed"] = [item for item in before if item not in after]
+        changes.append(change)
+    return sorted(changes, key=lambda change: change["field"])

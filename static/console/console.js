@@ -1,0 +1,19 @@
+// Entry point: progressive enhancements. Every page works without this file.
+import { initAcknowledge } from "./acknowledge.js";
+import { initCopyButtons } from "./copy.js";
+import { initDialogs } from "./dialogs.js";
+import { initScopePickers } from "./scope-picker.js";
+import { initSubmitOnce } from "./submit-once.js";
+
+function start() {
+  document.documentElement.classList.add("js");
+  for (const element of document.querySelectorAll("[data-js-only]")) element.hidden = false;
+  initCopyButtons(document);
+  initDialogs(document);
+  initAcknowledge(document);
+  initScopePickers(document);
+  initSubmitOnce(document);
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();

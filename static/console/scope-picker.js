@@ -1,0 +1,111 @@
+// The OAuth Scopes picker: text filter, "Select all" per area and per resource, a live
+// "N of 100 selected" count, and refusal of any selection beyond the maximum.
+
+function matches(item, words) {
+  return words.every((word) => item.dataset.search.includes(word));
+}
+
+export function initScopePickers(root) {
+  for (const picker of root.querySelectorAll("[data-scope-picker]")) initPicker(picker);
+}
+
+function initPicker(picker) {
+  const max = Number(picker.dataset.max);
+  const boxes = [...picker.querySelectorAll('input[name="scopes"]')];
+  const count = picker.querySelector("[data-count]");
+  const limitMessage = picker.querySelector("[data-limit-message]");
+  const filter = picker.querySelector("[data-filter]");
+  const noMatch = picker.querySelector("[data-no-match]");
+  const areas = [...picker.querySelectorAll("[data-area]")];
+
+  const selectedCount = () => boxes.filter((box) => box.checked).length;
+  const visibleBoxes = (group) =>
+    [...group.querySelectorAll('input[name="scopes"]')].filter(
+      (box) => !box.closest("[data-scope-item]").hidden,
+    );
+
+  function refuse(wanted) {
+    limitMessage.textContent =
+      `You can select at most ${max} OAuth Scopes; this would make ${wanted}. ` +
+      "Unselect some before adding more.";
+    limitMessage.hidden = false;
+  }
+
+  function refresh() {
+    const selected = selectedCount();
+    count.textContent = String(selected);
+    for (const area of areas) {
+      const areaBoxes = [...area.querySelectorAll('input[name="scopes"]')];
+      area.querySelector("[data-area-count]").textContent =
+        `${areaBoxes.filter((box) => box.checked).length} of ${areaBoxes.length}`;
+    }
+    for (const toggle of picker.querySelectorAll("[data-select-group]")) {
+      const group = toggle.closest("[data-resource]") || toggle.closest("[data-area]");
+      const members = visibleBoxes(group);
+      const checked = members.filter((box) => box.checked).length;
+      toggle.checked = members.length > 0 && checked === members.length;
+      toggle.indeterminate = checked > 0 && checked < members.length;
+    }
+  }
+
+  for (const box of boxes) {
+    box.addEventListener("change", () => {
+      if (box.checked && selectedCount() > max) {
+        box.checked = false;
+        refuse(max + 1);
+      } else if (!box.checked) {
+        limitMessage.hidden = true;
+      }
+      refresh();
+    });
+  }
+
+  for (const toggle of picker.querySelectorAll("[data-select-group]")) {
+    toggle.addEventListener("change", () => {
+      const group = toggle.closest("[data-resource]") || toggle.closest("[data-area]");
+      const members = visibleBoxes(group);
+      if (toggle.checked) {
+        const adding = members.filter((box) => !box.checked);
+        const wanted = selectedCount() + adding.length;
+        if (wanted > max) {
+          refuse(wanted);
+        } else {
+          for (const box of adding) box.checked = true;
+        }
+      } else {
+        for (const box of members) box.checked = false;
+        limitMessage.hidden = true;
+      }
+      refresh();
+    });
+  }
+
+  if (filter) {
+    filter.addEventListener("input", () => {
+      const words = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      let anyVisible = false;
+      for (const area of areas) {
+        let areaVisible = false;
+        for (const resource of area.querySelectorAll("[data-resource]")) {
+          let resourceVisible = false;
+          for (const item of resource.querySelectorAll("[data-scope-item]")) {
+            item.hidden = words.length > 0 && !matches(item, words);
+            resourceVisible ||= !item.hidden;
+          }
+          resource.hidden = !resourceVisible;
+          areaVisible ||= resourceVisible;
+        }
+        area.hidden = !areaVisible;
+        if (words.length) area.open = areaVisible;
+        anyVisible ||= areaVisible;
+      }
+      noMatch.hidden = anyVisible;
+      refresh();
+    });
+    // Enter in the filter must not submit the whole form.
+    filter.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") event.preventDefault();
+    });
+  }
+  refresh();
+}

@@ -1,0 +1,144 @@
+"""Sign in and out, the account switcher, and the permission catalog pages."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from console.models import Role
+from scopes.catalog import get_catalog
+from tests.factories import PASSWORD, AccountFactory, MembershipFactory, make_app
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, member):
+    client.force_login(member.user)
+    return client
+
+
+def test_login_page_has_email_and_password(client):
+    body = client.get("/login/").content.decode()
+    assert 'type="email"' in body and 'type="password"' in body and "Log in" in body
+
+
+def test_login_with_wrong_password_is_refused(client, member):
+    response = client.post("/login/", {"username": member.user.email, "password": "wrong password"})
+    assert (
+        response.status_code == 200
+        and "Enter a correct email address and password" in response.content.decode()
+    )
+
+
+def test_repeated_login_failures_are_throttled(client, member, settings):
+    settings.THROTTLE_LOGIN_FAILURES_PER_USER = "2/900"
+    for _ in range(2):
+        client.post("/login/", {"username": member.user.email, "password": "wrong password"})
+    response = client.post("/login/", {"username": member.user.email, "password": "wrong password"})
+    assert response.status_code == 429 and "Too many sign-in attempts" in response.content.decode()
+
+
+def test_login_requires_csrf(member):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/login/", {"username": member.user.email, "password": PASSWORD})
+    assert response.status_code == 403
+
+
+def test_logout_is_post_only(admin_client):
+    assert admin_client.get("/logout/").status_code == 405
+    response = admin_client.post("/logout/")
+    assert response.status_code == 302
+    assert admin_client.get(reverse("oauthapps:list")).status_code == 302
+
+
+def test_account_switcher_shows_for_users_in_several_accounts(client, member):
+    second = AccountFactory(name="Zeta Corp")
+    MembershipFactory(user=member.user, account=second, role=Role.READ_ONLY)
+    make_app(second, name="Zeta app")
+    client.force_login(member.user)
+    body = client.get(reverse("oauthapps:list")).content.decode()
+    assert 'id="account-switcher"' in body and "Zeta Corp" in body
+    response = client.post(reverse("console:account-switch"), {"account_sid": second.sid}, follow=True)
+    body = response.content.decode()
+    assert "Switched to Zeta Corp." in body and "Zeta app" in body
+    assert "Create an OAuth app" not in body  # read-only there
+
+
+def test_account_switcher_refuses_foreign_accounts(admin_client, account):
+    foreign = AccountFactory(name="Not mine")
+    response = admin_client.post(reverse("console:account-switch"), {"account_sid": foreign.sid}, follow=True)
+    assert "You are not a member of that account." in response.content.decode()
+    assert response.context["current_account"] == account
+
+
+def test_account_switch_keeps_the_section_but_not_the_object(admin_client, member):
+    second = AccountFactory()
+    MembershipFactory(user=member.user, account=second)
+    switch = reverse("console:account-switch")
+    to_audit = admin_client.post(switch, {"account_sid": second.sid, "next": "/console/audit/AE123/?x=1"})
+    assert to_audit["Location"] == reverse("audit:list")
+    elsewhere = admin_client.post(switch, {"account_sid": second.sid, "next": "https://evil.example/"})
+    assert elsewhere["Location"] == reverse("oauthapps:list")
+
+
+def test_account_switch_requires_csrf(member):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member.user)
+    assert client.post(reverse("console:account-switch"), {"account_sid": "AC1"}).status_code == 403
+
+
+def test_catalog_requires_login(client):
+    assert client.get(reverse("console:catalog")).status_code == 302
+
+
+def test_catalog_lists_every_area(admin_client):
+    body = admin_client.get(reverse("console:catalog")).content.decode()
+    for area in get_catalog().areas.values():
+        assert area.title.replace("&", "&amp;") in body
+
+
+def test_catalog_area_page_lists_permissions_and_endpoints(admin_client):
+    body = admin_client.get(reverse("console:catalog-area", args=["iam"])).content.decode()
+    assert "/twilio/iam/account-oauth-apps/create" in body
+    assert "/v1/Account/OAuthApps" in body and "Download PDF" in body
+
+
+def test_unknown_area_is_404(admin_client):
+    assert admin_client.get(reverse("console:catalog-area", args=["nope"])).status_code == 404
+    assert admin_client.get(reverse("console:catalog-download", args=["iam", "exe"])).status_code == 404
+
+
+def test_catalog_downloads(admin_client):
+    area = get_catalog().areas["monitor"]
+    as_csv = admin_client.get(reverse("console:catalog-download", args=["monitor", "csv"]))
+    assert as_csv["Content-Type"].startswith("text/csv")
+    assert 'filename="twilio-permissions-monitor.csv"' in as_csv["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(as_csv.content.decode())))
+    assert rows[0] == ["permission", "description", "method", "host", "path"]
+    assert {row[0] for row in rows[1:]} == {p.name for p in area.permissions}
+    as_json = json.loads(
+        admin_client.get(reverse("console:catalog-download", args=["monitor", "json"])).content
+    )
+    assert [p["permission"] for p in as_json["permissions"]] == [p.name for p in area.permissions]
+    as_pdf = admin_client.get(reverse("console:catalog-download", args=["voice", "pdf"]))
+    assert as_pdf["Content-Type"] == "application/pdf"
+    assert as_pdf.content.startswith(b"%PDF-1.4") and as_pdf.content.rstrip().endswith(b"%%EOF")
+    assert b"/twilio/voice/calls/read" in as_pdf.content
+
+
+def test_pdf_is_structurally_valid():
+    from console.catalog_export import area_pdf
+
+    document = area_pdf(get_catalog().areas["voice"])
+    xref_at = int(document.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
+    assert document[xref_at:].startswith(b"xref\n")
+    count = int(document[xref_at:].split(b"\n")[1].split()[1])
+    offsets = document[xref_at:].split(b"\n")[3 : 3 + count - 1]
+    for number, line in enumerate(offsets, start=1):
+        offset = int(line.split()[0])
+        assert document[offset:].startswith(b"%d 0 obj" % number)
+    assert b"/Count " in document and document.count(b"/Type /Page ") > 1

@@ -1,0 +1,425 @@
+"""Console pages for OAuth apps: permissions, CSRF, cross-account 404s, the one-time secret."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from console.models import Role
+from oauthapps.models import ClientSecret, OAuthApp
+from oauthapps.secrets import secret_matches
+from oauthapps.services import oauth_app_secret_rotate, oauth_app_update
+from scopes.validation import MAX_SCOPES
+from tests.factories import PASSWORD, AccountFactory, MembershipFactory, make_app, web_actor
+
+pytestmark = pytest.mark.django_db
+
+SCOPES = ["/twilio/iam/account-oauth-apps/read", "/twilio/monitor/events/list"]
+
+
+@pytest.fixture
+def admin_client(client, member):
+    client.force_login(member.user)
+    return client
+
+
+@pytest.fixture
+def reader(account):
+    return MembershipFactory(account=account, role=Role.READ_ONLY)
+
+
+@pytest.fixture
+def reader_client(reader):
+    client = Client()
+    client.force_login(reader.user)
+    return client
+
+
+def create_form(**overrides):
+    data = {"name": "Billing sync", "description": "Invoices", "scopes": SCOPES, "form_token": "t-1"}
+    data.update(overrides)
+    return data
+
+
+def url(name, app=None, **kwargs):
+    if app is not None:
+        kwargs["sid"] = app.client_id
+    return reverse(f"oauthapps:{name}", kwargs=kwargs)
+
+
+def write_urls(app):
+    secret = app.secrets.order_by("created_at", "id").first()
+    return [
+        url("create"),
+        url("rotate", app),
+        url("delete", app),
+        url("revoke", app, secret_id=secret.pk),
+    ]
+
+
+def read_urls(app):
+    return [
+        url("list"),
+        url("detail", app),
+        url("secrets", app),
+        url("credentials", app),
+        url("rotated", app),
+    ]
+
+
+# Access
+
+
+@pytest.mark.parametrize("name", ["list", "create"])
+def test_pages_require_login(client, name):
+    response = client.get(url(name))
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_app_pages_require_login(client, app):
+    for page in read_urls(app) + write_urls(app):
+        response = client.get(page)
+        assert response.status_code == 302, page
+        assert response["Location"].startswith("/login/")
+
+
+def test_user_without_membership_is_refused(client, app):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    assert client.get(url("list")).status_code == 403
+
+
+def test_read_only_member_sees_pages_without_write_buttons(reader_client, app):
+    for page in read_urls(app):
+        assert reader_client.get(page).status_code == 200, page
+    listing = reader_client.get(url("list")).content.decode()
+    assert "Create an OAuth app" not in listing and ">Delete<" not in listing
+    detail = reader_client.get(url("detail", app)).content.decode()
+    assert ">Save<" not in detail and 'name="scopes"' not in detail
+    assert "/twilio/iam/account-oauth-apps/read" in detail
+    secrets_page = reader_client.get(url("secrets", app)).content.decode()
+    assert "Rotate secret" not in secrets_page
+
+
+def test_read_only_member_gets_403_on_every_write(reader_client, app):
+    oauth_app_secret_rotate(app=app, actor=web_actor(app.created_by))
+    for page in write_urls(app):
+        assert reader_client.get(page).status_code == 403, page
+        assert reader_client.post(page, {"form_token": "x"}).status_code == 403, page
+    response = reader_client.post(url("detail", app), {"name": "Hacked", "scopes": SCOPES, "version": 1})
+    assert response.status_code == 403
+    app.refresh_from_db()
+    assert app.name == "Billing sync"
+    assert OAuthApp.objects.filter(pk=app.pk).exists()
+
+
+def test_other_accounts_app_is_404_everywhere(admin_client, app):
+    stranger = make_app(AccountFactory(), name="Their app").app
+    secret = stranger.secrets.first()
+    pages = read_urls(stranger)[1:] + [
+        url("rotate", stranger),
+        url("delete", stranger),
+        url("revoke", stranger, secret_id=secret.pk),
+    ]
+    for page in pages:
+        assert admin_client.get(page).status_code == 404, page
+        assert admin_client.post(page, {"name": "x", "scopes": SCOPES, "version": 1}).status_code == 404, page
+    assert "Their app" not in admin_client.get(url("list")).content.decode()
+    assert OAuthApp.objects.filter(pk=stranger.pk).exists()
+    assert stranger.secrets.get().revoked_at is None
+
+
+def test_secret_of_another_app_cannot_be_revoked_through_mine(admin_client, app):
+    other = make_app(app.account, name="Other").app
+    oauth_app_secret_rotate(app=other, actor=web_actor(other.created_by))
+    previous = other.secrets.filter(expires_at__isnull=False).get()
+    response = admin_client.post(url("revoke", app, secret_id=previous.pk))
+    assert response.status_code == 404
+    previous.refresh_from_db()
+    assert previous.revoked_at is None
+
+
+# CSRF
+
+
+@pytest.fixture
+def csrf_client(member):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member.user)
+    return client
+
+
+def test_write_views_enforce_csrf(csrf_client, app):
+    oauth_app_secret_rotate(app=app, actor=web_actor(app.created_by))
+    posts = {page: {"form_token": "x", **create_form()} for page in write_urls(app)}
+    posts[url("detail", app)] = {"name": "Renamed", "scopes": SCOPES, "version": app.version}
+    for page, data in posts.items():
+        assert csrf_client.post(page, data).status_code == 403, page
+    app.refresh_from_db()
+    assert app.name == "Billing sync"
+    assert OAuthApp.objects.count() == 1
+
+
+def test_write_with_csrf_token_succeeds(csrf_client):
+    page = csrf_client.get(url("create"))
+    token = page.cookies["csrftoken"].value
+    response = csrf_client.post(url("create"), {**create_form(), "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert OAuthApp.objects.filter(name="Billing sync").count() == 1
+
+
+# List
+
+
+def test_list_shows_columns_and_count(admin_client, app):
+    body = admin_client.get(url("list")).content.decode()
+    for text in ["Name", "Client ID", "Scopes", "Date created", "Created by", "Actions", app.client_id]:
+        assert text in body
+    assert ">2<" in body  # number of scopes
+    assert app.created_by_label in body
+
+
+def test_list_empty_state_invites_creation(admin_client):
+    body = admin_client.get(url("list")).content.decode()
+    assert "No OAuth apps yet" in body and "Create an OAuth app" in body
+
+
+def test_navigation_labels(admin_client):
+    body = admin_client.get(url("list")).content.decode()
+    for label in [
+        "Admin",
+        "Account management",
+        "Keys &amp; credentials",
+        "OAuth apps",
+        "Monitor",
+        "Insights",
+        "Audit",
+    ]:
+        assert label in body
+
+
+# Create and the one-time credentials page
+
+
+def test_create_redirects_to_credentials_showing_the_secret_once(admin_client, member):
+    response = admin_client.post(url("create"), create_form())
+    app = OAuthApp.objects.get(name="Billing sync")
+    assert response["Location"] == url("credentials", app)
+    page = admin_client.get(response["Location"])
+    body = page.content.decode()
+    assert "Client ID" in body and "Client Secret" in body and "Got it!" in body and "Finish" in body
+    secret = re.search(r'id="client-secret"[^>]*value="([^"]+)"', body).group(1)
+    assert len(secret) >= 43
+    assert "no-store" in page["Cache-Control"]
+    assert app.created_by == member.user
+    # Reload, detail, credentials tab, list: the secret never again.
+    for again in [url("credentials", app), url("detail", app), url("secrets", app), url("list")]:
+        later = admin_client.get(again)
+        assert secret not in later.content.decode(), again
+    assert "already shown" in admin_client.get(url("credentials", app)).content.decode()
+    assert "no-store" in admin_client.get(url("credentials", app))["Cache-Control"]
+
+
+def test_secret_is_not_left_in_the_session_after_its_reveal(admin_client):
+    response = admin_client.post(url("create"), create_form())
+    admin_client.get(response["Location"])
+    assert not any(key.startswith("oauthapps.reveal") for key in admin_client.session.keys())
+
+
+def test_secret_never_sits_in_the_session_table_in_clear(admin_client):
+    from django.contrib.sessions.models import Session
+
+    response = admin_client.post(url("create"), create_form())
+    app = OAuthApp.objects.get()
+    stored = "".join(str(s.get_decoded()) + s.session_data for s in Session.objects.all())
+    cookie = response.cookies[f"reveal_created_{app.client_id}"]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict" and int(cookie["max-age"]) <= 300
+    page = admin_client.get(response["Location"]).content.decode()
+    digest = app.secrets.get().digest
+    [secret] = [v for v in re.findall(r'value="([A-Za-z0-9_-]{64})"', page) if secret_matches(v, digest)]
+    assert secret not in stored
+    assert secret not in cookie.value
+
+
+def test_secret_cannot_be_opened_without_its_cookie(admin_client):
+    response = admin_client.post(url("create"), create_form())
+    app = OAuthApp.objects.get()
+    del admin_client.cookies[f"reveal_created_{app.client_id}"]
+    page = admin_client.get(response["Location"]).content.decode()
+    digest = app.secrets.get().digest
+    assert not any(
+        secret_matches(value, digest) for value in re.findall(r'value="([A-Za-z0-9_-]{64})"', page)
+    )
+
+
+def test_resubmitting_the_same_create_form_makes_no_second_app(admin_client):
+    first = admin_client.post(url("create"), create_form())
+    second = admin_client.post(url("create"), create_form())
+    assert OAuthApp.objects.count() == 1
+    assert first["Location"] == second["Location"]
+    assert AuditEvent.objects.filter(event_type="oauth-apps.created").count() == 1
+
+
+def test_create_errors_keep_the_input(admin_client):
+    response = admin_client.post(url("create"), create_form(name="", description="Keep me"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "This field is required." in body
+    assert "Keep me" in body
+    assert 'value="/twilio/monitor/events/list" id="' in body and "checked" in body
+    assert OAuthApp.objects.count() == 0
+
+
+def test_create_without_scopes_is_refused(admin_client):
+    response = admin_client.post(url("create"), create_form(scopes=[]))
+    assert "Select at least 1 OAuth scope." in response.content.decode()
+
+
+def test_create_refuses_the_101st_scope_on_the_server(admin_client):
+    from scopes.catalog import get_catalog
+
+    many = [p.name for p in get_catalog()][: MAX_SCOPES + 1]
+    response = admin_client.post(url("create"), create_form(scopes=many))
+    assert response.status_code == 200
+    assert f"Select at most {MAX_SCOPES} OAuth scopes" in response.content.decode()
+    assert OAuthApp.objects.count() == 0
+    ok = admin_client.post(url("create"), create_form(scopes=many[:MAX_SCOPES], form_token="t-2"))
+    assert ok.status_code == 302
+
+
+def test_create_form_has_every_permission_as_a_labelled_checkbox(admin_client):
+    from scopes.catalog import get_catalog
+
+    body = admin_client.get(url("create")).content.decode()
+    for label in [
+        "App name",
+        "Description of the app",
+        "OAuth Scopes",
+        "Create app",
+        "0</strong> of 100 selected",
+    ]:
+        assert label in body
+    for permission in get_catalog():
+        match = re.search(rf'value="{re.escape(permission.name)}" id="([^"]+)"', body)
+        assert match, permission.name
+        assert f'<label for="{match.group(1)}">{permission.name}</label>' in body
+
+
+# Detail and edit
+
+
+def test_detail_shows_the_fields(admin_client, app):
+    body = admin_client.get(url("detail", app)).content.decode()
+    for text in [
+        "App name",
+        "Description of the app",
+        "Date created",
+        "Created by",
+        "OAuth Scopes",
+        "Client ID",
+    ]:
+        assert text in body
+    assert app.client_id in body and "Save" in body and "Cancel" in body
+
+
+def test_save_updates_and_confirms(admin_client, app):
+    data = {"name": "Renamed", "description": "New", "scopes": SCOPES[:1], "version": app.version}
+    response = admin_client.post(url("detail", app), data, follow=True)
+    app.refresh_from_db()
+    assert app.name == "Renamed" and app.scopes == SCOPES[:1]
+    assert "were saved" in response.content.decode()
+    event = AuditEvent.objects.get(event_type="oauth-apps.updated")
+    assert event.event_data["previous"]["name"] == "Billing sync"
+
+
+def test_edit_errors_keep_the_input(admin_client, app):
+    data = {"name": "", "description": "Kept text", "scopes": SCOPES, "version": app.version}
+    body = admin_client.post(url("detail", app), data).content.decode()
+    assert "This field is required." in body and "Kept text" in body
+    app.refresh_from_db()
+    assert app.name == "Billing sync"
+
+
+def test_edit_conflict_keeps_input_and_says_so(admin_client, app):
+    loaded_version = app.version
+    oauth_app_update(app=app, actor=web_actor(app.created_by), name="Someone else's")
+    data = {"name": "Mine", "description": "", "scopes": SCOPES, "version": loaded_version}
+    body = admin_client.post(url("detail", app), data).content.decode()
+    assert "changed by someone else" in body and 'value="Mine"' in body
+    app.refresh_from_db()
+    assert app.name == "Someone else's"
+
+
+# Rotate, revoke, delete
+
+
+def test_rotate_confirmation_page_then_one_time_reveal(admin_client, app):
+    confirm = admin_client.get(url("rotate", app)).content.decode()
+    assert "Yes,rotate secret" in confirm
+    response = admin_client.post(url("rotate", app))
+    assert response["Location"] == url("rotated", app)
+    page = admin_client.get(response["Location"])
+    body = page.content.decode()
+    assert "no-store" in page["Cache-Control"] and "Done" in body and "Got it!" in body
+    secret = re.search(r'id="client-secret"[^>]*value="([^"]+)"', body).group(1)
+    for again in [url("rotated", app), url("secrets", app), url("detail", app), url("list")]:
+        assert secret not in admin_client.get(again).content.decode(), again
+    assert ClientSecret.objects.filter(app=app).count() == 2
+
+
+def test_rotate_can_revoke_the_previous_secret_at_once(admin_client, app):
+    admin_client.post(url("rotate", app), {"revoke_previous": "1"})
+    previous = app.secrets.exclude(expires_at__isnull=True).get()
+    assert previous.revoked_at is not None
+
+
+def test_credentials_tab_lists_current_and_previous_secrets(admin_client, app):
+    oauth_app_secret_rotate(app=app, actor=web_actor(app.created_by))
+    previous = app.secrets.filter(expires_at__isnull=False).get()
+    current = app.secrets.get(expires_at__isnull=True)
+    body = admin_client.get(url("secrets", app)).content.decode()
+    assert current.hint in body and previous.hint in body
+    assert previous.expires_at.strftime("%H:%M:%S") in body
+    assert "Revoke now" in body and "Last used" in body and "Never" in body
+
+
+def test_revoke_previous_secret(admin_client, app):
+    oauth_app_secret_rotate(app=app, actor=web_actor(app.created_by))
+    previous = app.secrets.filter(expires_at__isnull=False).get()
+    assert "Yes,revoke secret" in admin_client.get(url("revoke", app, secret_id=previous.pk)).content.decode()
+    response = admin_client.post(url("revoke", app, secret_id=previous.pk), follow=True)
+    previous.refresh_from_db()
+    assert previous.revoked_at is not None
+    assert "was revoked" in response.content.decode()
+
+
+def test_current_secret_cannot_be_revoked(admin_client, app):
+    current = app.secrets.get()
+    response = admin_client.post(url("revoke", app, secret_id=current.pk), follow=True)
+    current.refresh_from_db()
+    assert current.revoked_at is None
+    assert "cannot be revoked" in response.content.decode()
+
+
+def test_delete_confirmation_then_gone(admin_client, app):
+    assert "Yes,delete application" in admin_client.get(url("delete", app)).content.decode()
+    response = admin_client.post(url("delete", app), follow=True)
+    body = response.content.decode()
+    assert "was deleted" in body and app.client_id not in body
+    assert not OAuthApp.objects.filter(pk=app.pk).exists()
+    assert admin_client.get(url("detail", app)).status_code == 404
+
+
+def test_security_headers_on_console_pages(admin_client, app):
+    response = admin_client.get(url("create"))
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+    assert "<script>" not in response.content.decode()
+    assert " onclick=" not in response.content.decode()
+
+
+def test_login_page_signs_in_by_email(client, member):
+    response = client.post("/login/", {"username": member.user.email, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == url("list")
