@@ -20,17 +20,20 @@ def audit_event_list(
     event_type: str | None = None,
     resource_sid: str | None = None,
     actor_sid: str | None = None,
+    source_ip_address: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> QuerySet[AuditEvent]:
     """The account's events, newest first; ``start`` and ``end`` are both inclusive."""
-    events = AuditEvent.objects.filter(account=account)
+    events = AuditEvent.objects.filter(account=account).select_related("account")
     if event_type:
         events = events.filter(event_type=event_type)
     if resource_sid:
         events = events.filter(resource_sid=resource_sid)
     if actor_sid:
         events = events.filter(actor_sid=actor_sid)
+    if source_ip_address:
+        events = events.filter(source_ip_address=source_ip_address)
     if start is not None:
         events = events.filter(event_date__gte=start)
     if end is not None:

@@ -1,17 +1,13 @@
 """``GET /v1/Events`` and ``GET /v1/Events/{sid}``: the account's audit events, newest first."""
 
-from datetime import datetime
-
-from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from audit.api.serializers import EventFilterSerializer, EventPageSerializer, EventSerializer
-from audit.models import AuditEvent
+from audit.selectors import audit_event_get, audit_event_list
 from console.api import TwilioApiView
 from console.api_paging import PAGING_PARAMETER_NAMES, PAGING_PARAMETERS, KeysetPaging
-from console.models import Account
 from console.sids import is_sid
 from oauthapps.api.bearer import BearerTokenAuthentication
 from scopes.permissions import HasCatalogPermission
@@ -19,32 +15,6 @@ from scopes.permissions import HasCatalogPermission
 TAG = "Monitor: Events"
 FILTER_NAMES = tuple(EventFilterSerializer().fields)
 EVENT_PAGING = KeysetPaging(key="events", date_field="event_date", token_salt="monitor.events.page")
-
-
-def audit_event_list(
-    *,
-    account: Account,
-    event_type: str | None = None,
-    resource_sid: str | None = None,
-    actor_sid: str | None = None,
-    source_ip_address: str | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-) -> QuerySet[AuditEvent]:
-    """The account's events matching every filter given (``start`` and ``end`` inclusive).
-
-    Kept here until audit/selectors.py offers the same query for the console and the API.
-    """
-    events = AuditEvent.objects.filter(account=account).select_related("account")
-    filters = {
-        "event_type": event_type,
-        "resource_sid": resource_sid,
-        "actor_sid": actor_sid,
-        "source_ip_address": source_ip_address,
-        "event_date__gte": start,
-        "event_date__lte": end,
-    }
-    return events.filter(**{lookup: value for lookup, value in filters.items() if value is not None})
 
 
 class MonitorApi(TwilioApiView):
@@ -98,11 +68,7 @@ class EventApi(MonitorApi):
         description="Needs the permission `/twilio/monitor/events/read`.",
     )
     def get(self, request, sid: str):
-        event = (
-            audit_event_list(account=request.auth.app.account).filter(sid=sid).first()
-            if is_sid(sid, "AE")
-            else None
-        )
+        event = audit_event_get(account=request.auth.app.account, sid=sid) if is_sid(sid, "AE") else None
         if event is None:
             raise NotFound(f"The event {sid[:40]} was not found.")
         return Response(EventSerializer(event, context={"request": request}).data)
