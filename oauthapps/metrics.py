@@ -7,7 +7,6 @@ from prometheus_client.core import GaugeMetricFamily
 
 from oauthapps.models import AppStatus, ClientSecret, OAuthApp
 
-
 GAUGES = {
     "oauthapps_active_apps": "OAuth apps that can get tokens.",
     "oauthapps_secrets_in_grace_period": "Replaced client secrets that still work.",
