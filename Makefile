@@ -4,7 +4,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-fast lint format check-deploy
+.PHONY: install run serve test test-fast lint format bench
+BENCH_ARGS ?=
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -32,3 +33,6 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)

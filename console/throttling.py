@@ -60,6 +60,14 @@ class _Store:
 
     @staticmethod
     def _incr(cache, key: str, ttl: int) -> int:
+        redis = getattr(getattr(cache, "client", None), "get_client", None)
+        if redis is not None:
+            # django-redis: one round trip (SET NX EX, INCR) instead of add() then incr().
+            name = cache.make_and_validate_key(key)
+            pipeline = redis(write=True).pipeline(transaction=False)
+            pipeline.set(name, 0, ex=ttl, nx=True)
+            pipeline.incr(name)
+            return pipeline.execute()[1]
         cache.add(key, 0, ttl)
         try:
             return cache.incr(key)

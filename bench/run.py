@@ -1,0 +1,752 @@
+"""`make bench`: the product under gunicorn against PostgreSQL, driven by wrk, on loopback.
+
+One command, no manual steps:
+1. a fresh PostgreSQL database, migrated and bootstrapped, with --apps OAuth apps;
+2. the product (production settings: DEBUG off, Redis, persistent connections) and the
+   trivial reference endpoint (bench/trivial.py) under the same gunicorn settings;
+3. wrk at each concurrency: the trivial endpoint, Django's /healthz (the framework's floor,
+   for reading only), token issuance for many clients and for one hot client,
+   introspection, and the gateway check;
+4. local JWT verification (PyJWT, RS256, the public key from our JWKS) in this process;
+5. the flat-cost check (bench/scale.py) on a second database with --scale-apps apps and
+   --scale-tokens token rows, with EXPLAIN ANALYZE of every query of the token path;
+6. a table per scenario, pass/fail per target of issue 6, and JSON + PNG under
+   bench-results/<timestamp>/ (also bench-results/latest/).
+
+Every server and load generator it starts is stopped on exit, failure and Ctrl-C.
+"""
+
+import argparse
+import base64
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = ROOT / "bench-results"
+LOOPBACK = "127.0.0.1"
+ISSUER = "https://auth.bench.invalid"
+SCOPE_URI = "/v1/Account/OAuthApps/{client_id}"  # what /twilio/iam/account-oauth-apps/read covers
+UNLIMITED = "1000000000/60"
+
+# Issue 6's targets, as ratios to the trivial endpoint measured in the same run.
+TOKEN_RATIO, CHECK_RATIO = 0.30, 0.50
+TOKEN_P99_MS, TARGET_CONCURRENCY = 50.0, 16
+JWT_CHECKS_PER_CORE = 5000
+FLAT_TOLERANCE = 1.25  # "flat": per-request cost at scale within 25% of the small case
+FLAT_DB_MS = 0.5  # and the database time of the path's queries within half a millisecond
+
+
+# --------------------------------------------------------------------------- processes
+
+
+class Processes:
+    """Every child this run starts, each in its own process group, stopped on exit."""
+
+    def __init__(self) -> None:
+        self.children: list[subprocess.Popen] = []
+
+    def start(self, command: list[str], *, env: dict, log: Path) -> subprocess.Popen:
+        handle = log.open("ab")
+        process = subprocess.Popen(  # noqa: S603 - our own command lines
+            command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.children.append(process)
+        return process
+
+    def stop(self, process: subprocess.Popen, timeout: float = 10.0) -> None:
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=timeout)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=timeout)
+        if process in self.children:
+            self.children.remove(process)
+
+    def stop_all(self) -> None:
+        for process in list(reversed(self.children)):
+            self.stop(process)
+
+
+def _on_signal(signum, _frame):
+    raise SystemExit(128 + signum)  # unwinds through the finally that stops every child
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def run_checked(command: list[str], *, env: dict, log: Path, timeout: float) -> str:
+    """Run a one-shot step; its output goes to the log, and to the screen when it fails."""
+    done = subprocess.run(  # noqa: S603
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    with log.open("a") as handle:
+        handle.write(f"$ {' '.join(command)}\n{done.stdout}{done.stderr}\n")
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
+    return done.stdout
+
+
+# --------------------------------------------------------------------------- database
+
+
+def recreate_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def product_env(args, database: str, workdir: Path) -> dict:
+    """Production settings: DEBUG off with every required variable set, Redis, persistent
+    connections, multi-process metrics. Rate limits are lifted (this measures throughput,
+    not the limiter, whose Redis round trips are still paid on every token request)."""
+    metrics_dir = workdir / "prometheus"
+    metrics_dir.mkdir(exist_ok=True)
+    static_root = workdir / "static"
+    static_root.mkdir(exist_ok=True)
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "console.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": args.secret_key,
+        "CLIENT_SECRET_DIGEST_KEY": args.digest_key,
+        "ALLOWED_HOSTS": f"{LOOPBACK},localhost",
+        "OAUTH_ISSUER": ISSUER,
+        "DATABASE_URL": f"{args.postgres.rstrip('/')}/{database}",
+        "DB_CONN_MAX_AGE": "600",
+        "REDIS_URL": args.redis,
+        # Behind a TLS-terminating proxy, as in production; wrk sends X-Forwarded-Proto.
+        "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "STATIC_ROOT": str(static_root),
+        "THROTTLE_TOKEN_PER_CLIENT": UNLIMITED,
+        "THROTTLE_TOKEN_PER_IP": UNLIMITED,
+        "THROTTLE_API_PER_APP": UNLIMITED,
+    }
+
+
+# --------------------------------------------------------------------------- servers
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def worker_pids(self) -> list[int]:
+        try:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+            return [int(pid) for pid in children.split()]
+        except OSError:
+            return []
+
+
+def start_gunicorn(
+    procs: Processes, name: str, app: str, *, env: dict, workdir: Path, workers: int
+) -> Server:
+    port = free_port()
+    env = {**env, "BENCH_BIND": f"{LOOPBACK}:{port}", "BENCH_WORKERS": str(workers)}
+    command = [sys.executable, "-m", "gunicorn", "-c", str(BENCH / "gunicorn.conf.py"), app]
+    process = procs.start(command, env=env, log=workdir / f"{name}.log")
+    return Server(name=name, port=port, process=process)
+
+
+def wait_ready(server: Server, path: str, workers: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited; see its log under bench-results/")
+        try:
+            with urllib.request.urlopen(server.url + path, timeout=2) as response:  # noqa: S310
+                if response.status == 200 and len(server.worker_pids()) >= workers:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{server.name} did not answer {path} within {timeout:.0f} s")
+
+
+def peak_rss_mib(server: Server) -> list[float]:
+    """VmHWM (peak resident set) of each worker, MiB."""
+    peaks = []
+    for pid in server.worker_pids():
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(round(int(line.split()[1]) / 1024, 1))
+        except OSError:
+            continue
+    return peaks
+
+
+def http(method: str, url: str, *, body: str | None = None, headers: dict | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(  # noqa: S310 - loopback only
+        url, data=body.encode() if body is not None else None, method=method, headers=headers or {}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+@dataclass
+class Scenario:
+    name: str
+    label: str
+    server: str  # "product" or "trivial"
+    path: str
+    script: str  # bench/lua/<script>
+    env: dict = field(default_factory=dict)
+    reference_only: bool = False
+
+
+def build_scenarios(
+    workdir: Path, hot_id: str, hot_secret: str, token: str, with_gateway: bool
+) -> list[Scenario]:
+    forwarded = "X-Forwarded-Proto: https"
+    basic = base64.b64encode(f"{hot_id}:{hot_secret}".encode()).decode()
+    scenarios = [
+        Scenario("trivial", "trivial WSGI (reference)", "trivial", "/", "static.lua"),
+        Scenario(
+            "healthz", "Django /healthz (floor)", "product", "/healthz", "static.lua", reference_only=True
+        ),
+        Scenario(
+            "token_many",
+            "token, 1,000s of clients",
+            "product",
+            "/v2/token",
+            "token.lua",
+            {"BENCH_CLIENTS": str(workdir / "clients.txt")},
+        ),
+        Scenario(
+            "token_hot",
+            "token, one hot client",
+            "product",
+            "/v2/token",
+            "token.lua",
+            {"BENCH_CLIENTS": str(workdir / "hot_client.txt")},
+        ),
+        Scenario(
+            "introspect",
+            "introspection",
+            "product",
+            "/v2/token/introspect",
+            "static.lua",
+            {
+                "BENCH_METHOD": "POST",
+                "BENCH_BODY": f"token={token}",
+                "BENCH_HEADERS": f"Content-Type: application/x-www-form-urlencoded\n"
+                f"Authorization: Basic {basic}\n{forwarded}",
+            },
+        ),
+    ]
+    if with_gateway:
+        scenarios.append(
+            Scenario(
+                "gateway",
+                "gateway check",
+                "product",
+                "/v1/gateway/check",
+                "static.lua",
+                {
+                    "BENCH_HEADERS": f"Authorization: Bearer {token}\nX-Original-Method: GET\n"
+                    f"X-Original-URI: {SCOPE_URI.format(client_id=hot_id)}\n"
+                    f"X-Original-Host: iam.twilio.com\n{forwarded}",
+                },
+            )
+        )
+    for scenario in scenarios:
+        if scenario.script == "static.lua" and "BENCH_HEADERS" not in scenario.env:
+            scenario.env["BENCH_HEADERS"] = forwarded
+    return scenarios
+
+
+def run_wrk(
+    procs: Processes, url: str, scenario: Scenario, concurrency: int, seconds: float, log: Path
+) -> dict:
+    threads = min(2, concurrency)
+    command = [
+        shutil.which("wrk") or "/usr/bin/wrk",
+        f"-t{threads}",
+        f"-c{concurrency}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(BENCH / "lua" / scenario.script),
+        url,
+    ]
+    env = {**os.environ, "BENCH_LUA_DIR": str(BENCH / "lua"), **scenario.env}
+    out_path = log.with_suffix(".wrk.out")
+    process = procs.start(command, env=env, log=out_path)
+    try:
+        process.wait(timeout=seconds + 60)
+    finally:
+        procs.stop(process)
+    output = out_path.read_text()
+    out_path.unlink()
+    with log.open("a") as handle:
+        handle.write(f"== {scenario.name} c={concurrency}\n{output}\n")
+    for line in output.splitlines():
+        if line.startswith("BENCH_JSON "):
+            raw = json.loads(line.removeprefix("BENCH_JSON "))
+            break
+    else:
+        raise RuntimeError(f"wrk printed no result for {scenario.name} at c={concurrency}:\n{output[-2000:]}")
+    socket_errors = raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]
+    return {
+        "rps": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
+        "requests": raw["requests"],
+        "p50_ms": raw["p50_us"] / 1000,
+        "p95_ms": raw["p95_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "max_ms": raw["max_us"] / 1000,
+        "non2xx": raw["non2xx"],
+        "last_bad_status": raw["last_bad_status"],
+        "socket_errors": socket_errors,
+        "errors": raw["non2xx"] + socket_errors,
+    }
+
+
+# --------------------------------------------------------------------------- JWT check
+
+
+def jwt_verification(url: str, token: str, seconds: float = 3.0) -> dict:
+    """Local RS256 verification, one thread (= one core): PyJWT with the JWKS public key,
+    plus the resource-server helper when oauthapps/resource_server/ exists."""
+    import jwt
+
+    status, body = http("GET", url + "/.well-known/jwks.json", headers={"X-Forwarded-Proto": "https"})
+    if status != 200:
+        raise RuntimeError(f"JWKS answered {status}")
+    keys = {key["kid"]: jwt.PyJWK(key) for key in json.loads(body)["keys"]}
+    kid = jwt.get_unverified_header(token)["kid"]
+    key = keys[kid]
+
+    def pyjwt_decode():
+        jwt.decode(token, key.key, algorithms=["RS256"], issuer=ISSUER, audience=ISSUER)
+
+    result = {"pyjwt_rs256": _per_second(pyjwt_decode, seconds)}
+    helper = ROOT / "oauthapps" / "resource_server"
+    result["helper"] = "absent" if not helper.exists() else "present: measure it with its own API (see docs)"
+    return result
+
+
+def _per_second(call, seconds: float) -> float:
+    call()
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for _ in range(100):
+            call()
+        count += 100
+    return round(count / (time.perf_counter() - started), 1)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def targets(results: dict, concurrencies: list[int], scale: dict | None, jwt_result: dict) -> list[dict]:
+    loads = results["scenarios"]
+    checks = []
+    c = TARGET_CONCURRENCY if TARGET_CONCURRENCY in concurrencies else max(concurrencies)
+
+    def ratio(name: str) -> float | None:
+        entry = loads.get(name, {}).get(str(c))
+        reference = loads["trivial"][str(c)]["rps"]
+        return entry["rps"] / reference if entry and reference else None
+
+    for name in ("token_many", "token_hot"):
+        if name not in loads:
+            continue
+        value = ratio(name)
+        p99 = loads[name][str(c)]["p99_ms"]
+        errors = sum(loads[name][str(level)]["errors"] for level in concurrencies)
+        checks.append(
+            _check(
+                f"{name}: throughput >= {TOKEN_RATIO:.0%} of trivial at c={c}",
+                value >= TOKEN_RATIO,
+                f"{value:.1%}",
+            )
+        )
+        checks.append(
+            _check(f"{name}: p99 < {TOKEN_P99_MS:.0f} ms at c={c}", p99 < TOKEN_P99_MS, f"{p99:.1f} ms")
+        )
+        checks.append(_check(f"{name}: zero errors at every concurrency", errors == 0, str(errors)))
+    for name in ("introspect", "gateway"):
+        if name not in loads:
+            checks.append(
+                {"target": f"{name}: >= {CHECK_RATIO:.0%} of trivial", "result": "SKIPPED", "value": "n/a"}
+            )
+            continue
+        value = ratio(name)
+        checks.append(
+            _check(
+                f"{name}: throughput >= {CHECK_RATIO:.0%} of trivial at c={c}",
+                value >= CHECK_RATIO,
+                f"{value:.1%}",
+            )
+        )
+    if scale:
+        for path in ("token", "introspect", "gateway"):
+            small, large = scale["small"][path]["median_ms"], scale["large"][path]["median_ms"]
+            checks.append(
+                _check(
+                    f"flat cost {path}: {scale['small']['apps']} -> {scale['large']['apps']:,} apps, "
+                    f"{scale['large']['token_rows']:,} token rows (median within x{FLAT_TOLERANCE})",
+                    large <= small * FLAT_TOLERANCE,
+                    f"{small:.2f} -> {large:.2f} ms",
+                )
+            )
+            small_db, large_db = scale["small"]["db_ms"][path], scale["large"]["db_ms"][path]
+            checks.append(
+                _check(
+                    f"flat cost {path}, database time of its queries (within +{FLAT_DB_MS} ms)",
+                    large_db <= small_db + FLAT_DB_MS,
+                    f"{small_db:.3f} -> {large_db:.3f} ms",
+                )
+            )
+        scans = scale["small"]["seq_scans_on_big_tables"] + scale["large"]["seq_scans_on_big_tables"]
+        checks.append(
+            _check("no sequential scan of a big table in any plan", not scans, ", ".join(scans) or "none")
+        )
+    else:
+        checks.append({"target": "flat cost", "result": "SKIPPED", "value": "--skip-scale"})
+    rate = jwt_result["pyjwt_rs256"]
+    checks.append(
+        _check(
+            f"local JWT verification >= {JWT_CHECKS_PER_CORE:,}/s per core",
+            rate >= JWT_CHECKS_PER_CORE,
+            f"{rate:,.0f}/s",
+        )
+    )
+    return checks
+
+
+def _check(target: str, passed: bool, value: str) -> dict:
+    return {"target": target, "result": "PASS" if passed else "FAIL", "value": value}
+
+
+def print_report(results: dict, concurrencies: list[int]) -> None:
+    loads = results["scenarios"]
+    labels = results["labels"]
+    print()
+    for name, by_level in loads.items():
+        print(f"{labels[name]}  [{name}]")
+        heads = ("req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "x trivial", "x healthz")
+        print(f"  {'conc':>5} " + " ".join(f"{head:>9}" for head in heads))
+        for level in concurrencies:
+            entry = by_level[str(level)]
+            reference = loads["trivial"][str(level)]["rps"]
+            share = entry["rps"] / reference if reference else 0.0
+            floor = loads.get("healthz", {}).get(str(level), {}).get("rps")
+            django_share = f"{entry['rps'] / floor:.1%}" if floor else "-"
+            bad = f"{entry['errors']}" + (f" ({entry['last_bad_status']})" if entry["non2xx"] else "")
+            print(
+                f"  {level:>5} {entry['rps']:>9.1f} {entry['p50_ms']:>9.2f} {entry['p95_ms']:>9.2f} "
+                f"{entry['p99_ms']:>9.2f} {bad:>9} {share:>9.1%} {django_share:>9}"
+            )
+    print()
+    for name, peaks in results["peak_rss_mib"].items():
+        listed = ", ".join(f"{peak:.1f}" for peak in peaks)
+        print(f"peak RSS per worker, {name}: {listed} MiB (max {max(peaks or [0]):.1f})")
+    print(
+        f"local JWT verification (PyJWT RS256, 1 thread): {results['jwt']['pyjwt_rs256']:,.0f}/s; "
+        f"resource-server helper: {results['jwt']['helper']}"
+    )
+    scale = results.get("scale")
+    if scale:
+        print()
+        small, large = scale["small"], scale["large"]
+        print(
+            f"flat cost (in-process, median ms): {small['apps']} apps vs {large['apps']:,} apps "
+            f"and {large['token_rows']:,} token rows"
+        )
+        for path in ("token", "introspect", "gateway"):
+            print(
+                f"  {path:<11} {small[path]['median_ms']:>7.2f} -> {large[path]['median_ms']:>7.2f}"
+                f"   (database: {small['db_ms'][path]:.3f} -> {large['db_ms'][path]:.3f})"
+            )
+    print()
+    print("targets (issue 6):")
+    for check in results["targets"]:
+        print(f"  [{check['result']:<7}] {check['target']}: {check['value']}")
+
+
+def write_chart(results: dict, concurrencies: list[int], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    loads = results["scenarios"]
+    names = list(loads)
+    width = 0.8 / len(concurrencies)
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8))
+    for index, level in enumerate(concurrencies):
+        xs = [n + index * width for n in range(len(names))]
+        top.bar(xs, [loads[name][str(level)]["rps"] for name in names], width, label=f"c={level}")
+        bottom.bar(xs, [loads[name][str(level)]["p99_ms"] for name in names], width, label=f"c={level}")
+    for axis, title in ((top, "requests/s"), (bottom, "p99 latency, ms (log)")):
+        axis.set_xticks([n + 0.4 - width / 2 for n in range(len(names))])
+        axis.set_xticklabels([results["labels"][name] for name in names], rotation=12, fontsize=8)
+        axis.set_title(title)
+        axis.legend()
+    bottom.set_yscale("log")
+    figure.suptitle(f"make bench, {results['started']} ({os.cpu_count()} cores, loopback)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (default 10)")
+    parser.add_argument(
+        "--warmup", type=float, default=2.0, help="seconds of warm-up before each (default 2)"
+    )
+    parser.add_argument("--concurrency", default="1,16,64", help="comma-separated (default 1,16,64)")
+    parser.add_argument("--apps", type=int, default=1000, help="apps for the many-client scenario")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--only", default="", help="comma-separated scenario names to run (plus trivial)")
+    parser.add_argument("--scale-apps", type=int, default=100_000)
+    parser.add_argument("--scale-tokens", type=int, default=10_000_000)
+    parser.add_argument("--skip-scale", action="store_true", help="skip the flat-cost database (~3 min)")
+    parser.add_argument("--keep-databases", action="store_true")
+    parser.add_argument("--skip-profile", action="store_true", help="skip the pyinstrument profile (~1 min)")
+    parser.add_argument(
+        "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+    )
+    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14"))
+    parser.add_argument("--database", default="oauthapps_bench")
+    args = parser.parse_args()
+    for url in (args.postgres, args.redis):
+        host = url.split("@")[-1].split("//")[-1].split(":")[0].split("/")[0]
+        if host not in {LOOPBACK, "localhost"}:
+            parser.error(f"the benchmark uses loopback only; {url} is not on {LOOPBACK}")
+    args.secret_key = secrets.token_urlsafe(50)
+    args.digest_key = secrets.token_urlsafe(32)
+    return args
+
+
+def main() -> int:
+    args = parse_args()
+    concurrencies = [int(level) for level in args.concurrency.split(",")]
+    started = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    workdir = RESULTS / started
+    workdir.mkdir(parents=True)
+    log = workdir / "bench.log"
+    procs = Processes()
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    databases = [args.database]
+    try:
+        env = product_env(args, args.database, workdir)
+        print(f"database {args.database}: create, migrate, bootstrap, {args.apps} apps", flush=True)
+        recreate_database(args.postgres.rstrip("/") + "/postgres", args.database)
+        run_checked([sys.executable, "manage.py", "migrate", "--noinput"], env=env, log=log, timeout=300)
+        run_checked([sys.executable, "manage.py", "bootstrap"], env=env, log=log, timeout=120)
+        print(
+            run_checked(
+                [sys.executable, "-m", "bench.seed", "--apps", str(args.apps), "--out", str(workdir)],
+                env=env,
+                log=log,
+                timeout=900,
+            ).strip(),
+            flush=True,
+        )
+        with_gateway = "gateway/check" in (ROOT / "oauthapps" / "api" / "urls.py").read_text()
+        if not with_gateway:
+            print("note: /v1/gateway/check is not routed yet; the gateway scenario is skipped")
+
+        product = start_gunicorn(
+            procs, "product", "console.wsgi:application", env=env, workdir=workdir, workers=args.workers
+        )
+        trivial = start_gunicorn(
+            procs, "trivial", "bench.trivial:application", env=env, workdir=workdir, workers=args.workers
+        )
+        wait_ready(product, "/healthz", args.workers)
+        wait_ready(trivial, "/", args.workers)
+
+        hot_id, hot_secret = (workdir / "hot_client.txt").read_text().split()
+        status, body = http(
+            "POST",
+            product.url + "/v2/token",
+            body=f"grant_type=client_credentials&client_id={hot_id}&client_secret={hot_secret}",
+            headers={"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-Proto": "https"},
+        )
+        if status != 200:
+            raise RuntimeError(f"the token endpoint answered {status}: {body[:500]!r}")
+        token = json.loads(body)["access_token"]
+        scenarios = build_scenarios(workdir, hot_id, hot_secret, token, with_gateway)
+        if args.only:
+            wanted = {"trivial", *args.only.split(",")}
+            scenarios = [scenario for scenario in scenarios if scenario.name in wanted]
+        servers = {"product": product, "trivial": trivial}
+        results = {
+            "started": started,
+            "config": {
+                "duration_s": args.duration,
+                "warmup_s": args.warmup,
+                "concurrency": concurrencies,
+                "workers": args.workers,
+                "worker_class": "sync",
+                "apps": args.apps,
+                "cpus": os.cpu_count(),
+                "git": subprocess.run(  # noqa: S603
+                    [shutil.which("git") or "git", "rev-parse", "--short", "HEAD"],
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                ).stdout.strip(),
+            },
+            "labels": {scenario.name: scenario.label for scenario in scenarios},
+            "scenarios": {scenario.name: {} for scenario in scenarios},
+        }
+        # Concurrency outermost: each level's reference is measured minutes, not seconds, apart
+        # from the scenarios it is compared with, whatever else the machine is doing.
+        for level in concurrencies:
+            for scenario in scenarios:
+                url = servers[scenario.server].url + scenario.path
+                if args.warmup:
+                    run_wrk(procs, url, scenario, level, args.warmup, log)
+                entry = run_wrk(procs, url, scenario, level, args.duration, log)
+                results["scenarios"][scenario.name][str(level)] = entry
+                print(
+                    f"  c={level:<3} {scenario.name:<11} {entry['rps']:>8.1f} req/s"
+                    f"  p99 {entry['p99_ms']:.1f} ms  errors {entry['errors']}",
+                    flush=True,
+                )
+        results["peak_rss_mib"] = {name: peak_rss_mib(server) for name, server in servers.items()}
+        results["jwt"] = jwt_verification(product.url, token)
+        procs.stop_all()
+
+        if not args.skip_profile:
+            print("profiling the token path in-process (pyinstrument)", flush=True)
+            profile = [sys.executable, "-m", "bench.profile_token", "--out", str(workdir)]
+            print(run_checked(profile, env=env, log=log, timeout=900).rstrip(), flush=True)
+            results["profile"] = json.loads((workdir / "profile.json").read_text())
+
+        results["scale"] = None
+        if not args.skip_scale:
+            scale_db = args.database + "_scale"
+            databases.append(scale_db)
+            scale_env = product_env(args, scale_db, workdir)
+            print(
+                f"database {scale_db}: flat-cost check with {args.scale_apps:,} apps and "
+                f"{args.scale_tokens:,} token rows",
+                flush=True,
+            )
+            recreate_database(args.postgres.rstrip("/") + "/postgres", scale_db)
+            run_checked(
+                [sys.executable, "manage.py", "migrate", "--noinput"], env=scale_env, log=log, timeout=300
+            )
+            run_checked([sys.executable, "manage.py", "bootstrap"], env=scale_env, log=log, timeout=120)
+            scale_out = workdir / "scale.json"
+            run_checked(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.scale",
+                    "--apps",
+                    str(args.scale_apps),
+                    "--tokens",
+                    str(args.scale_tokens),
+                    "--out",
+                    str(scale_out),
+                ],
+                env=scale_env,
+                log=log,
+                timeout=1800,
+            )
+            results["scale"] = json.loads(scale_out.read_text())
+            write_plans(results["scale"], workdir / "query-plans.md")
+
+        results["targets"] = targets(results, concurrencies, results["scale"], results["jwt"])
+        (workdir / "results.json").write_text(json.dumps(results, indent=2))
+        write_chart(results, concurrencies, workdir / "chart.png")
+        latest = RESULTS / "latest"
+        if latest.is_symlink() or latest.exists():
+            latest.unlink()
+        latest.symlink_to(workdir.name)
+        print_report(results, concurrencies)
+        print(f"\nresults: {workdir.relative_to(ROOT)}/results.json, chart.png, query-plans.md, bench.log")
+        return 0
+    finally:
+        procs.stop_all()
+        if not args.keep_databases:
+            for name in databases:
+                try:
+                    drop_database(args.postgres.rstrip("/") + "/postgres", name)
+                except Exception as exc:  # noqa: BLE001 - cleanup must not hide the real error
+                    print(f"could not drop {name}: {exc}", file=sys.stderr)
+
+
+def write_plans(scale: dict, path: Path) -> None:
+    lines = ["# Query plans of the token path (EXPLAIN ANALYZE, BUFFERS)", ""]
+    for size in ("small", "large"):
+        data = scale[size]
+        rows = f", {data['token_rows']:,} token rows" if "token_rows" in data else ""
+        lines += [f"## {data['apps']:,} apps{rows}", ""]
+        for path_name, queries in data["plans"].items():
+            for number, query in enumerate(queries, 1):
+                lines += [
+                    f"### {path_name}, query {number}",
+                    "",
+                    "```sql",
+                    query["sql"],
+                    "```",
+                    "",
+                    "```",
+                    query["plan"],
+                    "```",
+                    "",
+                ]
+    path.write_text("\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
