@@ -35,7 +35,11 @@ def area_csv(area: ProductArea) -> str:
 
 
 def area_json(area: ProductArea) -> str:
-    document = {
+    return json.dumps(area_document(area), indent=2, ensure_ascii=False) + "\n"
+
+
+def area_document(area: ProductArea) -> dict:
+    return {
         "area": area.key,
         "title": area.title,
         "host": area.host,
@@ -50,7 +54,6 @@ def area_json(area: ProductArea) -> str:
             for p in area.permissions
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def area_pdf(area: ProductArea) -> bytes:
