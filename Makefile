@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test test-fast lint format bench
+.PHONY: install run serve migrate test test-fast lint format bench
 BENCH_ARGS ?=
 
 $(VENV)/.installed: pyproject.toml
@@ -19,6 +19,15 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bootstrap
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production serving: migrations are a separate deploy step (`make migrate`), never at start.
+serve: install
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(VENV)/bin/gunicorn -c console/gunicorn.conf.py console.wsgi
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py bootstrap
 
 test: install
 	$(PY) -m pytest

@@ -1,18 +1,15 @@
-"""gunicorn settings shared by the product and the trivial endpoint in the benchmark.
+"""The production gunicorn settings (console/gunicorn.conf.py) with the benchmark's bind.
 
-They are the README's production command line (sync workers, 2 x cores + 1) written as a
-file, so that both servers run under exactly the same settings.
+The product and the trivial endpoint both run under this file, so under exactly the same
+server settings, and those are the ones production uses.
 """
 
-import multiprocessing
 import os
+import runpy
+from pathlib import Path
+
+_production = runpy.run_path(str(Path(__file__).resolve().parent.parent / "console" / "gunicorn.conf.py"))
+globals().update({name: value for name, value in _production.items() if not name.startswith("__")})
 
 bind = os.environ.get("BENCH_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("BENCH_WORKERS") or 2 * multiprocessing.cpu_count() + 1)
-worker_class = "sync"
-backlog = 2048
-timeout = 30
-graceful_timeout = 5
-accesslog = None
-errorlog = "-"
-loglevel = "warning"
+workers = int(os.environ.get("BENCH_WORKERS") or _production["workers"])

@@ -20,6 +20,10 @@ from prometheus_client import (
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Every process writes its counters there, management commands included.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 TOKENS_ISSUED = Counter("oauthapps_tokens_issued_total", "Access tokens issued by /v2/token.")
 TOKENS_REFUSED = Counter(
     "oauthapps_tokens_refused_total", "Token requests refused, by RFC 6749 error.", ["error"]

@@ -1,0 +1,45 @@
+"""gunicorn settings for production: `make serve`, or
+`gunicorn -c console/gunicorn.conf.py console.wsgi`. Every value can be overridden from the
+environment (GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_TIMEOUT)."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Sync workers, 2 x cores + 1: requests are short and CPU-bound (signing, hashing, ORM).
+workers = int(os.environ.get("GUNICORN_WORKERS") or 2 * multiprocessing.cpu_count() + 1)
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 10
+keepalive = 5
+backlog = 2048
+# Recycle workers now and then so that no slow leak can grow without bound.
+max_requests = 20000
+max_requests_jitter = 2000
+# A token carrying 100 permissions is about 9 KB: more than the default 8190-byte header.
+limit_request_field_size = 16384
+# The application logs one structured line per request (console/request_log.py); gunicorn's
+# own access log would repeat it. If you turn it on, it has the path without the query
+# string (%(U)s) and never headers, so no secret or token can reach it.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"
+loglevel = "warning"
+# Behind a load balancer: trust its X-Forwarded-* headers only from these addresses.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    """Prometheus multiprocess mode needs an empty directory per deployment."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
