@@ -47,7 +47,8 @@ def test_security_headers_on_every_response(client, path):
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright: not a deployment.
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(
         DEBUG="false",
         SECRET_KEY="s" * 60 + "Xy9!",
