@@ -1,4 +1,5 @@
-"""Turn each oauth-apps.* signal into an AuditEvent, inside the sender's transaction."""
+"""Turn each oauth-apps.* signal (and the console's sign-in lockouts) into an AuditEvent,
+inside the sender's transaction."""
 
 from django.db import transaction
 
@@ -6,7 +7,8 @@ from audit.chain import event_digest, latest_chain_hash
 from audit.models import AuditEvent
 from console.actors import Actor
 from console.metrics import AUDIT_EVENTS
-from console.models import Account
+from console.models import Account, Membership
+from console.signals import LOGIN_LOCKED, console_login_locked
 from oauthapps import signals
 
 
@@ -28,11 +30,8 @@ def record_event(sender, signal, app, actor: Actor, **details) -> AuditEvent:
             event_data["secret"]["revoked_at"] = secret.revoked_at.isoformat()
     if details.get("revoke_previous"):
         event_data["previous_secret_revoked"] = True
-    # Lock the account row: events of one account are chained one after another, so two
-    # concurrent changes must not both extend the same previous event.
-    account = Account.objects.select_for_update().get(pk=app.account_id)
-    event = AuditEvent(
-        account=account,
+    return append_event(
+        account_id=app.account_id,
         event_type=event_type,
         actor_type=actor.type,
         actor_sid=actor.sid,
@@ -43,7 +42,16 @@ def record_event(sender, signal, app, actor: Actor, **details) -> AuditEvent:
         resource_name=app.name,
         event_data=event_data,
         description=_describe(event_type, app, actor),
-        previous_hash=latest_chain_hash(account.pk),
+    )
+
+
+def append_event(*, account_id: int, event_type: str, **fields) -> AuditEvent:
+    """Add an event at the end of its account's hash chain."""
+    # Lock the account row: events of one account are chained one after another, so two
+    # concurrent changes must not both extend the same previous event.
+    account = Account.objects.select_for_update().get(pk=account_id)
+    event = AuditEvent(
+        account=account, event_type=event_type, previous_hash=latest_chain_hash(account.pk), **fields
     )
     event.chain_hash = event_digest(event, account.sid, event.previous_hash)
     event.save()
@@ -51,6 +59,25 @@ def record_event(sender, signal, app, actor: Actor, **details) -> AuditEvent:
     return event
 
 
+@transaction.atomic
+def record_login_locked(sender, user, ip_address: str | None, **kwargs) -> None:
+    """One event in each account the user belongs to: each account's administrators see it."""
+    for account_id in Membership.objects.filter(user=user).values_list("account_id", flat=True):
+        append_event(
+            account_id=account_id,
+            event_type=LOGIN_LOCKED,
+            actor_type="anonymous",
+            actor_label="unknown (failed sign-ins)",
+            source="web",
+            source_ip_address=ip_address,
+            resource_type="user",
+            resource_sid=user.sid,
+            resource_name=user.email,
+            description=f"Console sign-in locked for {user.email} after repeated failed attempts",
+        )
+
+
 def connect() -> None:
     for signal in signals.EVENT_TYPES:
         signal.connect(record_event, sender=None, dispatch_uid=f"audit:{signals.EVENT_TYPES[signal]}")
+    console_login_locked.connect(record_login_locked, dispatch_uid=f"audit:{LOGIN_LOCKED}")

@@ -7,11 +7,12 @@ from django.db.models import QuerySet
 
 from audit.models import AuditEvent
 from console.models import Account
+from console.signals import LOGIN_LOCKED
 from oauthapps.signals import EVENT_TYPES
 
 
 def audit_event_types() -> list[str]:
-    return sorted(EVENT_TYPES.values())
+    return sorted([*EVENT_TYPES.values(), LOGIN_LOCKED])
 
 
 def audit_event_list(

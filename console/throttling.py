@@ -75,6 +75,14 @@ class _Store:
             cache.set(key, 1, ttl)
             return 1
 
+    def peek(self, key: str) -> int:
+        if time.monotonic() >= self._shared_down_until:
+            try:
+                return int(caches[SHARED_CACHE].get(key) or 0)
+            except Exception:  # noqa: S110 - same fallback as incr()
+                pass
+        return int(self.local.get(key) or 0)
+
     def clear(self) -> None:
         self.local.clear()
         self._shared_down_until = 0.0
@@ -99,6 +107,15 @@ def limit_hit(limit: Limit, subject: str) -> Verdict:
     now = time.time()
     window = int(now // limit.window_seconds)
     count = _store.incr(bucket_key(limit, subject, now), limit.window_seconds + 1)
+    retry_after = max(1, int((window + 1) * limit.window_seconds - now + 0.999))
+    return Verdict(allowed=count <= limit.max_requests, retry_after=retry_after, count=count)
+
+
+def limit_exhausted(limit: Limit, subject: str) -> Verdict:
+    """Whether ``subject`` is already over ``limit`` in this window, without counting."""
+    now = time.time()
+    window = int(now // limit.window_seconds)
+    count = _store.peek(bucket_key(limit, subject, now))
     retry_after = max(1, int((window + 1) * limit.window_seconds - now + 0.999))
     return Verdict(allowed=count <= limit.max_requests, retry_after=retry_after, count=count)
 

@@ -12,8 +12,10 @@ from django.views.decorators.http import require_POST
 from console.actors import client_ip
 from console.forms import EmailAuthenticationForm
 from console.middleware import SESSION_ACCOUNT_KEY
+from console.models import User
 from console.selectors import membership_list
-from console.throttling import Limit, limit_hit
+from console.signals import console_login_locked
+from console.throttling import Limit, limit_exhausted, limit_hit
 
 TOO_MANY_ATTEMPTS = "Too many sign-in attempts. Wait a few minutes, then try again."
 
@@ -29,15 +31,32 @@ class ConsoleLoginView(auth_views.LoginView):
         per_ip = Limit.parse("login-ip", settings.THROTTLE_LOGIN_PER_IP)
         if not limit_hit(per_ip, client_ip(request) or "unknown").allowed:
             return self._refuse()
+        # A locked account stays locked for the right password too, until the window ends.
+        if not limit_exhausted(self._per_user(), self._email()).allowed:
+            return self._refuse()
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        email = (self.request.POST.get("username") or "").strip().lower()
+        email = self._email()
         if email:
-            per_user = Limit.parse("login-user", settings.THROTTLE_LOGIN_FAILURES_PER_USER)
-            if not limit_hit(per_user, email).allowed:
+            verdict = limit_hit(self._per_user(), email)
+            if not verdict.allowed:
+                if verdict.count == self._per_user().max_requests + 1:
+                    self._announce_lockout(email)
                 return self._refuse()
         return super().form_invalid(form)
+
+    def _email(self) -> str:
+        return (self.request.POST.get("username") or "").strip().lower()
+
+    @staticmethod
+    def _per_user() -> Limit:
+        return Limit.parse("login-user", settings.THROTTLE_LOGIN_FAILURES_PER_USER)
+
+    def _announce_lockout(self, email: str) -> None:
+        user = User.objects.filter(email__iexact=email).first()
+        if user is not None:  # unknown addresses have no account to tell
+            console_login_locked.send(sender=type(self), user=user, ip_address=client_ip(self.request))
 
     def _refuse(self):
         form = self.get_form_class()(
