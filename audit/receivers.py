@@ -28,6 +28,8 @@ def record_event(sender, signal, app, actor: Actor, **details) -> AuditEvent:
         event_data["secret"] = {"hint": secret.hint, "created_at": secret.created_at.isoformat()}
         if secret.revoked_at is not None:
             event_data["secret"]["revoked_at"] = secret.revoked_at.isoformat()
+        if secret.expires_at is not None:
+            event_data["secret"]["expires_at"] = secret.expires_at.isoformat()
     if details.get("revoke_previous"):
         event_data["previous_secret_revoked"] = True
     return append_event(

@@ -224,3 +224,25 @@ def oauth_app_delete(*, app: OAuthApp, actor: Actor) -> None:
     locked.delete()
     locked.client_id = client_id  # keep the SID on the in-memory object for the event
     signals.oauth_app_deleted.send(sender=OAuthApp, app=locked, actor=actor)
+
+
+def oauth_app_secrets_expire_lapsed(*, actor: Actor, now=None) -> int:
+    """Record and remove every replaced secret whose grace period has ended (each with an
+    ``oauth-apps.secret-expired`` event), so operators can see when an old secret lapsed.
+    One short transaction per secret. Returns how many lapsed."""
+    now = now or timezone.now()
+    lapsed = ClientSecret.objects.filter(expires_at__lte=now, revoked_at__isnull=True).values_list(
+        "pk", flat=True
+    )
+    count = 0
+    for secret_id in list(lapsed.iterator(chunk_size=1000)):
+        with transaction.atomic():
+            record = (
+                ClientSecret.objects.select_for_update().select_related("app").filter(pk=secret_id).first()
+            )
+            if record is None:  # removed meanwhile (app deleted, or another purge)
+                continue
+            signals.oauth_app_secret_expired.send(sender=OAuthApp, app=record.app, actor=actor, secret=record)
+            record.delete()
+            count += 1
+    return count

@@ -13,6 +13,7 @@ oauth_app_updated = Signal()
 oauth_app_deleted = Signal()
 oauth_app_secret_rotated = Signal()
 oauth_app_secret_revoked = Signal()
+oauth_app_secret_expired = Signal()
 
 EVENT_TYPES = {
     oauth_app_created: "oauth-apps.created",
@@ -20,4 +21,5 @@ EVENT_TYPES = {
     oauth_app_deleted: "oauth-apps.deleted",
     oauth_app_secret_rotated: "oauth-apps.secret-rotated",
     oauth_app_secret_revoked: "oauth-apps.secret-revoked",
+    oauth_app_secret_expired: "oauth-apps.secret-expired",
 }

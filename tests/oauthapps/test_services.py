@@ -196,3 +196,16 @@ def test_services_refuse_a_deleted_app(issued, member):
     services.oauth_app_delete(app=issued.app, actor=actor)
     with pytest.raises(OAuthApp.DoesNotExist):
         services.oauth_app_secret_rotate(app=issued.app, actor=actor)
+
+
+def test_lapsed_secrets_are_recorded_when_they_expire(issued, member):
+    from console.actors import Actor
+
+    services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user))
+    previous = ClientSecret.objects.get(digest=secret_digest(issued.secret))
+    ClientSecret.objects.filter(pk=previous.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert services.oauth_app_secrets_expire_lapsed(actor=Actor.system("test")) == 1
+    assert not ClientSecret.objects.filter(pk=previous.pk).exists()
+    event = AuditEvent.objects.get(event_type="oauth-apps.secret-expired")
+    assert event.event_data["secret"]["hint"] == previous.hint and event.source == "cli"
+    assert services.oauth_app_secrets_expire_lapsed(actor=Actor.system("test")) == 0

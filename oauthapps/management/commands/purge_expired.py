@@ -18,7 +18,9 @@ from django.db.models.signals import post_delete, pre_delete
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
+from console.actors import Actor
 from oauthapps.models import ClientSecret
+from oauthapps.services import oauth_app_secrets_expire_lapsed
 
 DEFAULT_BATCH_SIZE = 5000
 
@@ -107,9 +109,12 @@ class Command(BaseCommand):
         tokens, token_batches = purge_in_batches(
             expired_access_tokens(now), batch_size=batch_size, sleep_seconds=sleep
         )
+        # Secrets that lapsed at the end of their grace period get their audit event first.
+        lapsed = oauth_app_secrets_expire_lapsed(actor=Actor.system("manage.py purge_expired"), now=now)
         secrets, secret_batches = purge_in_batches(
             dead_client_secrets(now), batch_size=batch_size, sleep_seconds=sleep
         )
+        secrets += lapsed
         self.stdout.write(
             f"Deleted {tokens} expired access token(s) in {token_batches} batch(es) and "
             f"{secrets} client secret(s) past their grace period in {secret_batches} batch(es)."
