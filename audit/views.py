@@ -1,10 +1,11 @@
 """Console pages for the audit trail: Monitor > Insights > Audit."""
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 
 from audit.forms import AuditFilterForm
+from audit.retention import export_lines
 from audit.selectors import audit_event_get, audit_event_list
 from console.decorators import membership_required
 
@@ -26,6 +27,25 @@ def audit_event_list_page(request):
         "audit/list.html",
         {"form": form, "page": page, "events": page.object_list, "query": query.urlencode()},
     )
+
+
+EXPORT_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
+
+
+@membership_required
+def audit_event_export(request, fmt: str):
+    """The events the page's filters select, oldest first, as a download (for a SIEM)."""
+    if fmt not in EXPORT_TYPES:
+        raise Http404("Export as jsonl or csv.")
+    account = request.membership.account
+    form = AuditFilterForm(request.GET or None, account=account)
+    events = audit_event_list(account=account, **form.selector_filters()).order_by("event_date", "id")
+    if form.is_bound and not form.is_valid():
+        events = events.none()
+    response = StreamingHttpResponse(export_lines(events, fmt), content_type=EXPORT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="audit-{account.sid}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @membership_required

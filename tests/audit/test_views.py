@@ -116,3 +116,23 @@ def test_selector_filters_and_orders(account, app):
         == 1
     )
     assert audit_event_list(account=AccountFactory()).count() == 0
+
+
+def test_export_downloads_the_filtered_events_of_this_account_only(client, issued, member):
+    import csv
+    import io
+    import json
+
+    from tests.factories import make_app
+
+    make_app(name="Elsewhere")  # another account's events must not leak into the file
+    client.force_login(member.user)
+    response = client.get("/console/audit/export.jsonl", {"event_type": "oauth-apps.created"})
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    rows = [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
+    assert [r["resource_sid"] for r in rows] == [issued.app.client_id]
+    assert rows[0]["account_sid"] == issued.app.account.sid
+    response = client.get("/console/audit/export.csv")
+    table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert {row["account_sid"] for row in table} == {issued.app.account.sid}
+    assert client.get("/console/audit/export.xml").status_code == 404
