@@ -6,10 +6,11 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from audit.models import AuditEvent
+from console.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The audit trail is append-only (audit/models.py): the admin can only read it."""
 
     list_display = (
@@ -47,15 +48,6 @@ class AuditEventAdmin(admin.ModelAdmin):
         "chain_hash",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="Resource", ordering="resource_sid")
     def resource(self, event: AuditEvent) -> str:

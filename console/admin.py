@@ -9,6 +9,20 @@ from django.db.models import Count
 from console.models import Account, Membership, User
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that only code writes (audit events, issued tokens, signing keys): staff
+    may look, nobody may add, change or delete — superusers included."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 def _email_taken(email: str, *, exclude_pk=None) -> bool:
     # Sign-in matches emails case-insensitively (console/backends.py); so does uniqueness here.
     return User.objects.filter(email__iexact=email).exclude(pk=exclude_pk).exists()

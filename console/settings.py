@@ -5,6 +5,7 @@ in place (secret key, digest key, allowed hosts, issuer): a forgotten variable m
 loud, not a silent weakness in production.
 """
 
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -103,6 +104,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "console.request_log.RequestLogMiddleware",
+    "console.db_unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "console.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -293,6 +295,15 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Records that carry secrets or tokens at DEBUG, whatever level these loggers are later
+    # given: oauthlib's client_credentials grant logs each issued token; django.template logs
+    # a failed variable lookup with the whole context (a one-time secret page included).
+    "filters": {
+        "drop_debug": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": lambda record: record.levelno > logging.DEBUG,
+        },
+    },
     "formatters": {
         "json": {"()": "console.log_format.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
@@ -302,6 +313,8 @@ LOGGING = {
     "loggers": {
         # oauthlib logs request bodies (client_secret included) at DEBUG: never let it.
         "oauthlib": {"level": "WARNING"},
+        "oauthlib.oauth2.rfc6749.grant_types.client_credentials": {"filters": ["drop_debug"]},
+        "django.template": {"filters": ["drop_debug"]},
         "oauth2_provider": {"level": "WARNING"},
         # Our own one-line-per-request log replaces Django's and runserver's.
         "django.server": {"level": "WARNING"},

@@ -28,6 +28,7 @@ from oauth2_provider.models import (
 )
 
 from console.actors import Actor, Source, client_ip
+from console.admin import ReadOnlyAdmin
 from oauthapps import services
 from oauthapps.models import ClientSecret, OAuthApp, SigningKey
 from scopes.catalog import get_catalog
@@ -324,6 +325,9 @@ class OAuthAppAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "New Client Secret",
+            # Set, so that the admin template's lookup of it cannot fail and be logged with
+            # the whole context (the secret included).
+            "subtitle": None,
             "rotated": rotated,
         }
         response = HttpResponse(_page(SECRETS_PAGE).render(context, request))
@@ -368,7 +372,7 @@ def _error_text(exc: Exception) -> str:
 
 
 @admin.register(SigningKey)
-class SigningKeyAdmin(admin.ModelAdmin):
+class SigningKeyAdmin(ReadOnlyAdmin):
     """Read-only: keys are created and retired by management commands; never the private key."""
 
     list_display = ("kid", "algorithm", "created_at", "retired_at")
@@ -377,18 +381,9 @@ class SigningKeyAdmin(admin.ModelAdmin):
     fields = ("kid", "algorithm", "created_at", "retired_at", "public_jwk")
     readonly_fields = fields
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(AccessToken)
-class AccessTokenAdmin(admin.ModelAdmin):
+class AccessTokenAdmin(ReadOnlyAdmin):
     """Issued tokens, read-only. Rows hold only a checksum of the token (RFC 9700 storage);
     not even that is shown. Revocation is the RFC 7009 endpoint's job, or deleting the app."""
 
@@ -399,15 +394,6 @@ class AccessTokenAdmin(admin.ModelAdmin):
     readonly_fields = fields
     ordering = ("-created", "-id")
     show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="OAuth app", ordering="application__name")
     def application_link(self, token) -> str:
