@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve migrate test test-fast lint format bench
+.PHONY: install run serve migrate audit test test-fast lint format bench
 BENCH_ARGS ?=
 
 $(VENV)/.installed: pyproject.toml
@@ -34,6 +34,11 @@ test: install
 
 test-fast: install
 	$(PY) -m pytest -m "not browser"
+
+# Known vulnerabilities in the installed dependencies. Needs the OSV or PyPI advisory service,
+# which this project's CI machine cannot reach (see README, "Reliability and security").
+audit: install
+	$(VENV)/bin/pip-audit --progress-spinner off --skip-editable
 
 lint: install
 	$(VENV)/bin/ruff check .
