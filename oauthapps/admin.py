@@ -174,6 +174,18 @@ class ClientSecretInline(admin.TabularInline):
         )
 
 
+DETAIL_FIELDS = (
+    "client_id",
+    "account",
+    "created",
+    "created_by_display",
+    "updated",
+    "version",
+    "denied_scopes",
+    "status",
+)
+
+
 @admin.register(OAuthApp)
 class OAuthAppAdmin(admin.ModelAdmin):
     form = OAuthAppChangeForm
@@ -184,32 +196,9 @@ class OAuthAppAdmin(admin.ModelAdmin):
     ordering = ("-created", "-id")
     fieldsets = (
         (None, {"fields": ("name", "description", "scopes", "expected_version")}),
-        (
-            "Details",
-            {
-                "fields": (
-                    "client_id",
-                    "account",
-                    "created",
-                    "created_by_display",
-                    "updated",
-                    "version",
-                    "denied_scopes",
-                    "status",
-                )
-            },
-        ),
+        ("Details", {"fields": DETAIL_FIELDS}),
     )
-    readonly_fields = (
-        "client_id",
-        "account",
-        "created",
-        "created_by_display",
-        "updated",
-        "version",
-        "denied_scopes",
-        "status",
-    )
+    readonly_fields = DETAIL_FIELDS
     inlines = (ClientSecretInline,)
     actions = ("rotate_secret", "revoke_previous_secrets")
     # DOT's get_absolute_url points at its own management views, which are not mounted.

@@ -95,9 +95,6 @@ class ClientSecret(models.Model):
     def is_current(self) -> bool:
         return self.expires_at is None and self.revoked_at is None
 
-    def is_valid_at(self, moment: datetime) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > moment)
-
 
 class SigningKey(models.Model):
     """A JWT signing key. The newest unretired key signs; retired keys stay in the JWKS

@@ -1,6 +1,6 @@
 """Reads of OAuth apps, always within one account."""
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from console.models import Account
@@ -23,7 +23,3 @@ def oauth_app_get(*, account: Account, sid: str) -> OAuthApp | None:
 def oauth_app_secrets_in_use(*, app: OAuthApp) -> QuerySet[ClientSecret]:
     """The current secret and every replaced secret still inside its grace period."""
     return ClientSecret.objects.valid_at(timezone.now()).filter(app=app).order_by("-created_at", "-id")
-
-
-def secret_counts(*, account: Account) -> dict:
-    return OAuthApp.objects.filter(account=account).aggregate(apps=Count("id"))

@@ -94,12 +94,17 @@ def oauth_app_create_page(request):
     return render(request, "oauthapps/create.html", {"form": form, **_picker_context(form)})
 
 
+def _reveal_page(request, sid: str, *, kind: str, template: str):
+    """The one page that shows a new secret: opened once, never cached."""
+    app = _app_or_404(request, sid)
+    secret = reveal_pop(request, kind=kind, sid=app.client_id)
+    response = render(request, template, {"app": app, "secret": secret})
+    return _no_store(reveal_forget(response, kind=kind, sid=app.client_id))
+
+
 @membership_required
 def oauth_app_credentials_page(request, sid: str):
-    app = _app_or_404(request, sid)
-    secret = reveal_pop(request, kind="created", sid=app.client_id)
-    response = render(request, "oauthapps/credentials.html", {"app": app, "secret": secret})
-    return _no_store(reveal_forget(response, kind="created", sid=app.client_id))
+    return _reveal_page(request, sid, kind="created", template="oauthapps/credentials.html")
 
 
 @membership_required
@@ -183,10 +188,7 @@ def oauth_app_rotate_page(request, sid: str):
 
 @membership_required
 def oauth_app_rotated_page(request, sid: str):
-    app = _app_or_404(request, sid)
-    secret = reveal_pop(request, kind="rotated", sid=app.client_id)
-    response = render(request, "oauthapps/rotated.html", {"app": app, "secret": secret})
-    return _no_store(reveal_forget(response, kind="rotated", sid=app.client_id))
+    return _reveal_page(request, sid, kind="rotated", template="oauthapps/rotated.html")
 
 
 @manager_required
