@@ -46,11 +46,10 @@ class TokenRequestError(Exception):
         self.headers = headers or {}
 
 
-def _check_rate(request) -> None:
+def _check_rate(request, client_id: str | None) -> None:
     """Per source IP, then per named client: brute force against one Client ID is slowed
     down whatever the number of addresses it comes from."""
     subjects = [(Limit.parse("token-ip", settings.THROTTLE_TOKEN_PER_IP), client_ip(request) or "unknown")]
-    client_id = request.POST.get("client_id") or _basic_client_id(request)
     if client_id:
         subjects.append((Limit.parse("token-client", settings.THROTTLE_TOKEN_PER_CLIENT), client_id[:64]))
     for limit, subject in subjects:
@@ -66,14 +65,6 @@ def _check_rate(request) -> None:
             )
 
 
-def _basic_client_id(request) -> str | None:
-    try:
-        basic = basic_credentials(request.headers.get("Authorization"))
-    except MalformedBasicAuth:
-        return None
-    return basic[0] if basic else None
-
-
 def token_error_response(
     error: str, description: str, status: int, headers: dict | None = None
 ) -> JsonResponse:
@@ -86,8 +77,9 @@ def token_error_response(
     return response
 
 
-def _check_shape(request) -> None:
-    """Refuse what oauthlib would misread or silently accept (RFC 6749 §3.2, §5.2)."""
+def _check_shape(request) -> str | None:
+    """Refuse what oauthlib would misread or silently accept (RFC 6749 §3.2, §5.2).
+    Returns the Client ID the request names (body or Basic header), if any."""
     content_type = request.content_type or ""
     if content_type != FORM_CONTENT_TYPE:
         raise TokenRequestError(
@@ -145,6 +137,7 @@ def _check_shape(request) -> None:
             "The audience is not one this server issues tokens for; use one of: "
             + ", ".join(settings.TOKEN_AUDIENCES),
         )
+    return params.get("client_id") or (basic[0] if basic else None)
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -177,11 +170,10 @@ class TokenApi(OAuthLibMixin, View):
 
     def _answer(self, request):
         try:
-            _check_shape(request)
-            _check_rate(request)
+            client_id = _check_shape(request)
+            _check_rate(request, client_id)
         except TokenRequestError as exc:
             return token_error_response(exc.error, exc.description, exc.status, exc.headers)
-        client_id = request.POST.get("client_id") or _basic_client_id(request)
         if client_id and client_id.startswith("OQ"):
             request.log_client_id = client_id[:34]
         _url, headers, body, status = self.create_token_response(request)
