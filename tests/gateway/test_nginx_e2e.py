@@ -16,6 +16,7 @@ import requests
 from scopes.catalog import get_catalog
 from tests.factories import make_app
 from tests.oauthapps.test_token_endpoint import credentials
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,12 +25,6 @@ SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "docs" / "nginx-gateway.c
 API_HOST = "gateway.example.test"
 ACCOUNT_PATH = "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef"
 SEND_SMS = "/twilio/messaging/messages/create"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 10.0) -> None:

@@ -8,8 +8,6 @@ counts are shared.
 
 import base64
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +18,8 @@ import jwt
 import pytest
 import redis
 import requests
+
+from tests.servers import free_port, production_env
 
 ROOT = Path(__file__).resolve().parents[2]
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -33,12 +33,6 @@ SCOPES = [
 ]
 
 pytestmark = pytest.mark.postgres
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def psql(sql: str) -> None:
@@ -62,20 +56,13 @@ def cluster():
     name = f"oauthapps_scaleout_{uuid.uuid4().hex[:8]}"
     psql(f"CREATE DATABASE {name}")
     redis.Redis.from_url(REDIS_URL).flushdb()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{PG}/{name}",
-        "REDIS_URL": REDIS_URL,
-        "DEBUG": "false",
-        "SECRET_KEY": "scale-out-test-" + uuid.uuid4().hex * 2,
-        "CLIENT_SECRET_DIGEST_KEY": "digest-" + uuid.uuid4().hex,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "OAUTH_ISSUER": "http://127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "THROTTLE_TOKEN_PER_CLIENT": "6/60",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = production_env(
+        DATABASE_URL=f"{PG}/{name}",
+        REDIS_URL=REDIS_URL,
+        SECURE_COOKIES="false",
+        THROTTLE_TOKEN_PER_CLIENT="6/60",
+        LOG_LEVEL="WARNING",
+    )
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*manage, "bootstrap"], cwd=ROOT, env=env, check=True, capture_output=True)

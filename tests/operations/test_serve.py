@@ -1,8 +1,6 @@
 """`make serve`'s configuration: production settings under gunicorn, static files by WhiteNoise."""
 
-import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -11,33 +9,22 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.servers import free_port, production_env
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("serve")
     port = free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "serve-test-" + "k" * 50 + "Xy9",
-        "CLIENT_SECRET_DIGEST_KEY": "d" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "OAUTH_ISSUER": "https://auth.example.com",
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
-        "STATIC_ROOT": str(tmp / "static"),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
-    }
+    env = production_env(
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+        STATIC_ROOT=str(tmp / "static"),
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS="2",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp / "prom"),
+    )
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run(

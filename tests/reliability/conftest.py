@@ -23,17 +23,13 @@ import pytest
 import redis
 import requests
 
+from tests.servers import free_port, production_env
+
 ROOT = Path(__file__).resolve().parents[2]
 PG_ROOT = Path("/usr/lib/postgresql")
 LOAD_SCOPES = ["/twilio/iam/account-oauth-apps/create", "/twilio/monitor/events/list"]
 ADMIN_EMAIL = "owner@faults.test"
 ADMIN_PASSWORD = "fault-tests-" + uuid.uuid4().hex
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def postgres_bin_dir() -> Path | None:
@@ -215,26 +211,19 @@ def _manage(env: dict, *args: str) -> str:
 
 
 def _production_env(database_url: str, redis_url: str, static_root: Path) -> dict:
-    return {
-        **os.environ,
-        "STATIC_ROOT": str(static_root),
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "DEBUG": "false",
-        "SECRET_KEY": "faults-" + uuid.uuid4().hex * 2,
-        "CLIENT_SECRET_DIGEST_KEY": "faults-digest-" + uuid.uuid4().hex,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "OAUTH_ISSUER": "http://127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "ADMIN_EMAIL": ADMIN_EMAIL,
-        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+    return production_env(
+        STATIC_ROOT=str(static_root),
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        SECURE_COOKIES="false",
+        ADMIN_EMAIL=ADMIN_EMAIL,
+        ADMIN_PASSWORD=ADMIN_PASSWORD,
         # The load must not trip the token limits; the API limit is what shows local fallback.
-        "THROTTLE_TOKEN_PER_CLIENT": "1000000/60",
-        "THROTTLE_TOKEN_PER_IP": "1000000/60",
-        "THROTTLE_API_PER_APP": "20/60",
-        "LOG_LEVEL": "ERROR",
-    }
+        THROTTLE_TOKEN_PER_CLIENT="1000000/60",
+        THROTTLE_TOKEN_PER_IP="1000000/60",
+        THROTTLE_API_PER_APP="20/60",
+        LOG_LEVEL="ERROR",
+    )
 
 
 @pytest.fixture(scope="module")
