@@ -46,17 +46,21 @@ class _Store:
         self._shared_down_until = 0.0
         self._lock = threading.Lock()
 
-    def incr(self, key: str, ttl: int) -> int:
+    def _on_available_cache(self, operation):
+        """``operation(cache)`` on the shared cache, or on local memory while it is down."""
         if time.monotonic() >= self._shared_down_until:
             try:
-                return self._incr(caches[SHARED_CACHE], key, ttl)
+                return operation(caches[SHARED_CACHE])
             except Exception as exc:  # Redis down or unreachable: degrade, never fail the request
                 with self._lock:
                     self._shared_down_until = time.monotonic() + RETRY_SHARED_AFTER_SECONDS
                 logger.warning(
                     "Rate limits use local memory: shared cache unavailable (%s)", type(exc).__name__
                 )
-        return self._incr(self.local, key, ttl)
+        return operation(self.local)
+
+    def incr(self, key: str, ttl: int) -> int:
+        return self._on_available_cache(lambda cache: self._incr(cache, key, ttl))
 
     @staticmethod
     def _incr(cache, key: str, ttl: int) -> int:
@@ -76,12 +80,7 @@ class _Store:
             return 1
 
     def peek(self, key: str) -> int:
-        if time.monotonic() >= self._shared_down_until:
-            try:
-                return int(caches[SHARED_CACHE].get(key) or 0)
-            except Exception:  # noqa: S110 - same fallback as incr()
-                pass
-        return int(self.local.get(key) or 0)
+        return self._on_available_cache(lambda cache: int(cache.get(key) or 0))
 
     def clear(self) -> None:
         self.local.clear()
@@ -105,18 +104,18 @@ def bucket_key(limit: Limit, subject: str, now: float) -> str:
 def limit_hit(limit: Limit, subject: str) -> Verdict:
     """Count one request of ``subject`` (a client id, an IP, an email) against ``limit``."""
     now = time.time()
-    window = int(now // limit.window_seconds)
-    count = _store.incr(bucket_key(limit, subject, now), limit.window_seconds + 1)
-    retry_after = max(1, int((window + 1) * limit.window_seconds - now + 0.999))
-    return Verdict(allowed=count <= limit.max_requests, retry_after=retry_after, count=count)
+    return _verdict(limit, _store.incr(bucket_key(limit, subject, now), limit.window_seconds + 1), now)
 
 
 def limit_exhausted(limit: Limit, subject: str) -> Verdict:
     """Whether ``subject`` is already over ``limit`` in this window, without counting."""
     now = time.time()
-    window = int(now // limit.window_seconds)
-    count = _store.peek(bucket_key(limit, subject, now))
-    retry_after = max(1, int((window + 1) * limit.window_seconds - now + 0.999))
+    return _verdict(limit, _store.peek(bucket_key(limit, subject, now)), now)
+
+
+def _verdict(limit: Limit, count: int, now: float) -> Verdict:
+    window_ends = (int(now // limit.window_seconds) + 1) * limit.window_seconds
+    retry_after = max(1, int(window_ends - now + 0.999))
     return Verdict(allowed=count <= limit.max_requests, retry_after=retry_after, count=count)
 
 
