@@ -2,6 +2,7 @@
 
 import os
 import socket
+import sys
 import uuid
 
 
@@ -24,3 +25,21 @@ def production_env(**overrides: str) -> dict:
         "SECURE_SSL_REDIRECT": "false",
         **overrides,
     }
+
+
+def gunicorn_command(port: int, workers: int, *extra: str) -> list[str]:
+    """gunicorn with the production configuration (console/gunicorn.conf.py) on loopback;
+    run it with the repository root as working directory."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "console/gunicorn.conf.py",
+        "console.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        *extra,
+    ]

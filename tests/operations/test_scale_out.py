@@ -19,7 +19,7 @@ import pytest
 import redis
 import requests
 
-from tests.servers import free_port, production_env
+from tests.servers import free_port, gunicorn_command, production_env
 
 ROOT = Path(__file__).resolve().parents[2]
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -80,18 +80,7 @@ def cluster():
         port = free_port()
         servers.append(
             subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "console.wsgi",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    "1",
-                    "--limit-request-field_size",
-                    "16384",
-                ],
+                gunicorn_command(port, 1),
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,

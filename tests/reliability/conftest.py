@@ -23,7 +23,7 @@ import pytest
 import redis
 import requests
 
-from tests.servers import free_port, production_env
+from tests.servers import free_port, gunicorn_command, production_env
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_ROOT = Path("/usr/lib/postgresql")
@@ -266,21 +266,7 @@ def stack(tmp_path_factory):
             tmp_path_factory.mktemp("gunicorn") / "gunicorn.log", "wb"
         )  # open as long as the server runs
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "console.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--graceful-timeout",
-                "5",
-                "--limit-request-field_size",
-                "16384",
-                "--no-control-socket",
-            ],
+            gunicorn_command(port, 2, "--graceful-timeout", "5", "--no-control-socket"),
             cwd=ROOT,
             env=env,
             stdout=log_file,
