@@ -604,8 +604,16 @@ def main() -> int:
         product = start_gunicorn(
             procs, "product", "console.wsgi:application", env=env, workdir=workdir, workers=args.workers
         )
+        # The reference shares the gunicorn settings, not the product's metrics directory:
+        # gunicorn empties that directory when it starts, under the product's feet.
+        trivial_env = {key: value for key, value in env.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
         trivial = start_gunicorn(
-            procs, "trivial", "bench.trivial:application", env=env, workdir=workdir, workers=args.workers
+            procs,
+            "trivial",
+            "bench.trivial:application",
+            env=trivial_env,
+            workdir=workdir,
+            workers=args.workers,
         )
         wait_ready(product, "/healthz", args.workers)
         wait_ready(trivial, "/", args.workers)

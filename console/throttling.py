@@ -59,25 +59,30 @@ class _Store:
                 )
         return operation(self.local)
 
-    def incr(self, key: str, ttl: int) -> int:
-        return self._on_available_cache(lambda cache: self._incr(cache, key, ttl))
+    def incr_many(self, counters: list[tuple[str, int]]) -> list[int]:
+        """Add one to each ``(key, ttl)`` counter; their new values, in order."""
+        return self._on_available_cache(lambda cache: self._incr_many(cache, counters))
 
     @staticmethod
-    def _incr(cache, key: str, ttl: int) -> int:
+    def _incr_many(cache, counters: list[tuple[str, int]]) -> list[int]:
         redis = getattr(getattr(cache, "client", None), "get_client", None)
         if redis is not None:
-            # django-redis: one round trip (SET NX EX, INCR) instead of add() then incr().
-            name = cache.make_and_validate_key(key)
+            # django-redis: one round trip for every counter (SET NX EX, INCR each).
             pipeline = redis(write=True).pipeline(transaction=False)
-            pipeline.set(name, 0, ex=ttl, nx=True)
-            pipeline.incr(name)
-            return pipeline.execute()[1]
-        cache.add(key, 0, ttl)
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, ttl)
-            return 1
+            for key, ttl in counters:
+                name = cache.make_and_validate_key(key)
+                pipeline.set(name, 0, ex=ttl, nx=True)
+                pipeline.incr(name)
+            return pipeline.execute()[1::2]
+        values = []
+        for key, ttl in counters:
+            cache.add(key, 0, ttl)
+            try:
+                values.append(cache.incr(key))
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, ttl)
+                values.append(1)
+        return values
 
     def peek(self, key: str) -> int:
         return self._on_available_cache(lambda cache: int(cache.get(key) or 0))
@@ -103,8 +108,16 @@ def bucket_key(limit: Limit, subject: str, now: float) -> str:
 
 def limit_hit(limit: Limit, subject: str) -> Verdict:
     """Count one request of ``subject`` (a client id, an IP, an email) against ``limit``."""
+    return limits_hit([(limit, subject)])[0]
+
+
+def limits_hit(subjects: list[tuple[Limit, str]]) -> list[Verdict]:
+    """Count one request against several limits at once (one Redis round trip)."""
     now = time.time()
-    return _verdict(limit, _store.incr(bucket_key(limit, subject, now), limit.window_seconds + 1), now)
+    counts = _store.incr_many(
+        [(bucket_key(limit, subject, now), limit.window_seconds + 1) for limit, subject in subjects]
+    )
+    return [_verdict(limit, count, now) for (limit, _subject), count in zip(subjects, counts, strict=True)]
 
 
 def limit_exhausted(limit: Limit, subject: str) -> Verdict:

@@ -40,7 +40,13 @@ class IsoDateTimeFilter(serializers.Field):
             moment = datetime.combine(day, time.max if self.end_of_day else time.min)
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment, UTC)
-        return moment
+        try:
+            # In UTC: PostgreSQL refuses offsets beyond ±15:59, which ISO 8601 parsers accept.
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise serializers.ValidationError(
+                "The date-time is out of range once converted to UTC."
+            ) from None
 
     def to_representation(self, value: date) -> str:
         return value.isoformat()

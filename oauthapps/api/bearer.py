@@ -1,9 +1,11 @@
 """DRF authentication for our APIs: ``Authorization: Bearer <access token>`` (RFC 6750)."""
 
+import dataclasses
+
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
-from oauthapps.models import OAuthApp
+from oauthapps.models import AppStatus, OAuthApp
 from oauthapps.token_checks import TokenGrant, token_check
 from oauthapps.tokens import InvalidAccessToken
 
@@ -23,26 +25,42 @@ class AppPrincipal:
         return self.app.client_id
 
 
+INVALID_TOKEN = "The access token is invalid, expired or revoked; fetch a new one from /v2/token."
+
+
+def bearer_grant(authorization: bytes) -> TokenGrant | None:
+    """The live grant of an ``Authorization: Bearer`` header; None when the header is not
+    Bearer. Raises AuthenticationFailed for a malformed header or a token that is not good."""
+    parts = authorization.split()
+    if not parts or parts[0].lower() != b"bearer":
+        return None
+    if len(parts) != 2:
+        raise AuthenticationFailed(
+            "The Authorization header must be 'Bearer <access token>'.", "invalid_token"
+        )
+    try:
+        return token_check(parts[1].decode("ascii"))
+    except (InvalidAccessToken, UnicodeDecodeError):
+        raise AuthenticationFailed(INVALID_TOKEN, "invalid_token") from None
+
+
 class BearerTokenAuthentication(BaseAuthentication):
-    """Sets ``request.user`` to an AppPrincipal and ``request.auth`` to the TokenGrant."""
+    """Sets ``request.user`` to an AppPrincipal and ``request.auth`` to the TokenGrant, with
+    the app and its account loaded."""
 
     def authenticate(self, request) -> tuple[AppPrincipal, TokenGrant] | None:
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != b"bearer":
+        grant = bearer_grant(get_authorization_header(request))
+        if grant is None:
             return None
-        if len(parts) != 2:
-            raise AuthenticationFailed(
-                "The Authorization header must be 'Bearer <access token>'.", "invalid_token"
-            )
-        try:
-            grant = token_check(parts[1].decode("ascii"))
-        except (InvalidAccessToken, UnicodeDecodeError):
-            raise AuthenticationFailed(
-                "The access token is invalid, expired or revoked; fetch a new one from /v2/token.",
-                "invalid_token",
-            ) from None
-        request._request.log_client_id = grant.app.client_id
-        return AppPrincipal(grant.app), grant
+        app = (
+            OAuthApp.objects.select_related("account")
+            .filter(pk=grant.app_id, status=AppStatus.ACTIVE)
+            .first()
+        )
+        if app is None:  # deleted between the token check and now
+            raise AuthenticationFailed(INVALID_TOKEN, "invalid_token")
+        request._request.log_client_id = app.client_id
+        return AppPrincipal(app), dataclasses.replace(grant, app=app)
 
     def authenticate_header(self, request) -> str:
         return f'Bearer realm="{REALM}"'

@@ -84,7 +84,7 @@ def introspection(token: str, *, account_id: int) -> dict:
         grant = token_check(token)
     except InvalidAccessToken:
         return {"active": False}
-    if grant.app.account_id != account_id:
+    if grant.account_id != account_id:
         return {"active": False}
     claims = grant.claims
     return {

@@ -20,7 +20,7 @@ from oauth2_provider.views.mixins import OAuthLibMixin
 from console import metrics
 from console.actors import client_ip
 from console.errors import twilio_error
-from console.throttling import Limit, limit_hit
+from console.throttling import Limit, limits_hit
 from oauthapps.validator import MalformedBasicAuth, basic_credentials
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -47,13 +47,12 @@ class TokenRequestError(Exception):
 
 
 def _check_rate(request, client_id: str | None) -> None:
-    """Per source IP, then per named client: brute force against one Client ID is slowed
-    down whatever the number of addresses it comes from."""
+    """Per source IP and per named client, counted in one round trip: brute force against
+    one Client ID is slowed down whatever the number of addresses it comes from."""
     subjects = [(Limit.parse("token-ip", settings.THROTTLE_TOKEN_PER_IP), client_ip(request) or "unknown")]
     if client_id:
         subjects.append((Limit.parse("token-client", settings.THROTTLE_TOKEN_PER_CLIENT), client_id[:64]))
-    for limit, subject in subjects:
-        verdict = limit_hit(limit, subject)
+    for (limit, _subject), verdict in zip(subjects, limits_hit(subjects), strict=True):
         if not verdict.allowed:
             metrics.THROTTLED.labels(limit=limit.name).inc()
             raise TokenRequestError(

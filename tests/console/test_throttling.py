@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from console import throttling
-from console.throttling import Limit, bucket_key, limit_hit, limits_reset
+from console.throttling import Limit, bucket_key, limit_hit, limits_hit, limits_reset
 from tests.oauthapps.test_token_endpoint import credentials, form, post_token
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -79,8 +79,19 @@ def test_counts_are_shared_through_redis(redis_throttle):
     assert limit_hit(limit, "k").count == 1
     # A second process has its own memory but the same Redis: it continues the count.
     other_process = throttling._Store()
-    assert other_process.incr(bucket_key(limit, "k", time.time()), 61) == 2
+    assert other_process.incr_many([(bucket_key(limit, "k", time.time()), 61)]) == [2]
     assert not limit_hit(limit, "k").allowed
+
+
+def test_several_limits_count_in_one_call(redis_throttle):
+    per_ip = Limit("ip", max_requests=3, window_seconds=60)
+    per_client = Limit("client", max_requests=1, window_seconds=60)
+    first = limits_hit([(per_ip, "10.0.0.1"), (per_client, "OQ1")])
+    assert [verdict.count for verdict in first] == [1, 1] and all(verdict.allowed for verdict in first)
+    second = limits_hit([(per_ip, "10.0.0.1"), (per_client, "OQ1")])
+    assert [verdict.count for verdict in second] == [2, 2]
+    assert second[0].allowed and not second[1].allowed
+    assert limit_hit(per_ip, "10.0.0.1").count == 3  # the same counters as one at a time
 
 
 def test_redis_down_degrades_to_local_limits(settings, caplog):
