@@ -143,6 +143,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_bool(
+    "DB_SERVER_SIDE_BINDING", True
+):
+    # Server-side parameters let psycopg prepare the statements a connection runs often
+    # (after 5 runs): PostgreSQL then plans the token path's queries once per connection
+    # instead of once per request (docs/performance.md). Off for PgBouncer in transaction
+    # mode before 1.21, which cannot keep prepared statements.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -4,11 +4,22 @@ The row lookup (by SHA-256 checksum, unique index) is what makes revocation and 
 deletion take effect at once for every server that asks us.
 """
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
+import jwt
+
 from oauthapps.models import OAuthApp
+from oauthapps.signing_keys import signing_keys_published
 from oauthapps.token_rows import live_token
 from oauthapps.tokens import InvalidAccessToken, access_token_verify
+
+# A service calls with the same token for up to an hour: the signature check of a token
+# seen recently is remembered (per process, only successes), the lifetime and the signing
+# key are checked again on every call, and the token row always is.
+VERIFIED_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -31,10 +42,52 @@ class TokenGrant:
         return self.claims["account_sid"]
 
 
+class _VerifiedTokens:
+    """The claims of the last VERIFIED_CACHE_SIZE tokens whose signature checked out."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._claims: OrderedDict[str, tuple[str, dict]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def claims(self, token: str) -> dict:
+        with self._lock:
+            remembered = self._claims.get(token)
+            if remembered is not None:
+                self._claims.move_to_end(token)
+        if remembered is not None:
+            kid, claims = remembered
+            now = time.time()
+            if kid in signing_keys_published() and claims.get("nbf", 0) <= now < claims["exp"]:
+                return claims
+            self.forget(token)
+        claims = access_token_verify(token)  # raises InvalidAccessToken
+        kid = _kid(token)
+        with self._lock:
+            self._claims[token] = (kid, claims)
+            if len(self._claims) > self.size:
+                self._claims.popitem(last=False)
+        return claims
+
+    def forget(self, token: str | None = None) -> None:
+        with self._lock:
+            if token is None:
+                self._claims.clear()
+            else:
+                self._claims.pop(token, None)
+
+
+def _kid(token: str) -> str:
+    return jwt.get_unverified_header(token)["kid"]
+
+
+verified_tokens = _VerifiedTokens(VERIFIED_CACHE_SIZE)
+
+
 def token_check(token: str) -> TokenGrant:
     """Raise InvalidAccessToken unless ``token`` is signed by us, unexpired, not revoked and
     its app still exists."""
-    claims = access_token_verify(token)
+    claims = verified_tokens.claims(token)
     row = live_token(token)
     if row is None:
         raise InvalidAccessToken("The token was revoked, or its app was deleted.")

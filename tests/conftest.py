@@ -4,6 +4,7 @@ import pytest
 
 from console.throttling import limits_reset
 from oauthapps.signing_keys import signing_keys_forget
+from oauthapps.token_checks import verified_tokens
 from tests.factories import AccountFactory, MembershipFactory, make_app
 
 
@@ -37,7 +38,10 @@ def _fresh_rate_limits():
 
 @pytest.fixture(autouse=True)
 def _forget_signing_keys():
-    """Each test's database starts without keys: drop the per-process key cache too."""
+    """Each test's database starts without keys: drop the per-process key cache too, and
+    the signatures it verified."""
     signing_keys_forget()
+    verified_tokens.forget()
     yield
     signing_keys_forget()
+    verified_tokens.forget()

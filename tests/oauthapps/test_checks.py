@@ -1,10 +1,14 @@
 """Discovery, JWKS, introspection and revocation."""
 
+import time
+
 import jwt
 import pytest
 
-from oauthapps import services
+from oauthapps import services, token_checks, tokens
 from oauthapps.signing_keys import signing_key_create, signing_key_retire, signing_keys_forget
+from oauthapps.token_checks import token_check, verified_tokens
+from oauthapps.tokens import InvalidAccessToken
 from tests.factories import AccountFactory, make_app, web_actor
 from tests.oauthapps.test_token_endpoint import basic, credentials, form, post_token
 
@@ -118,6 +122,7 @@ def test_other_accounts_cannot_introspect_a_token(client, issued):
 def test_token_of_deleted_app_is_inactive(client, issued, member, account):
     token = issue(client, issued)
     resource_server = make_app(account, user=member.user, name="Resource server")
+    assert introspect(client, resource_server, token).json()["active"] is True  # now remembered
     services.oauth_app_delete(app=issued.app, actor=web_actor(member.user))
     assert introspect(client, resource_server, token).json() == {"active": False}
 
@@ -133,6 +138,48 @@ def test_revocation_makes_token_inactive(client, issued, account, member):
     assert response.status_code == 200
     resource_server = make_app(account, user=member.user, name="Resource server")
     assert introspect(client, resource_server, token).json() == {"active": False}
+
+
+def test_revocation_wins_over_a_remembered_signature(client, issued, account, member):
+    token = issue(client, issued)
+    resource_server = make_app(account, user=member.user, name="Resource server")
+    assert introspect(client, resource_server, token).json()["active"] is True
+    assert token in verified_tokens._claims
+    client.post(
+        "/v2/token/revoke",
+        form(token=token),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic(issued.app.client_id, issued.secret),
+    )
+    assert introspect(client, resource_server, token).json() == {"active": False}
+
+
+def test_a_remembered_token_still_expires(client, issued, settings):
+    settings.ACCESS_TOKEN_TTL_SECONDS = 1
+    token = issue(client, issued)
+    assert token_check(token).client_id == issued.app.client_id
+    time.sleep(1.1)
+    with pytest.raises(InvalidAccessToken):
+        token_check(token)
+
+
+def test_a_remembered_token_of_an_unpublished_key_is_checked_again(client, issued, monkeypatch):
+    token = issue(client, issued)
+    token_check(token)
+    monkeypatch.setattr(token_checks, "signing_keys_published", dict)
+    monkeypatch.setattr(tokens, "signing_keys_published", dict)
+    with pytest.raises(InvalidAccessToken, match="not signed by a key of this server"):
+        token_check(token)
+    assert token not in verified_tokens._claims
+
+
+def test_only_the_most_recent_signatures_are_remembered(monkeypatch):
+    cache = token_checks._VerifiedTokens(size=2)
+    monkeypatch.setattr(token_checks, "access_token_verify", lambda token: {"exp": time.time() + 60})
+    monkeypatch.setattr(token_checks, "_kid", lambda token: "k")
+    for token in ("a", "b", "a", "c"):
+        cache.claims(token)
+    assert list(cache._claims) == ["a", "c"]
 
 
 def test_an_app_cannot_revoke_another_apps_token(client, issued, account, member):
