@@ -143,9 +143,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_bool(
-    "DB_SERVER_SIDE_BINDING", True
-):
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check that skips its round trip on a quiet connection.
+    DATABASES["default"]["ENGINE"] = "console.postgresql"
+if DATABASES["default"]["ENGINE"] == "console.postgresql" and _env_bool("DB_SERVER_SIDE_BINDING", True):
     # Server-side parameters let psycopg prepare the statements a connection runs often
     # (after 5 runs): PostgreSQL then plans the token path's queries once per connection
     # instead of once per request (docs/performance.md). Off for PgBouncer in transaction

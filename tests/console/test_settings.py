@@ -62,7 +62,7 @@ def test_starts_with_debug_off_when_everything_is_set():
         ACCESS_TOKEN_TTL_SECONDS="600",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "600", "86400", "django.db.backends.postgresql"]
+    assert result.stdout.split() == ["False", "600", "86400", "console.postgresql"]
 
 
 def test_bad_number_is_a_clear_error():
