@@ -443,9 +443,15 @@ def targets(results: dict, concurrencies: list[int], scale: dict | None, jwt_res
                     f"{small_db:.3f} -> {large_db:.3f} ms",
                 )
             )
-        scans = scale["small"]["seq_scans_on_big_tables"] + scale["large"]["seq_scans_on_big_tables"]
+        # Judged at scale only: with 10 apps the app table is one page, and PostgreSQL rightly
+        # reads it whole rather than through an index (the small plans are in the report).
+        scans = scale["large"]["seq_scans_on_big_tables"]
         checks.append(
-            _check("no sequential scan of a big table in any plan", not scans, ", ".join(scans) or "none")
+            _check(
+                f"no sequential scan of a big table in any plan at {scale['large']['apps']:,} apps",
+                not scans,
+                ", ".join(scans) or "none",
+            )
         )
     else:
         checks.append({"target": "flat cost", "result": "SKIPPED", "value": "--skip-scale"})
