@@ -59,12 +59,12 @@ class _VerifiedTokens:
             kid, claims = remembered
             now = time.time()
             if kid in signing_keys_published() and claims.get("nbf", 0) <= now < claims["exp"]:
-                return claims
+                return dict(claims)  # the caller's own copy: the remembered one stays as verified
             self.forget(token)
         claims = access_token_verify(token)  # raises InvalidAccessToken
         kid = _kid(token)
         with self._lock:
-            self._claims[token] = (kid, claims)
+            self._claims[token] = (kid, dict(claims))
             if len(self._claims) > self.size:
                 self._claims.popitem(last=False)
         return claims
