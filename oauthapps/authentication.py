@@ -53,11 +53,11 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-@functools.cache
-def _converters(vendor_alias: str, model, fields: tuple) -> tuple:
+@functools.lru_cache(maxsize=64)
+def _converters(connection, model, fields: tuple) -> tuple:
     """What the ORM would apply to each column read back (JSON text to lists, SQLite's
-    naive datetimes to aware ones): ``(index, field's column, converters)``."""
-    connection = connections[vendor_alias]
+    naive datetimes to aware ones): ``(index, field's column, converters)``. Kept per
+    connection object, as Django's connections are per thread."""
     found = []
     for index, field in enumerate(fields):
         column = field.get_col(model._meta.db_table)
@@ -69,7 +69,7 @@ def _converters(vendor_alias: str, model, fields: tuple) -> tuple:
 
 def _instance(model, fields: tuple, values: list, using: str):
     connection = connections[using]
-    for index, column, converters in _converters(using, model, fields):
+    for index, column, converters in _converters(connection, model, fields):
         for converter in converters:
             values[index] = converter(values[index], column, connection)
     return model.from_db(using, [field.attname for field in fields], values)
