@@ -5,7 +5,7 @@ clients cost the same digest computation as known ones.
 """
 
 import functools
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.db import connections, router
 from django.utils import timezone
@@ -29,9 +29,10 @@ def is_client_id(value: object) -> bool:
 # (docs/performance.md). The plan is the same: index scans on client_id and app_id.
 APP_FIELDS = tuple(OAuthApp._meta.concrete_fields)
 ACCOUNT_FIELDS = tuple(Account._meta.get_field(name) for name in ("id", "sid", "name", "created_at"))
+SECRET_FIELDS = tuple(ClientSecret._meta.get_field(name) for name in ("id", "digest", "last_used_at"))
 # Only model metadata (table and column names) is formatted in; values are parameters.
 CANDIDATES_SQL = (  # noqa: S608
-    "SELECT {app_columns}, {account_columns}, secret.id, secret.digest, secret.last_used_at "
+    "SELECT {app_columns}, {account_columns}, {secret_columns} "
     "FROM {app} app "
     "JOIN {secret} secret ON secret.app_id = app.id "
     "JOIN {account} account ON account.id = app.account_id "
@@ -40,17 +41,11 @@ CANDIDATES_SQL = (  # noqa: S608
 ).format(
     app_columns=", ".join(f"app.{field.column}" for field in APP_FIELDS),
     account_columns=", ".join(f"account.{field.column}" for field in ACCOUNT_FIELDS),
+    secret_columns=", ".join(f"secret.{field.column}" for field in SECRET_FIELDS),
     app=OAuthApp._meta.db_table,
     secret=ClientSecret._meta.db_table,
     account=Account._meta.db_table,
 )
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """Extra columns of a raw query skip the field converters: SQLite returns naive UTC."""
-    if moment is not None and timezone.is_naive(moment):
-        return timezone.make_aware(moment, UTC)
-    return moment
 
 
 @functools.lru_cache(maxsize=64)
@@ -67,12 +62,16 @@ def _converters(connection, model, fields: tuple) -> tuple:
     return tuple(found)
 
 
-def _instance(model, fields: tuple, values: list, using: str):
-    connection = connections[using]
+def _converted(model, fields: tuple, values, using: str) -> list:
+    values, connection = list(values), connections[using]
     for index, column, converters in _converters(connection, model, fields):
         for converter in converters:
             values[index] = converter(values[index], column, connection)
-    return model.from_db(using, [field.attname for field in fields], values)
+    return values
+
+
+def _instance(model, fields: tuple, values, using: str):
+    return model.from_db(using, [field.attname for field in fields], _converted(model, fields, values, using))
 
 
 def _candidates(client_id: str, now) -> list[OAuthApp]:
@@ -81,14 +80,14 @@ def _candidates(client_id: str, now) -> list[OAuthApp]:
     with connections[using].cursor() as cursor:
         cursor.execute(CANDIDATES_SQL, [client_id, AppStatus.ACTIVE, now])
         rows = cursor.fetchall()
-    apps, split = [], len(APP_FIELDS)
+    apps, account_at = [], len(APP_FIELDS)
+    secret_at = account_at + len(ACCOUNT_FIELDS)
     for row in rows:
-        app = _instance(OAuthApp, APP_FIELDS, list(row[:split]), using)
-        app.account = _instance(
-            Account, ACCOUNT_FIELDS, list(row[split : split + len(ACCOUNT_FIELDS)]), using
+        app = _instance(OAuthApp, APP_FIELDS, row[:account_at], using)
+        app.account = _instance(Account, ACCOUNT_FIELDS, row[account_at:secret_at], using)
+        app.secret_pk, app.secret_digest, app.secret_last_used_at = _converted(
+            ClientSecret, SECRET_FIELDS, row[secret_at:], using
         )
-        app.secret_pk, app.secret_digest, last_used_at = row[split + len(ACCOUNT_FIELDS) :]
-        app.secret_last_used_at = _aware(last_used_at)
         apps.append(app)
     return apps
 
@@ -101,7 +100,7 @@ def client_authenticate(*, client_id: str, secret: str) -> OAuthApp | None:
     candidates = _candidates(client_id, now)
     for candidate in candidates:
         if secret_matches(secret, candidate.secret_digest):
-            _note_use(candidate.secret_pk, _aware(candidate.secret_last_used_at), now)
+            _note_use(candidate.secret_pk, candidate.secret_last_used_at, now)
             return candidate
     if not candidates:
         secret_digest(secret)
