@@ -9,6 +9,9 @@ class OAuthAppsConfig(AppConfig):
 
     def ready(self) -> None:
         from console.metrics import register_collector
+        from console.signals import site_bootstrapped
+        from oauthapps.bootstrap import create_first_signing_key
         from oauthapps.metrics import OAuthAppsCollector
 
         register_collector(OAuthAppsCollector())
+        site_bootstrapped.connect(create_first_signing_key, dispatch_uid="oauthapps.bootstrap")

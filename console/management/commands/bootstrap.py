@@ -1,10 +1,9 @@
-"""First start: create the default account, its owner and a JWT signing key."""
+"""First start: create the default account and its owner; the apps add their own first-start data."""
 
 from django.core.management.base import BaseCommand
 
 from console.services import bootstrap_default_account
-from oauthapps.models import SigningKey
-from oauthapps.signing_keys import signing_key_create
+from console.signals import site_bootstrapped
 
 
 class Command(BaseCommand):
@@ -26,6 +25,4 @@ class Command(BaseCommand):
                         "It is shown only this once; change it after signing in."
                     )
                 )
-        if not SigningKey.objects.filter(retired_at__isnull=True).exists():
-            key = signing_key_create()
-            self.stdout.write(f"Bootstrap: created {key.algorithm} signing key {key.kid}.")
+        site_bootstrapped.send(sender=self.__class__, write=self.stdout.write)
