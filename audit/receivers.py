@@ -4,9 +4,9 @@ inside the sender's transaction."""
 from django.db import transaction
 
 from audit.chain import event_digest, latest_chain_hash
+from audit.metrics import AUDIT_EVENTS
 from audit.models import AuditEvent
 from console.actors import Actor
-from console.metrics import AUDIT_EVENTS
 from console.models import Account, Membership
 from console.signals import LOGIN_LOCKED, console_login_locked
 from oauthapps import signals

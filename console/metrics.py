@@ -1,4 +1,7 @@
-"""Prometheus metrics: the counters other apps update, and the protected /metrics view.
+"""Prometheus metrics: the registry, the throttling counter and the protected /metrics view.
+
+Each app defines its own counters (``oauthapps/metrics.py``, ``audit/metrics.py``) and
+registers its scrape-time collectors here; this module exposes them all.
 
 Under gunicorn set PROMETHEUS_MULTIPROC_DIR (an empty directory per deployment) so that
 every worker's counters are summed; without it each process reports its own.
@@ -14,7 +17,6 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
-    Histogram,
     generate_latest,
     multiprocess,
 )
@@ -24,19 +26,7 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     # Every process writes its counters there, management commands included.
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
-TOKENS_ISSUED = Counter("oauthapps_tokens_issued_total", "Access tokens issued by /v2/token.")
-TOKENS_REFUSED = Counter(
-    "oauthapps_tokens_refused_total", "Token requests refused, by RFC 6749 error.", ["error"]
-)
-TOKEN_LATENCY = Histogram(
-    "oauthapps_token_request_seconds",
-    "Time to answer a token request.",
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
-)
 THROTTLED = Counter("oauthapps_throttled_requests_total", "Requests refused with 429, by limit.", ["limit"])
-AUDIT_EVENTS = Counter(
-    "oauthapps_audit_events_written_total", "Audit events committed, by type.", ["event_type"]
-)
 
 
 def _registry():

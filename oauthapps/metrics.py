@@ -1,11 +1,24 @@
-"""Gauges read from the database at scrape time: active apps, secrets in their grace period."""
+"""Token counters, and gauges read from the database at scrape time: active apps,
+secrets in their grace period. ``console.metrics`` serves them at /metrics."""
 
 from datetime import timedelta
 
 from django.utils import timezone
+from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
+import console.metrics  # noqa: F401  (first: it creates PROMETHEUS_MULTIPROC_DIR, where these write)
 from oauthapps.models import AppStatus, ClientSecret, OAuthApp
+
+TOKENS_ISSUED = Counter("oauthapps_tokens_issued_total", "Access tokens issued by /v2/token.")
+TOKENS_REFUSED = Counter(
+    "oauthapps_tokens_refused_total", "Token requests refused, by RFC 6749 error.", ["error"]
+)
+TOKEN_LATENCY = Histogram(
+    "oauthapps_token_request_seconds",
+    "Time to answer a token request.",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+)
 
 GAUGES = {
     "oauthapps_active_apps": "OAuth apps that can get tokens.",

@@ -17,10 +17,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.views.mixins import OAuthLibMixin
 
-from console import metrics
 from console.actors import client_ip
 from console.errors import twilio_error
+from console.metrics import THROTTLED
 from console.throttling import Limit, limits_hit
+from oauthapps import metrics
 from oauthapps.validator import MalformedBasicAuth, basic_credentials
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -54,7 +55,7 @@ def _check_rate(request, client_id: str | None) -> None:
         subjects.append((Limit.parse("token-client", settings.THROTTLE_TOKEN_PER_CLIENT), client_id[:64]))
     for (limit, _subject), verdict in zip(subjects, limits_hit(subjects), strict=True):
         if not verdict.allowed:
-            metrics.THROTTLED.labels(limit=limit.name).inc()
+            THROTTLED.labels(limit=limit.name).inc()
             raise TokenRequestError(
                 "too_many_requests",
                 f"Too many token requests; retry after {verdict.retry_after} seconds. "
