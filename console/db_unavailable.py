@@ -3,7 +3,9 @@
 ``OperationalError`` and ``InterfaceError`` are what Django raises when PostgreSQL is
 down, restarting or has dropped a connection. Clients should retry such a request, so they
 get 503 (RFC 9110 §15.6.4) with ``Retry-After``, in Twilio's error body on API paths (plus
-RFC 6749's ``error`` fields on the token endpoint) and a small page on console paths.
+RFC 6749's ``error`` fields on the paths an app registers with
+``register_oauth_error_paths``: oauthapps registers its token endpoints) and a small page
+on console paths.
 
 Exceptions raised by a view reach ``process_exception``. Exceptions raised by the
 middleware below this one (sessions, the current account) have already been turned into
@@ -30,7 +32,8 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 5
 MESSAGE = "The database is unavailable; retry shortly."
 API_PREFIXES = ("/v1/", "/v2/", "/.well-known/")
-TOKEN_PATHS = ("/v2/token", "/v2/token/introspect", "/v2/token/revoke")
+# Filled by the apps' ready(): the console does not know which paths speak RFC 6749.
+_oauth_error_paths: set[str] = set()
 CONSOLE_PAGE = (
     "<!doctype html><html lang=en><head><meta charset=utf-8>"
     "<title>Temporarily unavailable</title></head><body>"
@@ -57,6 +60,11 @@ class DatabaseUnavailableMiddleware:
             _note(request, exception)
             return database_unavailable_response(request)
         return None
+
+
+def register_oauth_error_paths(*paths: str) -> None:
+    """Paths whose clients read RFC 6749 §5.2 ``error`` fields, also on a database outage."""
+    _oauth_error_paths.update(path.rstrip("/") for path in paths)
 
 
 @receiver(got_request_exception, dispatch_uid="console.db_unavailable")
@@ -91,7 +99,7 @@ def database_unavailable_response(request) -> HttpResponse:
     path = request.path
     if path.startswith(API_PREFIXES):
         body = twilio_error(503, MESSAGE)
-        if path.rstrip("/") in TOKEN_PATHS:
+        if path.rstrip("/") in _oauth_error_paths:
             # RFC 6749 §5.2 readers look for ``error``; the name is the one §4.1.2.1 uses.
             body = {"error": "temporarily_unavailable", "error_description": MESSAGE, **body}
         response = JsonResponse(body, status=503)

@@ -8,6 +8,7 @@ class OAuthAppsConfig(AppConfig):
     verbose_name = "OAuth apps"
 
     def ready(self) -> None:
+        from console.db_unavailable import register_oauth_error_paths
         from console.metrics import register_collector
         from console.signals import site_bootstrapped
         from oauthapps.bootstrap import create_first_signing_key
@@ -15,3 +16,5 @@ class OAuthAppsConfig(AppConfig):
 
         register_collector(OAuthAppsCollector())
         site_bootstrapped.connect(create_first_signing_key, dispatch_uid="oauthapps.bootstrap")
+        # RFC 6749 clients of these endpoints read ``error``, also in a database outage's 503.
+        register_oauth_error_paths("/v2/token", "/v2/token/introspect", "/v2/token/revoke")

@@ -7,6 +7,7 @@ from django.db import InterfaceError, OperationalError
 from django.test import Client
 from django.urls import path
 
+from console import db_unavailable
 from console.db_unavailable import MESSAGE, discard_broken_connections
 from tests.factories import MembershipFactory
 
@@ -56,6 +57,14 @@ def test_token_endpoint_adds_the_oauth_error_fields(client):
     assert body["error"] == "temporarily_unavailable"
     assert body["error_description"] == MESSAGE
     assert body["code"] == 20503
+
+
+def test_only_registered_paths_add_the_oauth_error_fields(client, monkeypatch):
+    assert "error" not in client.get("/v1/Broken").json()
+    monkeypatch.setattr(db_unavailable, "_oauth_error_paths", set())
+    db_unavailable.register_oauth_error_paths("/v1/Broken/")
+    assert client.get("/v1/Broken").json()["error"] == "temporarily_unavailable"
+    assert "error" not in client.post("/v2/token", {"grant_type": "client_credentials"}).json()
 
 
 def test_console_path_answers_a_small_page(client):
