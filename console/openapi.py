@@ -1,12 +1,12 @@
 """The OpenAPI 3 description of the public APIs (drf-spectacular), and its docs pages.
 
-DRF views describe themselves; this module adds what they cannot: the Bearer security
-scheme, Twilio's error responses on every operation, and ``POST /v2/token``, which is a
-plain Django view (oauthlib's protocol, reached through django-oauth-toolkit).
+DRF views describe themselves; this module adds what they cannot: Twilio's error
+responses on every operation, and ``POST /v2/token``, which is a plain Django view
+(oauthlib's protocol, reached through django-oauth-toolkit). Each app describes its own
+authentication classes (``oauthapps/api/openapi.py``: the Bearer scheme).
 """
 
 from django.urls import path
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
@@ -61,20 +61,6 @@ class RedocView(SpectacularRedocView):
         response = super().get(request, *args, **kwargs)
         response["Content-Security-Policy"] = REDOC_POLICY
         return response
-
-
-class BearerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "oauthapps.api.bearer.BearerTokenAuthentication"
-    name = "bearerAuth"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "JWT",
-            "description": "An access token from POST /v2/token (client credentials); each operation "
-            "needs the catalog permission named in its description.",
-        }
 
 
 def _token_operation() -> dict:

@@ -11,6 +11,7 @@ class OAuthAppsConfig(AppConfig):
         from console.db_unavailable import register_oauth_error_paths
         from console.metrics import register_collector
         from console.signals import site_bootstrapped
+        from oauthapps.api import openapi  # noqa: F401  (registers the Bearer scheme's description)
         from oauthapps.bootstrap import create_first_signing_key
         from oauthapps.metrics import OAuthAppsCollector
 
