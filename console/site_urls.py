@@ -1,8 +1,8 @@
-"""Console pages that belong to the site itself: sign in/out, account switcher, home, catalog."""
+"""Console pages that belong to the site itself: sign in/out, account switcher, home."""
 
 from django.urls import path
 
-from console import catalog_views, views
+from console import views
 
 app_name = "console"
 
@@ -11,11 +11,4 @@ urlpatterns = [
     path("login/", views.ConsoleLoginView.as_view(), name="login"),
     path("logout/", views.ConsoleLogoutView.as_view(), name="logout"),
     path("account/switch/", views.account_switch, name="account-switch"),
-    path("console/catalog/", catalog_views.catalog_area_list, name="catalog"),
-    path("console/catalog/<slug:key>/", catalog_views.catalog_area_detail, name="catalog-area"),
-    path(
-        "console/catalog/<slug:key>/permissions.<str:fmt>",
-        catalog_views.catalog_area_download,
-        name="catalog-download",
-    ),
 ]

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from console import catalog_api, health, metrics
+from console import health, metrics
 from console.api_errors import api_not_found
 
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("console.site_urls")),
     path("console/oauth-apps/", include("oauthapps.urls")),
     path("console/audit/", include("audit.urls")),
+    path("console/catalog/", include("scopes.urls")),
     path("django-admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
@@ -18,8 +19,7 @@ urlpatterns = [
     path("", include("oauthapps.api.iam_urls")),
     path("", include("audit.api.urls")),
     path("", include("console.openapi")),
-    path("v1/Permissions", catalog_api.catalog_areas, name="catalog-api"),
-    path("v1/Permissions/<slug:key>", catalog_api.catalog_area, name="catalog-api-area"),
+    path("", include("scopes.api_urls")),
     # Last: any other /v1/ path is a Twilio-shaped 404, not the console's HTML page.
     re_path(r"^v1/", api_not_found),
 ]

@@ -91,7 +91,7 @@ def account_switch(request):
 def _same_section(target: str) -> str:
     """Stay in the section the user switched from, but never on an object of the old account:
     that page would be a 404 in the new one."""
-    catalog, audit = reverse("console:catalog"), reverse("audit:list")
+    catalog, audit = reverse("scopes:catalog"), reverse("audit:list")
     if target.startswith(catalog) and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
         return target
     if target.startswith(audit):

@@ -21,14 +21,6 @@ FORBIDDEN = {
     "oauthapps": {"audit"},
 }
 
-# Known arrows that still point the wrong way, each to be moved into the app it belongs to.
-# The list may only shrink: an entry that no longer occurs fails the test below.
-KNOWN_EXCEPTIONS = {
-    ("console/catalog_api.py", "scopes.catalog"),
-    ("console/catalog_export.py", "scopes.catalog"),
-    ("console/catalog_views.py", "scopes.catalog"),
-}
-
 
 def imported_modules(source: str) -> set[str]:
     modules = set()
@@ -52,12 +44,7 @@ def violations(app: str) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize("app", sorted(FORBIDDEN))
 def test_app_imports_nothing_above_it(app):
-    assert violations(app) - KNOWN_EXCEPTIONS == set()
-
-
-def test_known_exceptions_still_exist():
-    found = set().union(*(violations(app) for app in FORBIDDEN))
-    assert KNOWN_EXCEPTIONS - found == set(), "remove the fixed entries from KNOWN_EXCEPTIONS"
+    assert violations(app) == set()
 
 
 def test_the_check_sees_every_kind_of_import():

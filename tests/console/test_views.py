@@ -92,46 +92,53 @@ def test_account_switch_requires_csrf(member):
 
 
 def test_catalog_requires_login(client):
-    assert client.get(reverse("console:catalog")).status_code == 302
+    assert client.get(reverse("scopes:catalog")).status_code == 302
 
 
 def test_catalog_lists_every_area(admin_client):
-    body = admin_client.get(reverse("console:catalog")).content.decode()
+    body = admin_client.get(reverse("scopes:catalog")).content.decode()
     for area in get_catalog().areas.values():
         assert area.title.replace("&", "&amp;") in body
 
 
 def test_catalog_area_page_lists_permissions_and_endpoints(admin_client):
-    body = admin_client.get(reverse("console:catalog-area", args=["iam"])).content.decode()
+    body = admin_client.get(reverse("scopes:catalog-area", args=["iam"])).content.decode()
     assert "/twilio/iam/account-oauth-apps/create" in body
     assert "/v1/Account/OAuthApps" in body and "Download PDF" in body
 
 
+def test_the_navigation_marks_the_catalog_as_current(admin_client):
+    listing = admin_client.get(reverse("scopes:catalog")).content.decode()
+    assert 'aria-current="page">Permission catalog' in listing
+    area = admin_client.get(reverse("scopes:catalog-area", args=["iam"])).content.decode()
+    assert 'aria-current="true">Permission catalog' in area
+
+
 def test_unknown_area_is_404(admin_client):
-    assert admin_client.get(reverse("console:catalog-area", args=["nope"])).status_code == 404
-    assert admin_client.get(reverse("console:catalog-download", args=["iam", "exe"])).status_code == 404
+    assert admin_client.get(reverse("scopes:catalog-area", args=["nope"])).status_code == 404
+    assert admin_client.get(reverse("scopes:catalog-download", args=["iam", "exe"])).status_code == 404
 
 
 def test_catalog_downloads(admin_client):
     area = get_catalog().areas["monitor"]
-    as_csv = admin_client.get(reverse("console:catalog-download", args=["monitor", "csv"]))
+    as_csv = admin_client.get(reverse("scopes:catalog-download", args=["monitor", "csv"]))
     assert as_csv["Content-Type"].startswith("text/csv")
     assert 'filename="twilio-permissions-monitor.csv"' in as_csv["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(as_csv.content.decode())))
     assert rows[0] == ["permission", "description", "method", "host", "path"]
     assert {row[0] for row in rows[1:]} == {p.name for p in area.permissions}
     as_json = json.loads(
-        admin_client.get(reverse("console:catalog-download", args=["monitor", "json"])).content
+        admin_client.get(reverse("scopes:catalog-download", args=["monitor", "json"])).content
     )
     assert [p["permission"] for p in as_json["permissions"]] == [p.name for p in area.permissions]
-    as_pdf = admin_client.get(reverse("console:catalog-download", args=["voice", "pdf"]))
+    as_pdf = admin_client.get(reverse("scopes:catalog-download", args=["voice", "pdf"]))
     assert as_pdf["Content-Type"] == "application/pdf"
     assert as_pdf.content.startswith(b"%PDF-1.4") and as_pdf.content.rstrip().endswith(b"%%EOF")
     assert b"/twilio/voice/calls/read" in as_pdf.content
 
 
 def test_pdf_is_structurally_valid():
-    from console.catalog_export import area_pdf
+    from scopes.export import area_pdf
 
     document = area_pdf(get_catalog().areas["voice"])
     xref_at = int(document.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])

@@ -316,7 +316,7 @@ def admin_procedures(sweep: Sweep, staff, app: OAuthApp) -> None:
 
 def console_and_api_crawl(sweep: Sweep, owner, account, api: Api) -> None:
     client = logged_in(owner)
-    pages = [reverse("oauthapps:list"), reverse("audit:list"), reverse("console:catalog")]
+    pages = [reverse("oauthapps:list"), reverse("audit:list"), reverse("scopes:catalog")]
     pages += [reverse("audit:export", kwargs={"fmt": fmt}) for fmt in ("csv", "jsonl")]
     for app in OAuthApp.objects.filter(account=account):
         for name in ("detail", "credentials", "secrets", "rotated", "rotate", "delete"):

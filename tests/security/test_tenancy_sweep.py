@@ -66,9 +66,9 @@ CONSOLE_READ = {
     "audit:list",
     "audit:export",
     "audit:detail",
-    "console:catalog",
-    "console:catalog-area",
-    "console:catalog-download",
+    "scopes:catalog",
+    "scopes:catalog-area",
+    "scopes:catalog-download",
 }
 CONSOLE_WRITE = {"oauthapps:create", "oauthapps:rotate", "oauthapps:revoke", "oauthapps:delete"}
 CONSOLE_POST_WRITES = CONSOLE_WRITE | {"oauthapps:detail"}
@@ -126,8 +126,8 @@ class World:
             "oauthapps:revoke": {**app_kwargs, "secret_id": self.previous_secret_id},
             "audit:detail": {"sid": self.event.sid},
             "audit:export": {"fmt": "csv"},
-            "console:catalog-area": {"key": "iam"},
-            "console:catalog-download": {"key": "iam", "fmt": "csv"},
+            "scopes:catalog-area": {"key": "iam"},
+            "scopes:catalog-download": {"key": "iam", "fmt": "csv"},
         }.get(name, {})
 
     def url(self, name: str) -> str:

@@ -8,9 +8,9 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from console.catalog_export import area_document
 from console.errors import twilio_error
 from scopes.catalog import get_catalog
+from scopes.export import area_document
 
 PUBLIC_CACHE = "public, max-age=3600"
 

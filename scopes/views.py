@@ -3,8 +3,8 @@
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
-from console import catalog_export
 from console.decorators import membership_required
+from scopes import export as catalog_export
 from scopes.catalog import ProductArea, get_catalog
 
 DOWNLOADS = {
