@@ -186,7 +186,7 @@ THROTTLE_API_PER_APP = os.environ.get("THROTTLE_API_PER_APP", "1200/60")
 
 AUTH_USER_MODEL = "console.User"
 AUTHENTICATION_BACKENDS = ["console.backends.EmailBackend"]
-# Argon2 for console passwords (DESIGN.md); client secrets use a fast keyed digest instead.
+# Argon2 for console passwords (docs/architecture.md); client secrets use a fast keyed digest instead.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

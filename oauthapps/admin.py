@@ -260,7 +260,7 @@ class OAuthAppAdmin(admin.ModelAdmin):
                 continue  # deleted meanwhile by someone else: the outcome stands
 
     def get_deleted_objects(self, objs, request):
-        # Deleting an app deletes its tokens by design (DESIGN.md: its tokens stop working at
+        # Deleting an app deletes its tokens by design (docs/domain.md: its tokens stop working at
         # once); the read-only token admin refusing deletes must not block that.
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         perms_needed.discard(AccessToken._meta.verbose_name)

@@ -1,7 +1,7 @@
 """Every change to an OAuth app: one transaction each, announced by its oauth-apps.* signal.
 
 The signal is sent inside the transaction, so the audit receiver's write and the change
-commit or roll back together (DESIGN.md: no change without its event, no event without
+commit or roll back together (docs/architecture.md: no change without its event, no event without
 its change). Rotation, update and deletion lock the app row (a no-op on SQLite).
 """
 

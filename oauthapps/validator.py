@@ -40,7 +40,7 @@ def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
 
 def client_basic_credentials(authorization: str | None) -> tuple[str, str] | None:
     """Basic credentials only when they name one of our clients: Twilio's helper library may
-    send its account SID and auth token in Basic alongside body credentials (DESIGN.md)."""
+    send its account SID and auth token in Basic alongside body credentials (docs/domain.md)."""
     credentials = basic_credentials(authorization)
     if credentials is None or not is_client_id(credentials[0]):
         return None

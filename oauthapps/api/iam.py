@@ -163,7 +163,7 @@ class OAuthAppApi(IamApi):
 
 
 class OAuthAppSecretRotateApi(IamApi):
-    # Rotation changes the app, so it needs the update permission (DESIGN.md, issue 5).
+    # Rotation changes the app, so it needs the update permission (docs/domain.md, "IAM API").
     required_permissions = {"POST": PERMISSION.format("update")}
 
     @extend_schema(

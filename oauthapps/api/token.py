@@ -3,7 +3,7 @@
 The protocol is oauthlib's, reached through django-oauth-toolkit's OAuthLibMixin and our
 validator. This view only adds what they leave out: strict request shape checks (content
 type, size, repeated parameters, Basic header syntax, audience), the response body of
-DESIGN.md, and Twilio's error fields beside the RFC 6749 §5.2 ones.
+docs/domain.md, and Twilio's error fields beside the RFC 6749 §5.2 ones.
 """
 
 import json

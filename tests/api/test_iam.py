@@ -1,4 +1,4 @@
-"""IAM v1 /v1/Account/OAuthApps over HTTP: the contract of DESIGN.md and its refusals."""
+"""IAM v1 /v1/Account/OAuthApps over HTTP: the contract of docs/domain.md and its refusals."""
 
 import pytest
 

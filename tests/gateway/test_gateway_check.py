@@ -1,4 +1,4 @@
-"""GET /v1/gateway/check: forward-auth for nginx, Traefik and Envoy (DESIGN.md, token checks)."""
+"""GET /v1/gateway/check: forward-auth for nginx, Traefik and Envoy (docs/domain.md, token checks)."""
 
 import re
 from datetime import timedelta

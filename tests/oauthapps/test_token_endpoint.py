@@ -1,4 +1,4 @@
-"""POST /v2/token: the contract of DESIGN.md and every refusal with its RFC 6749 §5.2 error."""
+"""POST /v2/token: the contract of docs/domain.md and every refusal with its RFC 6749 §5.2 error."""
 
 import base64
 import json

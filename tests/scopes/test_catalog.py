@@ -31,7 +31,7 @@ AREAS = {
     "serverless",
 }
 
-# PERMISSIONS-REFERENCE.md, in its own notation: `{a,b}` lists actions; an entry without
+# Twilio's published strings (docs/permissions.md), in this notation: `{a,b}` lists actions; an entry without
 # actions is a resource published without them (at least one action must exist).
 REFERENCE = {
     "messaging": """messages/{read,list,create,update,delete,*}; messages.feedback/create;

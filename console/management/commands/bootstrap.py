@@ -18,7 +18,7 @@ class Command(BaseCommand):
                 f"Bootstrap: created account {result.account.sid} owned by {result.owner.email}."
             )
             if result.generated_password:
-                # Printed once, on the operator's terminal, by design (DESIGN.md "Running it").
+                # Printed once, on the operator's terminal, by design (docs/domain.md, "Running it").
                 self.stdout.write(
                     self.style.WARNING(
                         f"Generated console password for {result.owner.email}: {result.generated_password}\n"
