@@ -1,9 +1,9 @@
 """The OpenAPI 3 description of the public APIs (drf-spectacular), and its docs pages.
 
 DRF views describe themselves; this module adds what they cannot: Twilio's error
-responses on every operation, and ``POST /v2/token``, which is a plain Django view
-(oauthlib's protocol, reached through django-oauth-toolkit). Each app describes its own
-authentication classes (``oauthapps/api/openapi.py``: the Bearer scheme).
+responses on every operation. Each app describes the rest of its own surface in its own
+module (``oauthapps/api/openapi.py``: the Bearer scheme and ``POST /v2/token``, a plain
+Django view that drf-spectacular cannot see).
 """
 
 from django.urls import path
@@ -21,17 +21,6 @@ TWILIO_ERROR = {
         "details": {"type": "object", "additionalProperties": {"type": "string"}},
     },
     "required": ["code", "message", "more_info", "status"],
-}
-
-TOKEN_ERROR = {
-    "type": "object",
-    "description": "RFC 6749 §5.2 error, with Twilio's error fields in the same body.",
-    "properties": {
-        "error": {"type": "string", "example": "invalid_client"},
-        "error_description": {"type": "string"},
-        **TWILIO_ERROR["properties"],
-    },
-    "required": ["error", "code", "message", "more_info", "status"],
 }
 
 ERROR_DESCRIPTIONS = {
@@ -63,60 +52,6 @@ class RedocView(SpectacularRedocView):
         return response
 
 
-def _token_operation() -> dict:
-    form = {
-        "type": "object",
-        "properties": {
-            "grant_type": {"type": "string", "enum": ["client_credentials"]},
-            "client_id": {"type": "string", "example": "OQ0123456789abcdef0123456789abcdef"},
-            "client_secret": {"type": "string", "format": "password"},
-            "scope": {"type": "string", "description": "Space-separated subset of the app's permissions."},
-            "audience": {"type": "string"},
-        },
-        "required": ["grant_type"],
-    }
-    token = {
-        "type": "object",
-        "properties": {
-            "access_token": {"type": "string", "description": "A JWT (RFC 9068 profile)."},
-            "refresh_token": {"type": "string", "nullable": True},
-            "id_token": {"type": "string", "nullable": True},
-            "token_type": {"type": "string", "enum": ["Bearer"]},
-            "expires_in": {"type": "integer", "example": 3600},
-            "scope": {"type": "string"},
-        },
-        "required": ["access_token", "token_type", "expires_in"],
-    }
-    error = {"application/json": {"schema": {"$ref": "#/components/schemas/TokenError"}}}
-    return {
-        "post": {
-            "operationId": "CreateToken",
-            "tags": ["OAuth: token"],
-            "summary": "Issue an access token (client credentials grant, RFC 6749 §4.4).",
-            "description": "Authenticate with client_id and client_secret in the form (client_secret_post) "
-            "or in HTTP Basic (client_secret_basic).",
-            "security": [{"clientBasic": []}, {}],
-            "requestBody": {
-                "required": True,
-                "content": {"application/x-www-form-urlencoded": {"schema": form}},
-            },
-            "responses": {
-                "200": {"description": "A Bearer token.", "content": {"application/json": {"schema": token}}},
-                **{
-                    status: {"description": text, "content": error}
-                    for status, text in {
-                        "400": "invalid_request, unsupported_grant_type, invalid_scope, invalid_target.",
-                        "401": "invalid_client.",
-                        "405": "Only POST.",
-                        "413": "The form is too large.",
-                        "429": "Throttled; see Retry-After.",
-                    }.items()
-                },
-            },
-        }
-    }
-
-
 def _add_error_responses(operation: dict, method: str) -> None:
     statuses = ["400", "401", "403", "404", "405", "406", "429"]
     if method in BODY_METHODS:
@@ -132,18 +67,12 @@ def _add_error_responses(operation: dict, method: str) -> None:
 
 
 def postprocess(result: dict, generator, request, public) -> dict:
-    """drf-spectacular POSTPROCESSING_HOOK: errors, security schemes and the token endpoint."""
+    """drf-spectacular POSTPROCESSING_HOOK: Twilio's error responses on every operation."""
     components = result.setdefault("components", {})
-    components.setdefault("schemas", {}).update(TwilioError=TWILIO_ERROR, TokenError=TOKEN_ERROR)
-    components.setdefault("securitySchemes", {})["clientBasic"] = {
-        "type": "http",
-        "scheme": "basic",
-        "description": "client_secret_basic: the Client ID and Client Secret (token endpoint only).",
-    }
+    components.setdefault("schemas", {})["TwilioError"] = TWILIO_ERROR
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
             _add_error_responses(operation, method)
-    result["paths"]["/v2/token"] = _token_operation()
     return result
 
 

@@ -267,6 +267,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "console.openapi.postprocess",
+        "oauthapps.api.openapi.add_token_endpoint",
     ],
     # Docs assets come from drf-spectacular-sidecar (static files), never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
