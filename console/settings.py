@@ -62,6 +62,9 @@ SECRET_GRACE_SECONDS = _env_int("SECRET_GRACE_SECONDS", 86400)
 # signing cost (~1 ms) is paid once per token. ES256 is available for smaller tokens.
 JWT_SIGNING_ALGORITHM = os.environ.get("JWT_SIGNING_ALGORITHM", "RS256")
 TOKEN_ENDPOINT_MAX_BODY_BYTES = _env_int("TOKEN_ENDPOINT_MAX_BODY_BYTES", 8192)
+# The most OAuth apps one account may hold: creates beyond it are refused (a 400 in the API),
+# so that no caller can grow an account's apps, and the pages and queries over them, unbounded.
+MAX_APPS_PER_ACCOUNT = _env_int("MAX_APPS_PER_ACCOUNT", 1000)
 
 if not DEBUG:
     insecure = []
