@@ -1,8 +1,9 @@
-"""Console pages that belong to the site itself: sign in/out, account switcher, home, catalog."""
+"""Console pages that belong to the site itself: sign in/out, password, account switcher, home,
+catalog."""
 
 from django.urls import path
 
-from console import catalog_views, views
+from console import account_views, catalog_views, views
 
 app_name = "console"
 
@@ -11,6 +12,8 @@ urlpatterns = [
     path("login/", views.ConsoleLoginView.as_view(), name="login"),
     path("logout/", views.ConsoleLogoutView.as_view(), name="logout"),
     path("account/switch/", views.account_switch, name="account-switch"),
+    path("account/confirm-password/", account_views.reauthenticate, name="reauth"),
+    path("account/password/", account_views.ConsolePasswordChangeView.as_view(), name="password-change"),
     path("console/catalog/", catalog_views.catalog_area_list, name="catalog"),
     path("console/catalog/<slug:key>/", catalog_views.catalog_area_detail, name="catalog-area"),
     path(

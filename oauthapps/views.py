@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from console.actors import Actor, Source, client_ip
 from console.decorators import manager_required, membership_required
+from console.reauth import recent_auth_required
 from oauthapps import services
 from oauthapps.forms import OAuthAppCreateForm, OAuthAppEditForm, scope_picker_areas
 from oauthapps.models import ClientSecret, OAuthApp
@@ -176,6 +177,7 @@ def oauth_app_secrets_page(request, sid: str):
 
 
 @manager_required
+@recent_auth_required
 @require_http_methods(["GET", "POST"])
 def oauth_app_rotate_page(request, sid: str):
     app = _app_or_404(request, sid)
@@ -224,6 +226,7 @@ def oauth_app_secret_revoke_page(request, sid: str, secret_id: int):
 
 
 @manager_required
+@recent_auth_required
 @require_http_methods(["GET", "POST"])
 def oauth_app_delete_page(request, sid: str):
     app = _app_or_404(request, sid)
