@@ -1,6 +1,10 @@
 """Console sessions: idle timeout, absolute lifetime, the password asked again before rotate
 and delete, and changing one's own password. Time moves by ageing the session's clocks."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -11,6 +15,7 @@ from console.models import Role
 from console.reauth import AUTHENTICATED_AT, MAX_PASSWORD_FAILURES
 from console.session_limits import LAST_SEEN_AT, SIGNED_IN_AT
 from oauthapps.models import ClientSecret, OAuthApp
+from tests.console.test_settings import ROOT
 from tests.factories import PASSWORD, MembershipFactory, UserFactory, make_app
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +108,30 @@ def test_an_expired_session_on_the_sign_in_page_just_signs_in_again(admin_client
 def test_the_cookie_and_the_session_row_last_no_longer_than_the_session(admin_client):
     assert settings.SESSION_COOKIE_AGE == settings.SESSION_MAX_AGE.total_seconds() == 12 * 3600
     assert admin_client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
+
+
+def session_settings(**env) -> subprocess.CompletedProcess:
+    code = (
+        "import console.settings as s; print(s.SESSION_IDLE_TIMEOUT, s.SESSION_COOKIE_AGE, s.REAUTH_MAX_AGE)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_limits_come_from_the_environment():
+    result = session_settings(
+        SESSION_IDLE_TIMEOUT_SECONDS="900", SESSION_MAX_AGE_SECONDS="3600", REAUTH_MAX_AGE_SECONDS="120"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0:15:00", "3600", "0:02:00"]
+    refused = session_settings(SESSION_IDLE_TIMEOUT_SECONDS="0")
+    assert refused.returncode != 0 and "must be > 0" in refused.stderr
 
 
 # Re-authentication before rotate and delete
