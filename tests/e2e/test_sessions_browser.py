@@ -59,7 +59,7 @@ def test_a_busy_session_ends_at_its_maximum_age(page, owner, settings):
     expect(page.get_by_role("status")).to_contain_text("sessions end 4 seconds after sign-in")
 
 
-def test_delete_in_the_dialog_asks_for_the_password_when_sign_in_is_old(page, owner, settings):
+def test_delete_in_the_dialog_asks_for_the_password_when_sign_in_is_old(page, owner, settings, shot):
     settings.REAUTH_MAX_AGE = timedelta(seconds=2)
     make_app(owner.account, user=owner.user, name="Old job")
     page.goto("/")
@@ -74,6 +74,7 @@ def test_delete_in_the_dialog_asks_for_the_password_when_sign_in_is_old(page, ow
     page.get_by_label("Password").fill("not it")
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("That is not your password")).to_be_visible()
+    shot(page, "40-reauth-wrong-password")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm").click()
 
@@ -105,10 +106,11 @@ def test_rotate_without_javascript_asks_for_the_password_when_sign_in_is_old(noj
     assert app.secrets.count() == 2
 
 
-def test_change_password_keeps_the_session(page, owner):
+def test_change_password_keeps_the_session(page, owner, shot):
     page.goto("/")
     log_in(page, owner.user)
     page.get_by_role("link", name="Change password").click()
+    shot(page, "41-password-change")
     page.get_by_label("Old password").fill(PASSWORD)
     page.get_by_label("New password", exact=True).fill("another long passphrase 77")
     page.get_by_label("New password confirmation").fill("another long passphrase 77")
