@@ -21,6 +21,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+    # All the bench's apps go into one account: let it hold them whatever --apps says.
+    os.environ.setdefault("MAX_APPS_PER_ACCOUNT", str(max(args.apps, 1000)))
     django.setup()
 
     from console.actors import Actor

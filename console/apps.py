@@ -6,3 +6,13 @@ from django.apps import AppConfig
 class ConsoleConfig(AppConfig):
     name = "console"
     verbose_name = "Console and tenancy"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from console.reauth import auth_on_sign_in
+        from console.session_limits import session_start
+
+        # Every sign-in (console, admin, tests' force_login) starts the session's clocks.
+        user_logged_in.connect(session_start, dispatch_uid="console.session_start")
+        user_logged_in.connect(auth_on_sign_in, dispatch_uid="console.auth_on_sign_in")

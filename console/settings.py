@@ -62,6 +62,9 @@ SECRET_GRACE_SECONDS = _env_int("SECRET_GRACE_SECONDS", 86400)
 # signing cost (~1 ms) is paid once per token. ES256 is available for smaller tokens.
 JWT_SIGNING_ALGORITHM = os.environ.get("JWT_SIGNING_ALGORITHM", "RS256")
 TOKEN_ENDPOINT_MAX_BODY_BYTES = _env_int("TOKEN_ENDPOINT_MAX_BODY_BYTES", 8192)
+# The most OAuth apps one account may hold: creates beyond it are refused (a 400 in the API),
+# so that no caller can grow an account's apps, and the pages and queries over them, unbounded.
+MAX_APPS_PER_ACCOUNT = _env_int("MAX_APPS_PER_ACCOUNT", 1000)
 
 if not DEBUG:
     insecure = []
@@ -113,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "console.session_limits.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "console.middleware.CurrentAccountMiddleware",
 ]
@@ -198,6 +202,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "console:login"
+# Console sessions end after SESSION_IDLE_TIMEOUT without a request, and SESSION_MAX_AGE
+# after sign-in however busy they are (console/session_limits.py). Rotating a secret or
+# deleting an app asks for the password again when the last sign-in (or confirmation) is
+# older than REAUTH_MAX_AGE (console/reauth.py).
+SESSION_IDLE_TIMEOUT_SECONDS = _env_int("SESSION_IDLE_TIMEOUT_SECONDS", 1800)
+SESSION_MAX_AGE_SECONDS = _env_int("SESSION_MAX_AGE_SECONDS", 43200)
+REAUTH_MAX_AGE_SECONDS = _env_int("REAUTH_MAX_AGE_SECONDS", 600)
+if min(SESSION_IDLE_TIMEOUT_SECONDS, SESSION_MAX_AGE_SECONDS, REAUTH_MAX_AGE_SECONDS) <= 0:
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_TIMEOUT_SECONDS, SESSION_MAX_AGE_SECONDS and REAUTH_MAX_AGE_SECONDS must be > 0."
+    )
+SESSION_IDLE_TIMEOUT = timedelta(seconds=SESSION_IDLE_TIMEOUT_SECONDS)
+SESSION_MAX_AGE = timedelta(seconds=SESSION_MAX_AGE_SECONDS)
+REAUTH_MAX_AGE = timedelta(seconds=REAUTH_MAX_AGE_SECONDS)
+# The cookie and the session row last no longer than the session may (`clearsessions`
+# then deletes the row): Django's default is 14 days.
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_SECONDS
 LOGIN_REDIRECT_URL = "oauthapps:list"
 LOGOUT_REDIRECT_URL = "console:login"
 

@@ -1,8 +1,8 @@
-"""Console pages that belong to the site itself: sign in/out, account switcher, home."""
+"""Console pages that belong to the site itself: sign in/out, password, account switcher, home."""
 
 from django.urls import path
 
-from console import views
+from console import account_views, views
 
 app_name = "console"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("login/", views.ConsoleLoginView.as_view(), name="login"),
     path("logout/", views.ConsoleLogoutView.as_view(), name="logout"),
     path("account/switch/", views.account_switch, name="account-switch"),
+    path("account/confirm-password/", account_views.reauthenticate, name="reauth"),
+    path("account/password/", account_views.ConsolePasswordChangeView.as_view(), name="password-change"),
 ]

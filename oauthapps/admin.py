@@ -29,6 +29,7 @@ from oauth2_provider.models import (
 
 from console.actors import Actor, Source, client_ip
 from console.admin import ReadOnlyAdmin
+from console.reauth import auth_is_recent, reauth_url
 from oauthapps import services
 from oauthapps.models import ClientSecret, OAuthApp, SigningKey
 from scopes.catalog import get_catalog
@@ -96,6 +97,10 @@ later.</strong> Each previous secret keeps working until the time shown, unless 
 @cache
 def _page(source: str):
     return engines["django"].from_string(source)
+
+
+# As in the console, what destroys credentials needs a recent password check.
+RECENT_AUTH_ACTIONS = {"rotate_secret", "delete_selected"}
 
 
 def scope_choices(extra=()) -> list[tuple[str, str]]:
@@ -210,6 +215,9 @@ class OAuthAppAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
+        action = request.POST.get("action") if request.method == "POST" else None
+        if action in RECENT_AUTH_ACTIONS and not auth_is_recent(request):
+            return HttpResponseRedirect(reauth_url(request.path))
         extra_context = {
             "subtitle": "To create an OAuth app, use the console (Admin > Account management > "
             "Keys & credentials > OAuth apps) or `manage.py oauthapp create`.",
@@ -258,6 +266,11 @@ class OAuthAppAdmin(admin.ModelAdmin):
                 services.oauth_app_delete(app=app, actor=actor)
             except OAuthApp.DoesNotExist:
                 continue  # deleted meanwhile by someone else: the outcome stands
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if not auth_is_recent(request):
+            return HttpResponseRedirect(reauth_url(request.path))
+        return super().delete_view(request, object_id, extra_context)
 
     def get_deleted_objects(self, objs, request):
         # Deleting an app deletes its tokens by design (docs/domain.md: its tokens stop working at

@@ -1,6 +1,6 @@
 """Reads of OAuth apps, always within one account."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from console.models import Account
@@ -13,6 +13,15 @@ def oauth_app_list(*, account: Account) -> QuerySet[OAuthApp]:
         .select_related("account")
         .order_by("-created", "-id")
     )
+
+
+def oauth_app_search(*, account: Account, text: str) -> QuerySet[OAuthApp]:
+    """The account's apps whose name or Client ID contains ``text`` (any case), newest first.
+    A scan of one account's apps, which MAX_APPS_PER_ACCOUNT bounds."""
+    apps = oauth_app_list(account=account)
+    if text:
+        apps = apps.filter(Q(name__icontains=text) | Q(client_id__icontains=text))
+    return apps
 
 
 def oauth_app_get(*, account: Account, sid: str) -> OAuthApp | None:

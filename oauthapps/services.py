@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
@@ -25,6 +25,19 @@ from scopes.validation import ScopeError, validate_scopes
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 1000
 UNSET = object()
+
+
+class AppLimitReached(ValidationError):
+    """The account already holds settings.MAX_APPS_PER_ACCOUNT apps. A ValidationError
+    without a field, so that every edge reports it as it reports the create's other errors."""
+
+    def __init__(self, limit: int):
+        super().__init__(
+            {
+                NON_FIELD_ERRORS: f"This account already has {limit} OAuth apps, the most it may have. "
+                "Delete an app it no longer needs before creating another."
+            }
+        )
 
 
 class EditConflict(Exception):
@@ -111,10 +124,21 @@ def oauth_app_create(
         hash_client_secret=False,
     )
     app.full_clean(exclude=["client_secret", "user"])
+    _check_app_limit(account)
     app.save()
     plaintext, record = _issue_secret(app)
     signals.oauth_app_created.send(sender=OAuthApp, app=app, actor=actor)
     return IssuedSecret(app=app, secret=plaintext, secret_record=record)
+
+
+def _check_app_limit(account: Account) -> None:
+    """Refuse a create beyond MAX_APPS_PER_ACCOUNT. Creates in one account take turns on the
+    account's row until they commit, so concurrent creates cannot count the same free place.
+    NO KEY UPDATE: rows that merely reference the account (apps, events) do not wait for it."""
+    Account.objects.select_for_update(no_key=True).filter(pk=account.pk).values_list("pk").first()
+    limit = settings.MAX_APPS_PER_ACCOUNT
+    if OAuthApp.objects.filter(account=account, status=AppStatus.ACTIVE).count() >= limit:
+        raise AppLimitReached(limit)
 
 
 def _lock(app: OAuthApp) -> OAuthApp:

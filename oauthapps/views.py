@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,15 +21,18 @@ from django.views.decorators.http import require_http_methods
 
 from console.actors import Actor, Source, client_ip
 from console.decorators import manager_required, membership_required
+from console.reauth import recent_auth_required
 from oauthapps import services
 from oauthapps.forms import OAuthAppCreateForm, OAuthAppEditForm, scope_picker_areas
 from oauthapps.models import ClientSecret, OAuthApp
 from oauthapps.reveal import reveal_forget, reveal_keep, reveal_pop
-from oauthapps.selectors import oauth_app_get, oauth_app_list, oauth_app_secrets_in_use
+from oauthapps.selectors import oauth_app_get, oauth_app_list, oauth_app_search, oauth_app_secrets_in_use
 
 CREATE_TOKENS_KEY = "oauthapps.create-tokens"
 CREATE_TOKENS_KEPT = 20
 APP_GONE = "That OAuth app no longer exists; it was deleted."
+APPS_PER_PAGE = 50
+SEARCH_MAX_LENGTH = 100  # longer than any name or Client ID, so nothing findable is cut
 
 
 def _actor(request) -> Actor:
@@ -54,8 +58,16 @@ def _picker_context(form) -> dict:
 
 @membership_required
 def oauth_app_list_page(request):
-    apps = list(oauth_app_list(account=request.membership.account))
-    return render(request, "oauthapps/list.html", {"apps": apps})
+    """One page of the account's apps, optionally those matching ``?q=`` (name or Client ID)."""
+    account = request.membership.account
+    query = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    page = Paginator(oauth_app_search(account=account, text=query), APPS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    # Only a search that matches nothing needs a second look: does the account have apps?
+    has_apps = page.paginator.count > 0 or (bool(query) and oauth_app_list(account=account).exists())
+    context = {"apps": page.object_list, "page": page, "query": query, "has_apps": has_apps}
+    return render(request, "oauthapps/list.html", context)
 
 
 @manager_required
@@ -165,6 +177,7 @@ def oauth_app_secrets_page(request, sid: str):
 
 
 @manager_required
+@recent_auth_required
 @require_http_methods(["GET", "POST"])
 def oauth_app_rotate_page(request, sid: str):
     app = _app_or_404(request, sid)
@@ -213,6 +226,7 @@ def oauth_app_secret_revoke_page(request, sid: str, secret_id: int):
 
 
 @manager_required
+@recent_auth_required
 @require_http_methods(["GET", "POST"])
 def oauth_app_delete_page(request, sid: str):
     app = _app_or_404(request, sid)

@@ -5,10 +5,12 @@ as actor and ``api`` as the audit source. Every read and write is confined to th
 token's account: another account's SID is indistinguishable from one that never existed.
 """
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from console.actors import Actor, client_ip
 from console.api import TwilioApiView
@@ -35,6 +37,8 @@ API_FIELD = {
     "description": "description",
     "scopes": "policy.allow",
     "denied_scopes": "policy.deny",
+    # An error of the request as a whole (e.g. the account's app limit): no field to name.
+    NON_FIELD_ERRORS: api_settings.NON_FIELD_ERRORS_KEY,
 }
 APP_PAGING = KeysetPaging(key="apps", date_field="created", token_salt="iam.oauth-apps.page")
 

@@ -72,8 +72,9 @@ CONSOLE_READ = {
 }
 CONSOLE_WRITE = {"oauthapps:create", "oauthapps:rotate", "oauthapps:revoke", "oauthapps:delete"}
 CONSOLE_POST_WRITES = CONSOLE_WRITE | {"oauthapps:detail"}
-# Signed in, but not bound to the account's data: switching only picks among one's memberships.
-CONSOLE_SESSION = {"console:account-switch"}
+# Signed in, but not bound to the account's data: switching only picks among one's memberships;
+# confirming or changing one's password concerns only one's own user.
+CONSOLE_SESSION = {"console:account-switch", "console:reauth", "console:password-change"}
 API_ROUTES = {
     "iam:oauth-apps",
     "iam:oauth-app",

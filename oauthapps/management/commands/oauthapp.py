@@ -2,7 +2,7 @@
 
 import json
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from console.actors import Actor
@@ -75,7 +75,10 @@ class Command(BaseCommand):
             return self._print({"sid": options["sid"], "deleted": True})
         except ValidationError as exc:
             raise CommandError(
-                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+                "; ".join(
+                    " ".join(v) if k == NON_FIELD_ERRORS else f"{k}: {' '.join(v)}"
+                    for k, v in exc.message_dict.items()
+                )
             ) from None
 
     def _print(self, data) -> None:
