@@ -14,12 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
-from console.actors import Actor
+from console.actors import Actor, Source
 from console.models import Account
 from console.sids import new_sid
 from oauthapps import signals
 from oauthapps.models import AppStatus, ClientSecret, OAuthApp
 from oauthapps.secrets import secret_digest, secret_generate, secret_hint
+from scopes.resolver import concrete_permissions, effective_permissions
 from scopes.validation import ScopeError, validate_scopes
 
 NAME_MAX_LENGTH = 100
@@ -29,6 +30,15 @@ UNSET = object()
 
 class EditConflict(Exception):
     """The app changed since the editor loaded it; their edit would overwrite someone else's."""
+
+
+class PermissionEscalation(Exception):
+    """The caller would create, widen or take over (by rotating its secret) an app holding
+    permissions the caller does not hold itself."""
+
+    def __init__(self, missing: Iterable[str]) -> None:
+        self.missing = tuple(sorted(missing))
+        super().__init__("The caller lacks: " + ", ".join(self.missing))
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,23 @@ def _clean_text(value: str, *, field: str, label: str, max_length: int, required
     return value
 
 
+def _check_no_escalation(
+    caller_permissions: Iterable[str] | None, *, actor: Actor, allow: Iterable[str], deny: Iterable[str]
+) -> None:
+    """Kubernetes RBAC's escalation check, where the grant is made: through the API an app
+    may only hand out (or obtain the secret of) permissions it holds itself, or holding
+    ``/create`` or ``/update`` alone would be holding everything. ``caller_permissions`` is
+    None for console users with a managing role, staff and the command line: not limited."""
+    if caller_permissions is None:
+        if actor.source == Source.API:
+            raise ValueError("An API caller's effective permissions are required.")
+        return
+    wanted = concrete_permissions(effective_permissions(allow, deny))
+    missing = wanted - concrete_permissions(caller_permissions)
+    if missing:
+        raise PermissionEscalation(missing)
+
+
 def _issue_secret(app: OAuthApp) -> tuple[str, ClientSecret]:
     plaintext = secret_generate()
     record = ClientSecret.objects.create(
@@ -87,8 +114,10 @@ def oauth_app_create(
     scopes: Iterable[str],
     denied_scopes: Iterable[str] = (),
     created_by=None,
+    caller_permissions: Iterable[str] | None = None,
 ) -> IssuedSecret:
-    """Create an app and its first secret. The plaintext secret is returned once, never stored."""
+    """Create an app and its first secret. The plaintext secret is returned once, never stored.
+    Through the API, the app's effective permissions must be within ``caller_permissions``."""
     app = OAuthApp(
         client_id=new_sid("OQ"),
         account=account,
@@ -111,6 +140,7 @@ def oauth_app_create(
         hash_client_secret=False,
     )
     app.full_clean(exclude=["client_secret", "user"])
+    _check_no_escalation(caller_permissions, actor=actor, allow=app.scopes, deny=app.denied_scopes)
     app.save()
     plaintext, record = _issue_secret(app)
     signals.oauth_app_created.send(sender=OAuthApp, app=app, actor=actor)
@@ -132,9 +162,11 @@ def oauth_app_update(
     scopes=UNSET,
     denied_scopes=UNSET,
     expected_version: int | None = None,
+    caller_permissions: Iterable[str] | None = None,
 ) -> OAuthApp:
     """Change name, description and scopes. Only fields given are changed; the event
-    records each changed field's previous and updated value."""
+    records each changed field's previous and updated value. Through the API, the app's
+    resulting effective permissions must be within ``caller_permissions``."""
     locked = _lock(app)
     if expected_version is not None and locked.version != expected_version:
         raise EditConflict(
@@ -158,6 +190,12 @@ def oauth_app_update(
         wanted["scopes"] = _clean_scopes(scopes)
     if denied_scopes is not UNSET:
         wanted["denied_scopes"] = _clean_denied(denied_scopes)
+    _check_no_escalation(
+        caller_permissions,
+        actor=actor,
+        allow=wanted.get("scopes", locked.scopes),
+        deny=wanted.get("denied_scopes", locked.denied_scopes),
+    )
     previous = {
         field: getattr(locked, field) for field, value in wanted.items() if getattr(locked, field) != value
     }
@@ -175,10 +213,18 @@ def oauth_app_update(
 
 
 @transaction.atomic
-def oauth_app_secret_rotate(*, app: OAuthApp, actor: Actor, revoke_previous: bool = False) -> IssuedSecret:
+def oauth_app_secret_rotate(
+    *,
+    app: OAuthApp,
+    actor: Actor,
+    revoke_previous: bool = False,
+    caller_permissions: Iterable[str] | None = None,
+) -> IssuedSecret:
     """Replace the current secret. The replaced one keeps working for SECRET_GRACE (each
-    replaced secret its own period), or stops at once with ``revoke_previous``."""
+    replaced secret its own period), or stops at once with ``revoke_previous``. Through the
+    API, the caller must hold every effective permission of the app (it gets its secret)."""
     locked = _lock(app)
+    _check_no_escalation(caller_permissions, actor=actor, allow=locked.scopes, deny=locked.denied_scopes)
     now = timezone.now()
     for previous in ClientSecret.objects.select_for_update().filter(
         app=locked, expires_at__isnull=True, revoked_at__isnull=True
