@@ -88,6 +88,12 @@ class OAuthAppValidator(OAuth2Validator):
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
         granted = app_permissions(client)
+        if not granted:  # its deny list takes back everything its allow list grants
+            raise errors.InvalidScopeError(
+                description="This app's OAuth Scopes grant no permission: its deny list removes every "
+                "permission its allow list grants. Change the app's OAuth Scopes.",
+                request=request,
+            )
         outside = [scope for scope in scopes if not grants(granted, scope)]
         if outside:
             raise errors.InvalidScopeError(
@@ -96,6 +102,7 @@ class OAuthAppValidator(OAuth2Validator):
                 + ". Request a subset of the app's OAuth Scopes, or omit scope to get all of them.",
                 request=request,
             )
+        request.scopes = list(dict.fromkeys(scopes))  # RFC 6749 §3.3: a set; each scope once, in order
         return True
 
     def get_default_scopes(self, client_id, request, *args, **kwargs):
