@@ -18,7 +18,7 @@ from console.actors import Actor, Source
 from console.models import Account
 from console.sids import new_sid
 from oauthapps import signals
-from oauthapps.models import AppStatus, ClientSecret, OAuthApp
+from oauthapps.models import AppStatus, ClientSecret, IssuedToken, OAuthApp
 from oauthapps.secrets import secret_digest, secret_generate, secret_hint
 from scopes.resolver import concrete_permissions, effective_permissions
 from scopes.validation import ScopeError, validate_scopes
@@ -94,6 +94,19 @@ def _check_no_escalation(
     missing = wanted - concrete_permissions(caller_permissions)
     if missing:
         raise PermissionEscalation(missing)
+
+
+def _secrets_revoke(secrets: Iterable[ClientSecret], *, now) -> None:
+    """Stop ``secrets`` at once and revoke the access tokens issued with them (a leak: the
+    tokens obtained with a leaked secret are as exposed as the secret). The app row is
+    locked by the caller, so no token of these secrets is being recorded meanwhile
+    (oauthapps/token_rows.py)."""
+    secrets = list(secrets)
+    for record in secrets:
+        record.revoked_at = now
+        record.save(update_fields=["revoked_at"])
+    issued = IssuedToken.objects.filter(secret__in=secrets).values("access_token_id")
+    get_access_token_model().objects.filter(pk__in=issued).delete()
 
 
 def _issue_secret(app: OAuthApp) -> tuple[str, ClientSecret]:
@@ -221,8 +234,9 @@ def oauth_app_secret_rotate(
     caller_permissions: Iterable[str] | None = None,
 ) -> IssuedSecret:
     """Replace the current secret. The replaced one keeps working for SECRET_GRACE (each
-    replaced secret its own period), or stops at once with ``revoke_previous``. Through the
-    API, the caller must hold every effective permission of the app (it gets its secret)."""
+    replaced secret its own period); ``revoke_previous`` stops every previous secret at once
+    and revokes the access tokens issued with them. Through the API, the caller must hold
+    every effective permission of the app (it gets its secret)."""
     locked = _lock(app)
     _check_no_escalation(caller_permissions, actor=actor, allow=locked.scopes, deny=locked.denied_scopes)
     now = timezone.now()
@@ -231,9 +245,9 @@ def oauth_app_secret_rotate(
     ):
         previous.replaced_at = now
         previous.expires_at = now + settings.SECRET_GRACE
-        if revoke_previous:
-            previous.revoked_at = now
-        previous.save(update_fields=["replaced_at", "expires_at", "revoked_at"])
+        previous.save(update_fields=["replaced_at", "expires_at"])
+    if revoke_previous:  # every previous secret, those still in a grace period included
+        _secrets_revoke(ClientSecret.objects.select_for_update().filter(app=locked).valid_at(now), now=now)
     plaintext, record = _issue_secret(locked)
     locked.save(update_fields=["updated"])
     signals.oauth_app_secret_rotated.send(
@@ -244,8 +258,9 @@ def oauth_app_secret_rotate(
 
 @transaction.atomic
 def oauth_app_secret_revoke(*, app: OAuthApp, actor: Actor, secret_id: int) -> ClientSecret:
-    """Stop a previous (replaced) secret at once, e.g. because it leaked. The current secret
-    cannot be revoked this way: rotate instead, so the app always has one working secret."""
+    """Stop a previous (replaced) secret at once, e.g. because it leaked, and revoke the
+    access tokens issued with it. The current secret cannot be revoked this way: rotate
+    instead, so the app always has one working secret."""
     locked = _lock(app)
     try:
         record = ClientSecret.objects.select_for_update().get(pk=secret_id, app=locked)
@@ -255,8 +270,7 @@ def oauth_app_secret_revoke(*, app: OAuthApp, actor: Actor, secret_id: int) -> C
         raise ValidationError({"secret": "The current secret cannot be revoked; rotate the secret instead."})
     if record.revoked_at is not None:
         return record
-    record.revoked_at = timezone.now()
-    record.save(update_fields=["revoked_at"])
+    _secrets_revoke([record], now=timezone.now())
     signals.oauth_app_secret_revoked.send(sender=OAuthApp, app=locked, actor=actor, secret=record)
     return record
 

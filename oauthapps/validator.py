@@ -10,7 +10,7 @@ from oauth2_provider.scopes import BaseScopes
 from oauthlib.oauth2.rfc6749 import errors
 
 from oauthapps.authentication import client_authenticate, is_client_id
-from oauthapps.token_rows import access_token_record
+from oauthapps.token_rows import TokenIssuerGone, access_token_record
 from scopes.catalog import get_catalog
 from scopes.resolver import effective_permissions, grants
 
@@ -116,10 +116,16 @@ class OAuthAppValidator(OAuth2Validator):
             raise errors.FatalClientError("Failed to issue the access token: missing scope")
         self._check_and_set_request_resource(request)  # RFC 8707, as DOT checks it
         request.user = None
-        access_token_record(
-            token=token["access_token"],
-            app_id=request.client.pk,
-            scope=token["scope"],
-            expires=datetime.fromtimestamp(request.jwt_claims["exp"], tz=UTC),
-            resource=request.resource,
-        )
+        try:
+            access_token_record(
+                token=token["access_token"],
+                app_id=request.client.pk,
+                secret_id=request.client.secret_pk,  # set by client_authenticate
+                scope=token["scope"],
+                expires=datetime.fromtimestamp(request.jwt_claims["exp"], tz=UTC),
+                resource=request.resource,
+            )
+        except TokenIssuerGone:
+            # Deleted or revoked while this request was under way: the signed token is
+            # dropped unrecorded, so it is never valid anywhere.
+            raise errors.InvalidClientError(request=request) from None
