@@ -88,6 +88,11 @@ class IamApi(TwilioApiView):
     def actor(self) -> Actor:
         return Actor.for_app(self.request.auth.app, client_ip(self.request))
 
+    def handle_exception(self, exc):
+        if isinstance(exc, services.PermissionEscalation):  # the one translation of the refusal
+            exc = escalation_refused(exc)
+        return super().handle_exception(exc)
+
     def caller_permissions(self) -> frozenset[str]:
         """What the caller may hand out: its token's scopes, as far as its app still holds
         them (an app narrowed since the token was issued is bounded at once)."""
@@ -146,8 +151,6 @@ class OAuthAppListCreateApi(IamApi):
             )
         except DjangoValidationError as exc:
             raise api_validation_error(exc) from None
-        except services.PermissionEscalation as exc:
-            raise escalation_refused(exc) from None
         return self.render(issued.app, secret=issued.secret, status=201)
 
 
@@ -185,8 +188,6 @@ class OAuthAppApi(IamApi):
             )
         except DjangoValidationError as exc:
             raise api_validation_error(exc) from None
-        except services.PermissionEscalation as exc:
-            raise escalation_refused(exc) from None
         except OAuthApp.DoesNotExist:
             raise NotFound(f"The OAuth app {sid} was not found.") from None
         return self.render(app)
@@ -231,8 +232,6 @@ class OAuthAppSecretRotateApi(IamApi):
                 revoke_previous=serializer.validated_data["revoke_previous"],
                 caller_permissions=self.caller_permissions(),
             )
-        except services.PermissionEscalation as exc:
-            raise escalation_refused(exc) from None
         except OAuthApp.DoesNotExist:
             raise NotFound(f"The OAuth app {sid} was not found.") from None
         return self.render(issued.app, secret=issued.secret)
