@@ -213,6 +213,14 @@ def test_rotation_can_revoke_the_previous_secret_now(api, account, member):
     assert ClientSecret.objects.filter(app=issued.app, revoked_at__isnull=False).count() == 1
 
 
+def test_rotation_with_revoke_previous_revokes_the_previous_secrets_tokens(api, account, member, client):
+    issued = make_app(account, user=member.user)
+    previous = Api(client, token_for(client, issued))
+    assert previous.get(f"{APPS}/{issued.app.client_id}").status_code == 200
+    assert api.post(f"{APPS}/{issued.app.client_id}/Secret", {"revoke_previous": True}).status_code == 200
+    assert_twilio_error(previous.get(f"{APPS}/{issued.app.client_id}"), 401)
+
+
 @pytest.mark.parametrize(
     ("method", "path", "permission"),
     [
