@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import AbstractApplication
+from oauth2_provider.settings import oauth2_settings
 
 from console.models import Account
 
@@ -94,6 +95,26 @@ class ClientSecret(models.Model):
     @property
     def is_current(self) -> bool:
         return self.expires_at is None and self.revoked_at is None
+
+
+class IssuedToken(models.Model):
+    """Which client secret obtained an access token: revoking a (leaked) secret revokes the
+    tokens issued with it, and only those (the tokens of the current secret live on).
+
+    One row per token row, gone with it (revocation, expiry purge, app deletion). A secret
+    that lapses at the end of its grace period takes only these links with it: its tokens
+    were not revoked, they run to their own expiry."""
+
+    access_token = models.OneToOneField(
+        oauth2_settings.ACCESS_TOKEN_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="issued_with",
+    )
+    secret = models.ForeignKey(ClientSecret, on_delete=models.CASCADE, related_name="issued_tokens")
+
+    def __str__(self) -> str:
+        return f"Token {self.access_token_id} issued with secret {self.secret_id}"
 
 
 class SigningKey(models.Model):

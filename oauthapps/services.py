@@ -14,12 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
-from console.actors import Actor
+from console.actors import Actor, Source
 from console.models import Account
 from console.sids import new_sid
 from oauthapps import signals
-from oauthapps.models import AppStatus, ClientSecret, OAuthApp
+from oauthapps.models import AppStatus, ClientSecret, IssuedToken, OAuthApp
 from oauthapps.secrets import secret_digest, secret_generate, secret_hint
+from scopes.resolver import concrete_permissions, effective_permissions
 from scopes.validation import ScopeError, validate_scopes
 
 NAME_MAX_LENGTH = 100
@@ -42,6 +43,15 @@ class AppLimitReached(ValidationError):
 
 class EditConflict(Exception):
     """The app changed since the editor loaded it; their edit would overwrite someone else's."""
+
+
+class PermissionEscalation(Exception):
+    """The caller would create, widen or take over (by rotating its secret) an app holding
+    permissions the caller does not hold itself."""
+
+    def __init__(self, missing: Iterable[str]) -> None:
+        self.missing = tuple(sorted(missing))
+        super().__init__("The caller lacks: " + ", ".join(self.missing))
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,36 @@ def _clean_text(value: str, *, field: str, label: str, max_length: int, required
     return value
 
 
+def _check_no_escalation(
+    caller_permissions: Iterable[str] | None, *, actor: Actor, allow: Iterable[str], deny: Iterable[str]
+) -> None:
+    """Kubernetes RBAC's escalation check, where the grant is made: through the API an app
+    may only hand out (or obtain the secret of) permissions it holds itself, or holding
+    ``/create`` or ``/update`` alone would be holding everything. ``caller_permissions`` is
+    None for console users with a managing role, staff and the command line: not limited."""
+    if caller_permissions is None:
+        if actor.source == Source.API:
+            raise ValueError("An API caller's effective permissions are required.")
+        return
+    wanted = concrete_permissions(effective_permissions(allow, deny))
+    missing = wanted - concrete_permissions(caller_permissions)
+    if missing:
+        raise PermissionEscalation(missing)
+
+
+def _secrets_revoke(secrets: Iterable[ClientSecret], *, now) -> None:
+    """Stop ``secrets`` at once and revoke the access tokens issued with them (a leak: the
+    tokens obtained with a leaked secret are as exposed as the secret). The app row is
+    locked by the caller, so no token of these secrets is being recorded meanwhile
+    (oauthapps/token_rows.py)."""
+    secrets = list(secrets)
+    for record in secrets:
+        record.revoked_at = now
+        record.save(update_fields=["revoked_at"])
+    issued = IssuedToken.objects.filter(secret__in=secrets).values("access_token_id")
+    get_access_token_model().objects.filter(pk__in=issued).delete()
+
+
 def _issue_secret(app: OAuthApp) -> tuple[str, ClientSecret]:
     plaintext = secret_generate()
     record = ClientSecret.objects.create(
@@ -100,8 +140,10 @@ def oauth_app_create(
     scopes: Iterable[str],
     denied_scopes: Iterable[str] = (),
     created_by=None,
+    caller_permissions: Iterable[str] | None = None,
 ) -> IssuedSecret:
-    """Create an app and its first secret. The plaintext secret is returned once, never stored."""
+    """Create an app and its first secret. The plaintext secret is returned once, never stored.
+    Through the API, the app's effective permissions must be within ``caller_permissions``."""
     app = OAuthApp(
         client_id=new_sid("OQ"),
         account=account,
@@ -125,6 +167,7 @@ def oauth_app_create(
     )
     app.full_clean(exclude=["client_secret", "user"])
     _check_app_limit(account)
+    _check_no_escalation(caller_permissions, actor=actor, allow=app.scopes, deny=app.denied_scopes)
     app.save()
     plaintext, record = _issue_secret(app)
     signals.oauth_app_created.send(sender=OAuthApp, app=app, actor=actor)
@@ -156,9 +199,11 @@ def oauth_app_update(
     scopes=UNSET,
     denied_scopes=UNSET,
     expected_version: int | None = None,
+    caller_permissions: Iterable[str] | None = None,
 ) -> OAuthApp:
     """Change name, description and scopes. Only fields given are changed; the event
-    records each changed field's previous and updated value."""
+    records each changed field's previous and updated value. Through the API, the app's
+    resulting effective permissions must be within ``caller_permissions``."""
     locked = _lock(app)
     if expected_version is not None and locked.version != expected_version:
         raise EditConflict(
@@ -182,6 +227,12 @@ def oauth_app_update(
         wanted["scopes"] = _clean_scopes(scopes)
     if denied_scopes is not UNSET:
         wanted["denied_scopes"] = _clean_denied(denied_scopes)
+    _check_no_escalation(
+        caller_permissions,
+        actor=actor,
+        allow=wanted.get("scopes", locked.scopes),
+        deny=wanted.get("denied_scopes", locked.denied_scopes),
+    )
     previous = {
         field: getattr(locked, field) for field, value in wanted.items() if getattr(locked, field) != value
     }
@@ -199,19 +250,28 @@ def oauth_app_update(
 
 
 @transaction.atomic
-def oauth_app_secret_rotate(*, app: OAuthApp, actor: Actor, revoke_previous: bool = False) -> IssuedSecret:
+def oauth_app_secret_rotate(
+    *,
+    app: OAuthApp,
+    actor: Actor,
+    revoke_previous: bool = False,
+    caller_permissions: Iterable[str] | None = None,
+) -> IssuedSecret:
     """Replace the current secret. The replaced one keeps working for SECRET_GRACE (each
-    replaced secret its own period), or stops at once with ``revoke_previous``."""
+    replaced secret its own period); ``revoke_previous`` stops every previous secret at once
+    and revokes the access tokens issued with them. Through the API, the caller must hold
+    every effective permission of the app (it gets its secret)."""
     locked = _lock(app)
+    _check_no_escalation(caller_permissions, actor=actor, allow=locked.scopes, deny=locked.denied_scopes)
     now = timezone.now()
     for previous in ClientSecret.objects.select_for_update().filter(
         app=locked, expires_at__isnull=True, revoked_at__isnull=True
     ):
         previous.replaced_at = now
         previous.expires_at = now + settings.SECRET_GRACE
-        if revoke_previous:
-            previous.revoked_at = now
-        previous.save(update_fields=["replaced_at", "expires_at", "revoked_at"])
+        previous.save(update_fields=["replaced_at", "expires_at"])
+    if revoke_previous:  # every previous secret, those still in a grace period included
+        _secrets_revoke(ClientSecret.objects.select_for_update().filter(app=locked).valid_at(now), now=now)
     plaintext, record = _issue_secret(locked)
     locked.save(update_fields=["updated"])
     signals.oauth_app_secret_rotated.send(
@@ -222,8 +282,9 @@ def oauth_app_secret_rotate(*, app: OAuthApp, actor: Actor, revoke_previous: boo
 
 @transaction.atomic
 def oauth_app_secret_revoke(*, app: OAuthApp, actor: Actor, secret_id: int) -> ClientSecret:
-    """Stop a previous (replaced) secret at once, e.g. because it leaked. The current secret
-    cannot be revoked this way: rotate instead, so the app always has one working secret."""
+    """Stop a previous (replaced) secret at once, e.g. because it leaked, and revoke the
+    access tokens issued with it. The current secret cannot be revoked this way: rotate
+    instead, so the app always has one working secret."""
     locked = _lock(app)
     try:
         record = ClientSecret.objects.select_for_update().get(pk=secret_id, app=locked)
@@ -233,8 +294,7 @@ def oauth_app_secret_revoke(*, app: OAuthApp, actor: Actor, secret_id: int) -> C
         raise ValidationError({"secret": "The current secret cannot be revoked; rotate the secret instead."})
     if record.revoked_at is not None:
         return record
-    record.revoked_at = timezone.now()
-    record.save(update_fields=["revoked_at"])
+    _secrets_revoke([record], now=timezone.now())
     signals.oauth_app_secret_revoked.send(sender=OAuthApp, app=locked, actor=actor, secret=record)
     return record
 

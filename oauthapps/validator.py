@@ -10,7 +10,7 @@ from oauth2_provider.scopes import BaseScopes
 from oauthlib.oauth2.rfc6749 import errors
 
 from oauthapps.authentication import client_authenticate, is_client_id
-from oauthapps.token_rows import access_token_record
+from oauthapps.token_rows import TokenIssuerGone, access_token_record
 from scopes.catalog import get_catalog
 from scopes.resolver import effective_permissions, grants
 
@@ -88,6 +88,12 @@ class OAuthAppValidator(OAuth2Validator):
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
         granted = app_permissions(client)
+        if not granted:  # its deny list takes back everything its allow list grants
+            raise errors.InvalidScopeError(
+                description="This app's OAuth Scopes grant no permission: its deny list removes every "
+                "permission its allow list grants. Change the app's OAuth Scopes.",
+                request=request,
+            )
         outside = [scope for scope in scopes if not grants(granted, scope)]
         if outside:
             raise errors.InvalidScopeError(
@@ -96,6 +102,7 @@ class OAuthAppValidator(OAuth2Validator):
                 + ". Request a subset of the app's OAuth Scopes, or omit scope to get all of them.",
                 request=request,
             )
+        request.scopes = list(dict.fromkeys(scopes))  # RFC 6749 §3.3: a set; each scope once, in order
         return True
 
     def get_default_scopes(self, client_id, request, *args, **kwargs):
@@ -109,10 +116,16 @@ class OAuthAppValidator(OAuth2Validator):
             raise errors.FatalClientError("Failed to issue the access token: missing scope")
         self._check_and_set_request_resource(request)  # RFC 8707, as DOT checks it
         request.user = None
-        access_token_record(
-            token=token["access_token"],
-            app_id=request.client.pk,
-            scope=token["scope"],
-            expires=datetime.fromtimestamp(request.jwt_claims["exp"], tz=UTC),
-            resource=request.resource,
-        )
+        try:
+            access_token_record(
+                token=token["access_token"],
+                app_id=request.client.pk,
+                secret_id=request.client.secret_pk,  # set by client_authenticate
+                scope=token["scope"],
+                expires=datetime.fromtimestamp(request.jwt_claims["exp"], tz=UTC),
+                resource=request.resource,
+            )
+        except TokenIssuerGone:
+            # Deleted or revoked while this request was under way: the signed token is
+            # dropped unrecorded, so it is never valid anywhere.
+            raise errors.InvalidClientError(request=request) from None

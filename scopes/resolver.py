@@ -188,3 +188,10 @@ def effective_permissions(
             result.update(catalog.expand(wildcard))
         result.discard(denied)
     return frozenset(result)
+
+
+def concrete_permissions(names: Iterable[str], catalog: Catalog | None = None) -> frozenset[str]:
+    """The concrete catalog permissions ``names`` stand for, each `*` expanded to its actions:
+    two sets of permissions compare only in this form (`…/*` holds `…/read`)."""
+    catalog = get_catalog() if catalog is None else catalog
+    return frozenset(concrete for name in names for concrete in catalog.expand(name))

@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.views import RevokeTokenView
 
-from oauthapps.api.token import token_error_response
+from oauthapps.api.token import TokenRequestError, check_form_charset, token_error_response
 from oauthapps.authentication import client_authenticate
 from oauthapps.token_checks import token_check
 from oauthapps.tokens import InvalidAccessToken, jwks
@@ -59,7 +59,10 @@ class IntrospectApi(View):
 
     def post(self, request):
         try:
+            check_form_charset(request)
             basic = client_basic_credentials(request.headers.get("Authorization"))
+        except TokenRequestError as exc:
+            return token_error_response(exc.error, exc.description, exc.status)
         except MalformedBasicAuth as exc:
             return token_error_response("invalid_request", str(exc), 400)
         client_id, secret = basic or (
@@ -101,3 +104,10 @@ def introspection(token: str, *, account_id: int) -> dict:
 @method_decorator(sensitive_post_parameters("client_secret", "token"), name="dispatch")
 class RevokeApi(RevokeTokenView):
     """RFC 7009 through DOT: an app may revoke only tokens issued to itself."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            check_form_charset(request)
+        except TokenRequestError as exc:
+            return token_error_response(exc.error, exc.description, exc.status)
+        return super().post(request, *args, **kwargs)

@@ -8,7 +8,7 @@ token's account: another account's SID is indistinguishable from one that never 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -27,7 +27,9 @@ from oauthapps.api.serializers import (
     SecretRotateSerializer,
 )
 from oauthapps.models import OAuthApp
+from oauthapps.validator import app_permissions
 from scopes.permissions import HasCatalogPermission
+from scopes.resolver import concrete_permissions
 
 PERMISSION = "/twilio/iam/account-oauth-apps/{}"
 TAG = "IAM: OAuth apps"
@@ -43,8 +45,31 @@ API_FIELD = {
 APP_PAGING = KeysetPaging(key="apps", date_field="created", token_salt="iam.oauth-apps.page")
 
 
+# How many of the permissions a refused caller lacks are named in the message.
+MISSING_NAMED = 20
+NO_ESCALATION = (
+    " The app's resulting effective permissions (its allow list, each `*` expanded, minus its "
+    "deny list) must be within the calling token's own; otherwise 403 naming the permissions "
+    "the caller lacks."
+)
+NO_TAKEOVER = (
+    " The calling token must hold every effective permission of the app (its allow list, each "
+    "`*` expanded, minus its deny list), as the new secret carries them; otherwise 403 naming "
+    "the permissions the caller lacks."
+)
+
+
 def needs(action: str) -> str:
     return f"Needs the permission `{PERMISSION.format(action)}`."
+
+
+def escalation_refused(exc: services.PermissionEscalation) -> PermissionDenied:
+    named = ", ".join(exc.missing[:MISSING_NAMED])
+    more = len(exc.missing) - MISSING_NAMED
+    return PermissionDenied(
+        "An app may not grant, or take the secret of, permissions it does not hold itself. "
+        f"The calling token lacks: {named}" + (f" and {more} more." if more > 0 else ".")
+    )
 
 
 def api_validation_error(exc: DjangoValidationError) -> ValidationError:
@@ -66,6 +91,17 @@ class IamApi(TwilioApiView):
 
     def actor(self) -> Actor:
         return Actor.for_app(self.request.auth.app, client_ip(self.request))
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.PermissionEscalation):  # the one translation of the refusal
+            exc = escalation_refused(exc)
+        return super().handle_exception(exc)
+
+    def caller_permissions(self) -> frozenset[str]:
+        """What the caller may hand out: its token's scopes, as far as its app still holds
+        them (an app narrowed since the token was issued is bounded at once)."""
+        grant = self.request.auth
+        return concrete_permissions(grant.scopes) & concrete_permissions(app_permissions(grant.app))
 
     def app_or_404(self, sid: str) -> OAuthApp:
         app = selectors.oauth_app_get(account=self.account, sid=sid) if is_sid(sid, "OQ") else None
@@ -102,7 +138,7 @@ class OAuthAppListCreateApi(IamApi):
         tags=[TAG],
         operation_id="CreateOAuthApp",
         request=AppCreateSerializer,
-        description=needs("create"),
+        description=needs("create") + NO_ESCALATION,
         responses={201: AppWithSecretSerializer},
         summary="Create an OAuth app; the response carries its Client Secret, once.",
     )
@@ -111,7 +147,12 @@ class OAuthAppListCreateApi(IamApi):
         serializer.is_valid(raise_exception=True)
         arguments = {"name": "", "scopes": [], **serializer.service_arguments()}
         try:
-            issued = services.oauth_app_create(account=self.account, actor=self.actor(), **arguments)
+            issued = services.oauth_app_create(
+                account=self.account,
+                actor=self.actor(),
+                caller_permissions=self.caller_permissions(),
+                **arguments,
+            )
         except DjangoValidationError as exc:
             raise api_validation_error(exc) from None
         return self.render(issued.app, secret=issued.secret, status=201)
@@ -135,7 +176,7 @@ class OAuthAppApi(IamApi):
         operation_id="UpdateOAuthApp",
         request=AppWriteSerializer,
         responses={200: AppSerializer},
-        description=needs("update"),
+        description=needs("update") + NO_ESCALATION,
         summary="Change App name, Description of the app or the policy; fields left out stay as they are.",
     )
     def put(self, request, sid: str):
@@ -143,7 +184,12 @@ class OAuthAppApi(IamApi):
         serializer = AppWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            app = services.oauth_app_update(app=app, actor=self.actor(), **serializer.service_arguments())
+            app = services.oauth_app_update(
+                app=app,
+                actor=self.actor(),
+                caller_permissions=self.caller_permissions(),
+                **serializer.service_arguments(),
+            )
         except DjangoValidationError as exc:
             raise api_validation_error(exc) from None
         except OAuthApp.DoesNotExist:
@@ -174,7 +220,7 @@ class OAuthAppSecretRotateApi(IamApi):
         tags=[TAG],
         operation_id="RotateOAuthAppSecret",
         request=SecretRotateSerializer,
-        description=needs("update"),
+        description=needs("update") + NO_TAKEOVER,
         responses={200: AppWithSecretSerializer},
         summary="Rotate the Client Secret: the new one is returned once; the old one works for 24 hours "
         "unless revoke_previous is true.",
@@ -185,7 +231,10 @@ class OAuthAppSecretRotateApi(IamApi):
         serializer.is_valid(raise_exception=True)
         try:
             issued = services.oauth_app_secret_rotate(
-                app=app, actor=self.actor(), revoke_previous=serializer.validated_data["revoke_previous"]
+                app=app,
+                actor=self.actor(),
+                revoke_previous=serializer.validated_data["revoke_previous"],
+                caller_permissions=self.caller_permissions(),
             )
         except OAuthApp.DoesNotExist:
             raise NotFound(f"The OAuth app {sid} was not found.") from None

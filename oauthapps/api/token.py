@@ -6,6 +6,7 @@ type, size, repeated parameters, Basic header syntax, audience), the response bo
 docs/domain.md, and Twilio's error fields beside the RFC 6749 §5.2 ones.
 """
 
+import codecs
 import json
 from urllib.parse import parse_qsl
 
@@ -77,6 +78,24 @@ def token_error_response(
     return response
 
 
+def check_form_charset(request) -> None:
+    """A form body is UTF-8 (RFC 6749 Appendix B): any other declared charset is refused
+    here, as RFC 6749 JSON, before Django's form parser refuses it with an HTML 400.
+    Shared by the token, introspection and revocation endpoints."""
+    charset = request.content_params.get("charset")
+    if charset is None:
+        return
+    try:
+        utf8 = codecs.lookup(charset.strip('"')).name == "utf-8"
+    except LookupError:
+        utf8 = False
+    if not utf8:
+        raise TokenRequestError(
+            "invalid_request",
+            f"Send the form body as UTF-8 (RFC 6749 Appendix B); the declared charset was {charset[:40]}.",
+        )
+
+
 def _check_shape(request) -> str | None:
     """Refuse what oauthlib would misread or silently accept (RFC 6749 §3.2, §5.2).
     Returns the Client ID the request names (body or Basic header), if any."""
@@ -87,6 +106,7 @@ def _check_shape(request) -> str | None:
             f"Send the token request as {FORM_CONTENT_TYPE} (RFC 6749 §4.4.2); "
             f"the Content-Type was {content_type or 'missing'}.",
         )
+    check_form_charset(request)
     declared = request.META.get("CONTENT_LENGTH") or "0"
     limit = settings.TOKEN_ENDPOINT_MAX_BODY_BYTES
     if not declared.isdigit() or int(declared) > limit or len(request.body) > limit:

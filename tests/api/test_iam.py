@@ -213,6 +213,14 @@ def test_rotation_can_revoke_the_previous_secret_now(api, account, member):
     assert ClientSecret.objects.filter(app=issued.app, revoked_at__isnull=False).count() == 1
 
 
+def test_rotation_with_revoke_previous_revokes_the_previous_secrets_tokens(api, account, member, client):
+    issued = make_app(account, user=member.user)
+    previous = Api(client, token_for(client, issued))
+    assert previous.get(f"{APPS}/{issued.app.client_id}").status_code == 200
+    assert api.post(f"{APPS}/{issued.app.client_id}/Secret", {"revoke_previous": True}).status_code == 200
+    assert_twilio_error(previous.get(f"{APPS}/{issued.app.client_id}"), 401)
+
+
 @pytest.mark.parametrize(
     ("method", "path", "permission"),
     [
@@ -248,4 +256,5 @@ def test_a_wildcard_permission_grants_every_action(client, account, member):
     issued = make_app(account, user=member.user, scopes=["/twilio/iam/account-oauth-apps/*"])
     api = Api(client, token_for(client, issued))
     assert api.get(APPS).status_code == 200
-    assert api.post(APPS, CREATE_BODY).status_code == 201
+    iam_read = {**CREATE_BODY, "policy": {"allow": ["/twilio/iam/account-oauth-apps/read"]}}
+    assert api.post(APPS, iam_read).status_code == 201

@@ -121,6 +121,31 @@ def test_errors_surface_as_twilio_rest_exceptions(twilio):
     assert caught.value.status == 404 and caught.value.code == 20404
 
 
+def test_escalation_through_the_package_is_a_403_naming_what_is_lacking(make_twilio, tenant):
+    account, user, _issued = tenant
+    creator = make_app(account, user=user, name="Creator", scopes=["/twilio/iam/account-oauth-apps/create"])
+    updater = make_app(account, user=user, name="Updater", scopes=["/twilio/iam/account-oauth-apps/update"])
+    creating, updating = (make_twilio(app.app.client_id, app.secret) for app in (creator, updater))
+    with pytest.raises(TwilioRestException) as caught:
+        creating.iam.v1.o_auth_apps.create(
+            create_request(friendly_name="Wider", policy={"allow": ["/twilio/monitor/events/list"]})
+        )
+    assert caught.value.status == 403 and "/twilio/monitor/events/list" in caught.value.msg
+    with pytest.raises(TwilioRestException) as caught:
+        updating.iam.v1.o_auth_apps(updater.app.client_id).update(
+            update_request(policy={"allow": ["/twilio/iam/account-oauth-apps/*"]})
+        )
+    assert caught.value.status == 403 and "/twilio/iam/account-oauth-apps/delete" in caught.value.msg
+    with pytest.raises(TwilioRestException) as caught:
+        # The package has no rotate method: its own request path, as its resources use it.
+        updating.iam.v1.create("POST", f"/Account/OAuthApps/{_issued.app.client_id}/Secret")
+    assert caught.value.status == 403 and "/twilio/monitor/events/read" in caught.value.msg
+    assert OAuthApp.objects.count() == 3
+    assert not AuditEvent.objects.filter(
+        actor_sid__in=[creator.app.client_id, updater.app.client_id]
+    ).exists()
+
+
 def test_events_list_with_filters_pages_through_every_page(twilio, tenant):
     account, user, _issued = tenant
     apps = [make_app(account, user=user, name=f"App {i}").app for i in range(7)]

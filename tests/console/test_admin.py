@@ -228,6 +228,25 @@ def test_revoke_previous_secrets_action_stops_the_old_secret(admin_client, issue
     assert event.source == "admin"
 
 
+def test_revoke_previous_secrets_action_revokes_their_tokens(admin_client, issued, member, token):
+    rotated = services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user))
+    fields = {
+        "grant_type": "client_credentials",
+        "client_id": issued.app.client_id,
+        "client_secret": rotated.secret,
+    }
+    response = admin_client.post(
+        "/v2/token", urlencode(fields), content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200, response.content
+    current = AccessToken.objects.exclude(pk=token.pk).get(application=issued.app)
+
+    assert run_action(admin_client, "revoke_previous_secrets", issued.app).status_code == 302
+
+    assert not AccessToken.objects.filter(pk=token.pk).exists()  # issued with the revoked secret
+    assert AccessToken.objects.filter(pk=current.pk).exists()  # issued with the current one
+
+
 def test_audit_events_cannot_be_added_changed_or_deleted(admin_client, app):
     event = AuditEvent.objects.get()
     assert admin_client.get(admin_url(AuditEvent, "add")).status_code == 403

@@ -12,7 +12,7 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 from console.actors import Actor
 from oauthapps import services
 from oauthapps.authentication import client_authenticate
-from oauthapps.models import ClientSecret
+from oauthapps.models import ClientSecret, IssuedToken
 
 pytestmark = pytest.mark.django_db
 AccessToken = get_access_token_model()
@@ -60,6 +60,33 @@ def test_refresh_token_link_is_cleared_not_left_dangling(app, member):
 
     refresh.refresh_from_db()
     assert refresh.access_token_id is None
+
+
+def test_an_issued_tokens_secret_link_goes_with_it(issued):
+    expired, live = (
+        make_token(issued.app, expires_in=delta) for delta in (timedelta(minutes=-1), timedelta(hours=1))
+    )
+    for token in (expired, live):
+        IssuedToken.objects.create(access_token=token, secret=issued.secret_record)
+
+    purge()
+
+    assert list(IssuedToken.objects.values_list("access_token_id", flat=True)) == [live.pk]
+    assert list(AccessToken.objects.values_list("pk", flat=True)) == [live.pk]
+
+
+def test_a_lapsed_secret_takes_its_links_not_its_tokens(issued):
+    token = make_token(issued.app, expires_in=timedelta(hours=1))
+    IssuedToken.objects.create(access_token=token, secret=issued.secret_record)
+    services.oauth_app_secret_rotate(app=issued.app, actor=Actor.system())
+    ClientSecret.objects.filter(pk=issued.secret_record.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    purge()
+
+    assert not ClientSecret.objects.filter(pk=issued.secret_record.pk).exists()
+    assert AccessToken.objects.filter(pk=token.pk).exists() and not IssuedToken.objects.exists()
 
 
 def test_secret_past_grace_period_is_deleted(issued):

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import DO_NOTHING, SET_NULL, Max, Min, Q, QuerySet
+from django.db.models import CASCADE, DO_NOTHING, SET_NULL, Max, Min, Q, QuerySet
 from django.db.models.signals import post_delete, pre_delete
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
@@ -34,8 +34,17 @@ def _pk_ranges(queryset: QuerySet, batch_size: int) -> Iterator[tuple[int, int]]
         yield start, start + batch_size
 
 
+def _is_leaf(model) -> bool:
+    """Nothing points at ``model`` and nobody listens to its deletion: its rows can go with
+    a plain ``DELETE``."""
+    return not any(
+        relation.on_delete is not DO_NOTHING for relation in model._meta.related_objects
+    ) and not any(signal.has_listeners(model) for signal in (pre_delete, post_delete))
+
+
 def delete_batch(batch: QuerySet) -> int:
-    """``DELETE ... WHERE`` the batch, after clearing the SET_NULL links that point at it.
+    """``DELETE ... WHERE`` the batch, after deleting the leaf rows that CASCADE from it (a
+    token's IssuedToken link) and clearing the SET_NULL links that point at it.
 
     ``QuerySet.delete()`` loads every row as a model instance first whenever another table
     points at the model (DOT's RefreshToken.access_token does): about a second per
@@ -43,15 +52,23 @@ def delete_batch(batch: QuerySet) -> int:
     """
     model = batch.model
     relations = [relation for relation in model._meta.related_objects if relation.on_delete is not DO_NOTHING]
-    if any(relation.on_delete is not SET_NULL for relation in relations) or any(
-        signal.has_listeners(model) for signal in (pre_delete, post_delete)
+    cascades = [relation for relation in relations if relation.on_delete is CASCADE]
+    if (
+        any(relation.on_delete not in (CASCADE, SET_NULL) for relation in relations)
+        or any(not _is_leaf(relation.related_model) for relation in cascades)
+        or any(signal.has_listeners(model) for signal in (pre_delete, post_delete))
     ):
-        return batch.delete()[0]  # cascades or receivers to honour: let Django's collector do it
-    for relation in relations:
+        return batch.delete()[0]  # deeper cascades or receivers to honour: let Django's collector do it
+    for relation in cascades:
         name = relation.field.name
-        relation.related_model._base_manager.filter(**{f"{name}__in": batch.values("pk")}).update(
-            **{name: None}
-        )
+        dependents = relation.related_model._base_manager.filter(**{f"{name}__in": batch.values("pk")})
+        dependents._raw_delete(batch.db)
+    for relation in relations:
+        if relation.on_delete is SET_NULL:
+            name = relation.field.name
+            relation.related_model._base_manager.filter(**{f"{name}__in": batch.values("pk")}).update(
+                **{name: None}
+            )
     return batch._raw_delete(batch.db)  # the collector's own fast path, without the collector
 
 

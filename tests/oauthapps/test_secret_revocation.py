@@ -1,0 +1,112 @@
+"""Revoking secrets (a leak): every previous secret stops at once and so do the access
+tokens issued with it, at introspection, the gateway check and our APIs; the tokens of the
+current secret live on."""
+
+import pytest
+from django.urls import reverse
+
+from oauthapps import services
+from oauthapps.models import ClientSecret
+from tests.factories import make_app, web_actor
+from tests.gateway.test_gateway_check import check
+from tests.oauthapps.test_checks import introspect
+from tests.oauthapps.test_token_endpoint import form, post_token
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def observer(account, member):
+    """Another app of the account, asking introspection about the tokens."""
+    return make_app(account, user=member.user, name="Observer")
+
+
+def token_with(client, app, secret: str) -> str:
+    response = post_token(
+        client, form(grant_type="client_credentials", client_id=app.client_id, client_secret=secret)
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["access_token"]
+
+
+def secret_works(client, app, secret: str) -> bool:
+    fields = form(grant_type="client_credentials", client_id=app.client_id, client_secret=secret)
+    return post_token(client, fields).status_code == 200
+
+
+def verdicts(client, token: str, observer) -> dict[str, bool]:
+    """Whether each kind of server that asks us accepts the token."""
+    return {
+        "introspection": introspect(client, observer, token).json()["active"],
+        "gateway": check(client, token, method="GET", uri="/v1/Events", host="monitor.twilio.com").status_code
+        == 200,
+        "api": client.get("/v1/Events", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200,
+    }
+
+
+ACCEPTED = {"introspection": True, "gateway": True, "api": True}
+REFUSED = {"introspection": False, "gateway": False, "api": False}
+
+
+def test_revoke_previous_stops_every_previous_secret_and_its_tokens(client, issued, member, observer):
+    app, actor = issued.app, web_actor(member.user)
+    s0 = issued.secret
+    t0 = token_with(client, app, s0)
+    s1 = services.oauth_app_secret_rotate(app=app, actor=actor).secret
+    t1 = token_with(client, app, s1)
+    assert verdicts(client, t0, observer) == ACCEPTED  # both secrets in use during the grace period
+
+    s2 = services.oauth_app_secret_rotate(app=app, actor=actor, revoke_previous=True).secret
+    t2 = token_with(client, app, s2)
+
+    assert not secret_works(client, app, s0)
+    assert not secret_works(client, app, s1)
+    assert verdicts(client, t0, observer) == REFUSED
+    assert verdicts(client, t1, observer) == REFUSED
+    assert verdicts(client, t2, observer) == ACCEPTED
+    assert ClientSecret.objects.valid_at(services.timezone.now()).filter(app=app).count() == 1
+
+
+def test_revoking_one_previous_secret_revokes_its_tokens_only(client, issued, member, observer):
+    app, actor = issued.app, web_actor(member.user)
+    t0 = token_with(client, app, issued.secret)
+    s1 = services.oauth_app_secret_rotate(app=app, actor=actor).secret
+    t1 = token_with(client, app, s1)
+    previous = ClientSecret.objects.get(app=app, replaced_at__isnull=False)
+
+    services.oauth_app_secret_revoke(app=app, actor=actor, secret_id=previous.pk)
+
+    assert verdicts(client, t0, observer) == REFUSED
+    assert verdicts(client, t1, observer) == ACCEPTED
+
+
+def test_console_revoke_now_revokes_the_secrets_tokens(client, issued, member, observer):
+    app = issued.app
+    t0 = token_with(client, app, issued.secret)
+    s1 = services.oauth_app_secret_rotate(app=app, actor=web_actor(member.user)).secret
+    t1 = token_with(client, app, s1)
+    previous = ClientSecret.objects.get(app=app, replaced_at__isnull=False)
+    client.force_login(member.user)
+    response = client.post(reverse("oauthapps:revoke", args=[app.client_id, previous.pk]))
+    assert response.status_code == 302, response.content
+    client.logout()
+
+    assert not secret_works(client, app, issued.secret)
+    assert verdicts(client, t0, observer) == REFUSED
+    assert verdicts(client, t1, observer) == ACCEPTED
+
+
+def test_console_rotation_with_revoke_previous_revokes_the_tokens(client, issued, member, observer):
+    app = issued.app
+    t0 = token_with(client, app, issued.secret)
+    client.force_login(member.user)
+    response = client.post(reverse("oauthapps:rotate", args=[app.client_id]), {"revoke_previous": "1"})
+    assert response.status_code == 302, response.content
+    client.logout()
+    assert verdicts(client, t0, observer) == REFUSED
+
+
+def test_rotation_without_revocation_keeps_the_previous_tokens(client, issued, member, observer):
+    t0 = token_with(client, issued.app, issued.secret)
+    services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user))
+    assert verdicts(client, t0, observer) == ACCEPTED
