@@ -59,8 +59,8 @@ if (workers <= 1) {
   serve(signingKey());
 } else if (cluster.isPrimary) {
   // One key for every worker, so that any of them verifies what another signed.
-  cluster.setupPrimary({ env: { ...process.env, PEER_JWK: JSON.stringify(signingKey()) } });
-  for (let i = 0; i < workers; i += 1) cluster.fork();
+  const env = { PEER_JWK: JSON.stringify(signingKey()) }; // added to each worker's environment
+  for (let i = 0; i < workers; i += 1) cluster.fork(env);
   cluster.on('exit', () => process.exit(1)); // a dead worker fails the run rather than skewing it
 } else {
   serve(JSON.parse(process.env.PEER_JWK));
