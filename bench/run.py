@@ -2,15 +2,19 @@
 
 One command, no manual steps:
 1. a fresh PostgreSQL database, migrated and bootstrapped, with --apps OAuth apps;
-2. the product (production settings: DEBUG off, Redis, persistent connections) and the
-   trivial reference endpoint (bench/trivial.py) under the same gunicorn settings;
+2. the product (production settings: DEBUG off, Redis, persistent connections), the
+   trivial reference endpoint (bench/trivial.py) and the two Django references
+   (bench/reference.py: a DRF POST parsing a form, a Django GET; the product's settings)
+   under the same gunicorn settings, and the peer (bench/peer/: oidc-provider issuing RS256
+   JWT access tokens, client credentials; skipped with a message without Node and npm);
 3. wrk at each concurrency: the trivial endpoint, Django's /healthz (the framework's floor,
-   for reading only), token issuance for many clients and for one hot client,
-   introspection, and the gateway check;
+   for reading only), the DRF POST and Django GET references, token issuance for many
+   clients and for one hot client, introspection, the gateway check, and the peer's token
+   endpoint;
 4. local JWT verification (PyJWT, RS256, the public key from our JWKS) in this process;
 5. the flat-cost check (bench/scale.py) on a second database with --scale-apps apps and
    --scale-tokens token rows, with EXPLAIN ANALYZE of every query of the token path;
-6. a table per scenario, pass/fail per target of issue 6, and JSON + PNG under
+6. a table per scenario, pass/fail per target of issues 6 and 14, and JSON + PNG under
    bench-results/<timestamp>/ (also bench-results/latest/).
 
 Every server and load generator it starts is stopped on exit, failure and Ctrl-C.
@@ -28,6 +32,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,8 +46,13 @@ ISSUER = "https://auth.bench.invalid"
 SCOPE_URI = "/v1/Account/OAuthApps/{client_id}"  # what /twilio/iam/account-oauth-apps/read covers
 UNLIMITED = "1000000000/60"
 
-# Issue 6's targets, as ratios to the trivial endpoint measured in the same run.
+# Issue 6's targets, as ratios to the trivial endpoint measured in the same run; issue 14
+# sets the same ratios against the Django references (token vs the DRF POST, gateway check
+# vs the Django GET).
 TOKEN_RATIO, CHECK_RATIO = 0.30, 0.50
+REFERENCES = ("trivial", "ref_drf_post", "ref_django_get")
+PEER = BENCH / "peer"
+PEER_RESOURCE = "https://api.bench.invalid"
 TOKEN_P99_MS, TARGET_CONCURRENCY = 50.0, 16
 JWT_CHECKS_PER_CORE = 5000
 FLAT_TOLERANCE = 1.25  # "flat": per-request cost at scale within 25% of the small case
@@ -191,7 +201,9 @@ def wait_ready(server: Server, path: str, workers: int, timeout: float = 60.0) -
         if server.process.poll() is not None:
             raise RuntimeError(f"{server.name} exited; see its log under bench-results/")
         try:
-            with urllib.request.urlopen(server.url + path, timeout=2) as response:  # noqa: S310
+            # As from behind the TLS-terminating proxy: the product redirects plain HTTP.
+            ready = urllib.request.Request(server.url + path, headers={"X-Forwarded-Proto": "https"})  # noqa: S310
+            with urllib.request.urlopen(ready, timeout=2) as response:  # noqa: S310
                 if response.status == 200 and len(server.worker_pids()) >= workers:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -201,9 +213,9 @@ def wait_ready(server: Server, path: str, workers: int, timeout: float = 60.0) -
 
 
 def peak_rss_mib(server: Server) -> list[float]:
-    """VmHWM (peak resident set) of each worker, MiB."""
+    """VmHWM (peak resident set) of each worker (of the process itself when it has none), MiB."""
     peaks = []
-    for pid in server.worker_pids():
+    for pid in server.worker_pids() or [server.process.pid]:
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
@@ -224,6 +236,100 @@ def http(method: str, url: str, *, body: str | None = None, headers: dict | None
         return exc.code, exc.read()
 
 
+# --------------------------------------------------------------------------- the peer
+
+
+@dataclass
+class Peer:
+    server: Server
+    token_body: str
+    version: str
+    node: str
+
+
+def peer_install(log: Path) -> str | None:
+    """oidc-provider into bench/peer/node_modules (git-ignored), once. Returns why the peer
+    cannot run, or None."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        return "Node.js and npm are not on PATH"
+    if (PEER / "node_modules" / "oidc-provider" / "package.json").exists():
+        return None
+    command = [npm, "install", "--no-audit", "--no-fund", "--no-package-lock", "--omit=dev"]
+    try:
+        done = subprocess.run(  # noqa: S603 - our own command line
+            command, cwd=PEER, capture_output=True, text=True, timeout=600, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"npm install failed: {exc}"
+    with log.open("a") as handle:
+        handle.write(f"$ (cd bench/peer && {' '.join(command)})\n{done.stdout}{done.stderr}\n")
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"npm install failed ({last}); the whole output is in bench.log"
+    return None
+
+
+def start_peer(procs: Processes, *, workdir: Path, workers: int) -> Peer:
+    """oidc-provider on loopback (bench/peer/server.mjs), checked to issue an RS256 JWT
+    access token for the resource before anything is measured."""
+    port, client_secret = free_port(), secrets.token_urlsafe(32)
+    env = {
+        **os.environ,
+        "NODE_ENV": "production",
+        "PEER_PORT": str(port),
+        "PEER_WORKERS": str(workers),
+        "PEER_CLIENT_ID": "bench-peer",
+        "PEER_CLIENT_SECRET": client_secret,
+        "PEER_RESOURCE": PEER_RESOURCE,
+    }
+    node = shutil.which("node") or "node"
+    process = procs.start([node, str(PEER / "server.mjs")], env=env, log=workdir / "peer.log")
+    server = Server(name="peer", port=port, process=process)
+    body = (
+        f"grant_type=client_credentials&client_id=bench-peer&client_secret={client_secret}"
+        f"&scope=api%3Aread&resource={urllib.parse.quote(PEER_RESOURCE, safe='')}"
+    )
+    token = _peer_token(server, body, workers)
+    _verify_peer_token(server, token)
+    version = json.loads((PEER / "node_modules" / "oidc-provider" / "package.json").read_text())["version"]
+    node_version = subprocess.run(  # noqa: S603
+        [node, "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return Peer(server=server, token_body=body, version=version, node=node_version)
+
+
+def _peer_token(server: Server, body: str, workers: int, timeout: float = 60.0) -> str:
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-Proto": "https"}
+    deadline, answer = time.monotonic() + timeout, "no answer"
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError("the peer exited; see peer.log under bench-results/")
+        try:
+            status, raw = http("POST", server.url + "/token", body=body, headers=headers)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            status, raw = 0, b""
+        if status == 200 and (workers <= 1 or len(server.worker_pids()) >= workers):
+            return json.loads(raw)["access_token"]
+        answer = f"{status} {raw[:300]!r}" if status else answer
+        time.sleep(0.3)
+    raise RuntimeError(f"the peer did not issue a token within {timeout:.0f} s: {answer}")
+
+
+def _verify_peer_token(server: Server, token: str) -> None:
+    """Signed with RS256 by a key of the peer's JWKS, for the resource asked for."""
+    import jwt
+
+    status, raw = http("GET", server.url + "/jwks", headers={"X-Forwarded-Proto": "https"})
+    if status != 200:
+        raise RuntimeError(f"the peer's JWKS answered {status}")
+    keys = {key["kid"]: jwt.PyJWK(key) for key in json.loads(raw)["keys"]}
+    header = jwt.get_unverified_header(token)
+    if header.get("alg") != "RS256" or header.get("kid") not in keys:
+        raise RuntimeError(f"the peer's token is not RS256 by a key of its JWKS: {header}")
+    jwt.decode(token, keys[header["kid"]].key, algorithms=["RS256"], audience=PEER_RESOURCE)
+
+
 # --------------------------------------------------------------------------- scenarios
 
 
@@ -231,7 +337,7 @@ def http(method: str, url: str, *, body: str | None = None, headers: dict | None
 class Scenario:
     name: str
     label: str
-    server: str  # "product" or "trivial"
+    server: str  # "product", "trivial", "reference" or "peer"
     path: str
     script: str  # bench/lua/<script>
     env: dict = field(default_factory=dict)
@@ -239,14 +345,37 @@ class Scenario:
 
 
 def build_scenarios(
-    workdir: Path, hot_id: str, hot_secret: str, token: str, with_gateway: bool
+    workdir: Path, hot_id: str, hot_secret: str, token: str, with_gateway: bool, peer_body: str | None
 ) -> list[Scenario]:
     forwarded = "X-Forwarded-Proto: https"
+    form = f"Content-Type: application/x-www-form-urlencoded\n{forwarded}"
     basic = base64.b64encode(f"{hot_id}:{hot_secret}".encode()).decode()
     scenarios = [
         Scenario("trivial", "trivial WSGI (reference)", "trivial", "/", "static.lua"),
         Scenario(
             "healthz", "Django /healthz (floor)", "product", "/healthz", "static.lua", reference_only=True
+        ),
+        Scenario(
+            "ref_drf_post",
+            "DRF POST, form parsed (reference)",
+            "reference",
+            "/bench/drf-post",
+            "static.lua",
+            {
+                # The token request's body, so that the parser has the same work to do.
+                "BENCH_METHOD": "POST",
+                "BENCH_BODY": f"grant_type=client_credentials&client_id={hot_id}&client_secret={hot_secret}",
+                "BENCH_HEADERS": form,
+            },
+            reference_only=True,
+        ),
+        Scenario(
+            "ref_django_get",
+            "Django GET (reference)",
+            "reference",
+            "/bench/django-get",
+            "static.lua",
+            reference_only=True,
         ),
         Scenario(
             "token_many",
@@ -291,6 +420,18 @@ def build_scenarios(
                     f"X-Original-URI: {SCOPE_URI.format(client_id=hot_id)}\n"
                     f"X-Original-Host: iam.twilio.com\n{forwarded}",
                 },
+            )
+        )
+    if peer_body is not None:
+        scenarios.append(
+            Scenario(
+                "peer_token",
+                "oidc-provider token, RS256 JWT (peer)",
+                "peer",
+                "/token",
+                "static.lua",
+                {"BENCH_METHOD": "POST", "BENCH_BODY": peer_body, "BENCH_HEADERS": form},
+                reference_only=True,
             )
         )
     for scenario in scenarios:
@@ -388,10 +529,18 @@ def targets(results: dict, concurrencies: list[int], scale: dict | None, jwt_res
     checks = []
     c = TARGET_CONCURRENCY if TARGET_CONCURRENCY in concurrencies else max(concurrencies)
 
-    def ratio(name: str) -> float | None:
+    def ratio(name: str, reference: str = "trivial") -> float | None:
         entry = loads.get(name, {}).get(str(c))
-        reference = loads["trivial"][str(c)]["rps"]
-        return entry["rps"] / reference if entry and reference else None
+        base = loads.get(reference, {}).get(str(c), {}).get("rps")
+        return entry["rps"] / base if entry and base else None
+
+    def against_django(name: str, reference: str, label: str, target: float) -> dict:
+        value = ratio(name, reference)
+        if value is None:
+            return {"target": f"{name}: >= {target:.0%} of {label}", "result": "SKIPPED", "value": "n/a"}
+        return _check(
+            f"{name}: throughput >= {target:.0%} of {label} at c={c}", value >= target, f"{value:.1%}"
+        )
 
     for name in ("token_many", "token_hot"):
         if name not in loads:
@@ -406,6 +555,7 @@ def targets(results: dict, concurrencies: list[int], scale: dict | None, jwt_res
                 f"{value:.1%}",
             )
         )
+        checks.append(against_django(name, "ref_drf_post", "the DRF POST", TOKEN_RATIO))
         checks.append(
             _check(f"{name}: p99 < {TOKEN_P99_MS:.0f} ms at c={c}", p99 < TOKEN_P99_MS, f"{p99:.1f} ms")
         )
@@ -424,6 +574,14 @@ def targets(results: dict, concurrencies: list[int], scale: dict | None, jwt_res
                 f"{value:.1%}",
             )
         )
+        if name == "gateway":
+            p99 = loads[name][str(c)]["p99_ms"]
+            errors = sum(loads[name][str(level)]["errors"] for level in concurrencies)
+            checks.append(against_django(name, "ref_django_get", "the Django GET", CHECK_RATIO))
+            checks.append(
+                _check(f"{name}: p99 < {TOKEN_P99_MS:.0f} ms at c={c}", p99 < TOKEN_P99_MS, f"{p99:.1f} ms")
+            )
+            checks.append(_check(f"{name}: zero errors at every concurrency", errors == 0, str(errors)))
     if scale:
         for path in ("token", "introspect", "gateway"):
             small, large = scale["small"][path]["median_ms"], scale["large"][path]["median_ms"]
@@ -476,18 +634,28 @@ def print_report(results: dict, concurrencies: list[int]) -> None:
     print()
     for name, by_level in loads.items():
         print(f"{labels[name]}  [{name}]")
-        heads = ("req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "x trivial", "x healthz")
+        heads = (
+            "req/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "errors",
+            "x trivial",
+            "x healthz",
+            "x DRF POST",
+            "x Dj GET",
+        )
         print(f"  {'conc':>5} " + " ".join(f"{head:>9}" for head in heads))
         for level in concurrencies:
             entry = by_level[str(level)]
-            reference = loads["trivial"][str(level)]["rps"]
-            share = entry["rps"] / reference if reference else 0.0
-            floor = loads.get("healthz", {}).get(str(level), {}).get("rps")
-            django_share = f"{entry['rps'] / floor:.1%}" if floor else "-"
+            shares = []
+            for reference in ("trivial", "healthz", "ref_drf_post", "ref_django_get"):
+                base = loads.get(reference, {}).get(str(level), {}).get("rps")
+                shares.append(f"{entry['rps'] / base:.1%}" if base else "-")
             bad = f"{entry['errors']}" + (f" ({entry['last_bad_status']})" if entry["non2xx"] else "")
             print(
                 f"  {level:>5} {entry['rps']:>9.1f} {entry['p50_ms']:>9.2f} {entry['p95_ms']:>9.2f} "
-                f"{entry['p99_ms']:>9.2f} {bad:>9} {share:>9.1%} {django_share:>9}"
+                f"{entry['p99_ms']:>9.2f} {bad:>9} " + " ".join(f"{share:>9}" for share in shares)
             )
     print()
     for name, peaks in results["peak_rss_mib"].items():
@@ -510,10 +678,33 @@ def print_report(results: dict, concurrencies: list[int]) -> None:
                 f"  {path:<11} {small[path]['median_ms']:>7.2f} -> {large[path]['median_ms']:>7.2f}"
                 f"   (database: {small['db_ms'][path]:.3f} -> {large['db_ms'][path]:.3f})"
             )
+    print_peer(results, concurrencies)
     print()
-    print("targets (issue 6):")
+    print("targets (issues 6 and 14; the ratios to the DRF POST and the Django GET are issue 14's):")
     for check in results["targets"]:
         print(f"  [{check['result']:<7}] {check['target']}: {check['value']}")
+
+
+def print_peer(results: dict, concurrencies: list[int]) -> None:
+    """The peer's token rate beside ours, same wrk settings, same run (for reading; no target)."""
+    peer = results["peer"]
+    print()
+    if "skipped" in peer:
+        print(f"peer: skipped, {peer['skipped']}")
+        return
+    loads = results["scenarios"]
+    print(
+        f"peer: oidc-provider {peer['version']} on Node {peer['node']}, {peer['workers']} process(es), "
+        "RS256 JWT access tokens, client credentials, in memory"
+    )
+    for level in concurrencies:
+        theirs = loads.get("peer_token", {}).get(str(level), {}).get("rps")
+        ours = [loads[name][str(level)]["rps"] for name in ("token_many", "token_hot") if name in loads]
+        if theirs and ours:
+            print(
+                f"  c={level:<3} peer {theirs:>8.1f} tokens/s; ours (best scenario) {max(ours):>8.1f} = "
+                f"{max(ours) / theirs:.1%} of the peer"
+            )
 
 
 def write_chart(results: dict, concurrencies: list[int], path: Path) -> None:
@@ -556,7 +747,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", default="1,16,64", help="comma-separated (default 1,16,64)")
     parser.add_argument("--apps", type=int, default=1000, help="apps for the many-client scenario")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
-    parser.add_argument("--only", default="", help="comma-separated scenario names to run (plus trivial)")
+    parser.add_argument(
+        "--only", default="", help="comma-separated scenario names to run (plus the references and the peer)"
+    )
+    parser.add_argument("--skip-peer", action="store_true", help="do not install, start or measure the peer")
+    parser.add_argument(
+        "--peer-workers", type=int, default=1, help="processes of the peer, oidc-provider (default 1)"
+    )
     parser.add_argument("--scale-apps", type=int, default=100_000)
     parser.add_argument("--scale-tokens", type=int, default=10_000_000)
     parser.add_argument("--skip-scale", action="store_true", help="skip the flat-cost database (~3 min)")
@@ -621,8 +818,37 @@ def main() -> int:
             workdir=workdir,
             workers=args.workers,
         )
+        # The Django references: the product's settings and middleware, bench/reference.py's urls.
+        reference = start_gunicorn(
+            procs,
+            "reference",
+            "console.wsgi:application",
+            env={**trivial_env, "DJANGO_SETTINGS_MODULE": "bench.reference_settings"},
+            workdir=workdir,
+            workers=args.workers,
+        )
         wait_ready(product, "/healthz", args.workers)
         wait_ready(trivial, "/", args.workers)
+        wait_ready(reference, "/bench/django-get", args.workers)
+        servers = {"product": product, "trivial": trivial, "reference": reference}
+        peer, peer_summary = None, {"skipped": "--skip-peer"}
+        if not args.skip_peer:
+            reason = peer_install(log)
+            if reason is None:
+                try:
+                    peer = start_peer(procs, workdir=workdir, workers=args.peer_workers)
+                except Exception as exc:  # noqa: BLE001 - the peer is measured when it can be, never required
+                    reason = f"it did not start or issue a valid token: {exc}"
+            if peer is None:
+                peer_summary = {"skipped": reason}
+                print(f"note: the peer (oidc-provider) is skipped: {reason}", flush=True)
+            else:
+                servers["peer"] = peer.server
+                peer_summary = {"version": peer.version, "node": peer.node, "workers": args.peer_workers}
+                print(
+                    f"peer: oidc-provider {peer.version} ({peer.node}) issues RS256 JWT access tokens",
+                    flush=True,
+                )
 
         hot_id, hot_secret = (workdir / "hot_client.txt").read_text().split()
         status, body = http(
@@ -634,13 +860,15 @@ def main() -> int:
         if status != 200:
             raise RuntimeError(f"the token endpoint answered {status}: {body[:500]!r}")
         token = json.loads(body)["access_token"]
-        scenarios = build_scenarios(workdir, hot_id, hot_secret, token, with_gateway)
+        scenarios = build_scenarios(
+            workdir, hot_id, hot_secret, token, with_gateway, peer.token_body if peer else None
+        )
         if args.only:
-            wanted = {"trivial", *args.only.split(",")}
+            wanted = {*REFERENCES, "peer_token", *args.only.split(",")}
             scenarios = [scenario for scenario in scenarios if scenario.name in wanted]
-        servers = {"product": product, "trivial": trivial}
         results = {
             "started": started,
+            "peer": peer_summary,
             "config": {
                 "duration_s": args.duration,
                 "warmup_s": args.warmup,

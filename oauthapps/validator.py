@@ -10,6 +10,7 @@ from oauth2_provider.scopes import BaseScopes
 from oauthlib.oauth2.rfc6749 import errors
 
 from oauthapps.authentication import client_authenticate, is_client_id
+from oauthapps.dot_private import set_request_resources
 from oauthapps.token_rows import TokenIssuerGone, access_token_record
 from scopes.catalog import get_catalog
 from scopes.resolver import effective_permissions, grants
@@ -114,7 +115,7 @@ class OAuthAppValidator(OAuth2Validator):
         round trips), expiring exactly at the JWT's ``exp``."""
         if "scope" not in token:
             raise errors.FatalClientError("Failed to issue the access token: missing scope")
-        self._check_and_set_request_resource(request)  # RFC 8707, as DOT checks it
+        resources = set_request_resources(self, request)  # RFC 8707, as DOT checks it
         request.user = None
         try:
             access_token_record(
@@ -123,7 +124,7 @@ class OAuthAppValidator(OAuth2Validator):
                 secret_id=request.client.secret_pk,  # set by client_authenticate
                 scope=token["scope"],
                 expires=datetime.fromtimestamp(request.jwt_claims["exp"], tz=UTC),
-                resource=request.resource,
+                resource=resources,
             )
         except TokenIssuerGone:
             # Deleted or revoked while this request was under way: the signed token is
