@@ -5,6 +5,7 @@ in place (secret key, digest key, allowed hosts, issuer): a forgotten variable m
 loud, not a silent weakness in production.
 """
 
+import ipaddress
 import logging
 import os
 from datetime import timedelta
@@ -312,12 +313,20 @@ LOGGING = {
             "()": "django.utils.log.CallbackFilter",
             "callback": lambda record: record.levelno > logging.DEBUG,
         },
+        "drop_query_strings": {"()": "console.log_format.DropQueryStrings"},
     },
     "formatters": {
         "json": {"()": "console.log_format.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # Every line this process writes loses its query strings (console/log_format.py).
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["drop_query_strings"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # oauthlib logs request bodies (client_secret included) at DEBUG: never let it.
@@ -326,7 +335,9 @@ LOGGING = {
         "django.template": {"filters": ["drop_debug"]},
         "oauth2_provider": {"level": "WARNING"},
         # Our own one-line-per-request log replaces Django's and runserver's.
-        "django.server": {"level": "WARNING"},
+        # runserver still reports 4xx and 5xx, through our handler (Django's own prints the
+        # request line with its query string).
+        "django.server": {"level": "WARNING", "handlers": ["console"], "propagate": False},
         "django.request": {"level": "ERROR"},
     },
 }
@@ -337,6 +348,16 @@ SCOPES_HOST_ALIASES = dict(item.split("=", 1) for item in _env_list("SCOPES_HOST
 
 # Audit events older than this are deleted by `manage.py audit_purge` (13 months).
 AUDIT_RETENTION_DAYS = _env_int("AUDIT_RETENTION_DAYS", 396)
+
+# Proxies (CIDRs) whose X-Forwarded-For is believed: the client address every per-IP limit,
+# the audit and /metrics see is the rightmost hop not in these networks (console/actors.py).
+# Empty: X-Forwarded-For is ignored and the peer address is the client's.
+TRUSTED_PROXIES = _env_list("TRUSTED_PROXIES", [])
+try:
+    for _cidr in TRUSTED_PROXIES:
+        ipaddress.ip_network(_cidr, strict=False)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES must be comma-separated CIDRs: {exc}") from exc
 
 # /metrics: a bearer token when set, otherwise only these client networks.
 METRICS_BEARER_TOKEN = os.environ.get("METRICS_BEARER_TOKEN", "")
