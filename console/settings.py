@@ -173,9 +173,10 @@ if REDIS_URL:
         },
     }
 else:
+    # No "throttle" cache: without Redis each rate limit counts in its own bounded store
+    # in memory (console/throttling.py), so that one limit's keys cannot evict another's.
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
     }
 
 # Rate limits, "requests/seconds". 429 with Retry-After when exceeded.
@@ -184,6 +185,10 @@ THROTTLE_TOKEN_PER_IP = os.environ.get("THROTTLE_TOKEN_PER_IP", "1200/60")
 THROTTLE_LOGIN_FAILURES_PER_USER = os.environ.get("THROTTLE_LOGIN_FAILURES_PER_USER", "5/900")
 THROTTLE_LOGIN_PER_IP = os.environ.get("THROTTLE_LOGIN_PER_IP", "60/900")
 THROTTLE_API_PER_APP = os.environ.get("THROTTLE_API_PER_APP", "1200/60")
+# Argon2 checks running at once per process (each holds ~100 MiB for a moment), and how
+# long a sign-in waits for one before it is told to try again (console/signin.py).
+PASSWORD_CHECKS_AT_ONCE = _env_int("PASSWORD_CHECKS_AT_ONCE", 2)
+PASSWORD_CHECK_WAIT = timedelta(seconds=_env_int("PASSWORD_CHECK_WAIT_SECONDS", 5))
 
 AUTH_USER_MODEL = "console.User"
 AUTHENTICATION_BACKENDS = ["console.backends.EmailBackend"]
