@@ -180,8 +180,15 @@ else:
     }
 
 # Rate limits, "requests/seconds". 429 with Retry-After when exceeded.
+# Tokens issued to one client (counted after it authenticated: nobody else can use it up).
 THROTTLE_TOKEN_PER_CLIENT = os.environ.get("THROTTLE_TOKEN_PER_CLIENT", "300/60")
 THROTTLE_TOKEN_PER_IP = os.environ.get("THROTTLE_TOKEN_PER_IP", "1200/60")
+# Failed client authentications (token, introspection, revocation), per source address
+# for one client and per source address for any (oauthapps/client_limits.py).
+THROTTLE_CLIENT_AUTH_FAILURES_PER_CLIENT_IP = os.environ.get(
+    "THROTTLE_CLIENT_AUTH_FAILURES_PER_CLIENT_IP", "10/300"
+)
+THROTTLE_CLIENT_AUTH_FAILURES_PER_IP = os.environ.get("THROTTLE_CLIENT_AUTH_FAILURES_PER_IP", "30/300")
 THROTTLE_LOGIN_FAILURES_PER_USER = os.environ.get("THROTTLE_LOGIN_FAILURES_PER_USER", "5/900")
 THROTTLE_LOGIN_PER_IP = os.environ.get("THROTTLE_LOGIN_PER_IP", "60/900")
 THROTTLE_API_PER_APP = os.environ.get("THROTTLE_API_PER_APP", "1200/60")
