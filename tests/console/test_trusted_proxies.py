@@ -56,3 +56,16 @@ def test_per_ip_limits_count_each_client_behind_the_load_balancer(client, settin
 
     assert [status_from("198.51.100.7") for _ in range(3)] == [401, 401, 429]
     assert status_from("198.51.100.8") == 401
+
+
+@pytest.mark.django_db
+def test_the_audit_records_the_client_behind_the_proxy(client, member, settings):
+    from audit.models import AuditEvent
+
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.THROTTLE_LOGIN_FAILURES_PER_USER = "1/900"
+    through_proxy = {"REMOTE_ADDR": LOAD_BALANCER, "HTTP_X_FORWARDED_FOR": "127.0.0.1, 198.51.100.7"}
+    for _ in range(2):
+        client.post("/login/", {"username": member.user.email, "password": "wrong password"}, **through_proxy)
+    event = AuditEvent.objects.get(event_type="console.login-locked")
+    assert event.source_ip_address == "198.51.100.7"
