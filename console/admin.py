@@ -6,7 +6,6 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
-from console.forms import AdminSignInForm
 from console.models import Account, Membership, User
 
 
@@ -130,7 +129,3 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "account__name", "=account__sid")
     autocomplete_fields = ("user", "account")
     readonly_fields = ("created_at",)
-
-
-# Django admin's sign-in goes through the same policy as the console's (console/signin.py).
-admin.site.login_form = AdminSignInForm

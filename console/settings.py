@@ -87,7 +87,7 @@ ACCESS_TOKEN_TTL = timedelta(seconds=ACCESS_TOKEN_TTL_SECONDS)
 SECRET_GRACE = timedelta(seconds=SECRET_GRACE_SECONDS)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "console.apps.ConsoleAdminConfig",  # django.contrib.admin, with the console's sign-in policy
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

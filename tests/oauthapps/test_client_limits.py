@@ -123,3 +123,13 @@ def test_over_real_sockets_the_attacker_is_refused_and_the_client_is_not(live_se
     attacker = [post_from("127.0.0.1", wrong_secret(issued)) for _ in range(40)]
     assert attacker[:10] == [401] * 10 and set(attacker[10:]) == {429}
     assert post_from("127.0.0.2", credentials(issued)) == 200
+
+
+def test_behind_a_trusted_proxy_each_client_address_counts_alone(client, issued, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for _ in range(11):
+        post_token(client, wrong_secret(issued), HTTP_X_FORWARDED_FOR="127.0.0.1", **proxy)
+    assert_throttled(post_token(client, wrong_secret(issued), HTTP_X_FORWARDED_FOR="127.0.0.1", **proxy))
+    real = post_token(client, credentials(issued), HTTP_X_FORWARDED_FOR="127.0.0.2", **proxy)
+    assert real.status_code == 200
