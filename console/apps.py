@@ -1,6 +1,7 @@
 """The site: tenancy (accounts, memberships), login and layout."""
 
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class ConsoleConfig(AppConfig):
@@ -16,3 +17,10 @@ class ConsoleConfig(AppConfig):
         # Every sign-in (console, admin, tests' force_login) starts the session's clocks.
         user_logged_in.connect(session_start, dispatch_uid="console.session_start")
         user_logged_in.connect(auth_on_sign_in, dispatch_uid="console.auth_on_sign_in")
+
+
+class ConsoleAdminConfig(admin_apps.AdminConfig):
+    """Django admin, whose login follows the console's sign-in policy (console/admin_site.py)."""
+
+    default = False  # "console" itself still means ConsoleConfig
+    default_site = "console.admin_site.ConsoleAdminSite"

@@ -1,21 +1,17 @@
-"""Sign in to the console with an email address and password."""
+"""Sign in with an email address and password, at every door (console and Django admin)."""
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+
+from console.signin import sign_in_authenticate
 
 
 class EmailBackend(ModelBackend):
+    """The one sign-in policy (limits, lock-out, bounded hashing) lives in console/signin.py."""
+
     def authenticate(self, request, username=None, password=None, email=None, **kwargs):
         email = (email or username or "").strip()
         if not email or password is None:
             return None
-        user_model = get_user_model()
-        try:
-            user = user_model.objects.get(email__iexact=email)
-        except user_model.DoesNotExist:
-            # Same cost as a real check, so response time does not reveal which emails exist.
-            user_model().set_password(password)
-            return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
-        return None
+        return sign_in_authenticate(
+            request=request, email=email, password=password, can_authenticate=self.user_can_authenticate
+        )

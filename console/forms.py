@@ -1,10 +1,28 @@
 """Console forms that belong to the site itself."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from console.signin import SignInRefused, password_check_slot
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class SignInRefusalForm:
+    """Shows why a sign-in was refused (locked out, too many attempts, busy) instead of
+    "wrong password": the refusal comes from console/signin.py, the same at every door."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            refusal = getattr(self.request, "sign_in_refusal", None)
+            if refusal is None:
+                raise
+            raise ValidationError(refusal.message, code="sign_in_refused") from None
+
+
+class EmailAuthenticationForm(SignInRefusalForm, AuthenticationForm):
     """Django's sign-in form, labelled and typed for an email address."""
 
     username = forms.EmailField(
@@ -39,6 +57,15 @@ class ReauthForm(forms.Form):
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        try:
+            with password_check_slot():  # the same Argon2 bound as sign-in
+                matches = self.user.check_password(password)
+        except SignInRefused as refused:
+            raise forms.ValidationError(str(refused)) from None
+        if not matches:
             raise forms.ValidationError("That is not your password. It is case-sensitive.")
         return password
+
+
+class AdminSignInForm(SignInRefusalForm, AdminAuthenticationForm):
+    """Django admin's sign-in form, under the same sign-in policy as the console's."""

@@ -22,6 +22,8 @@ from prometheus_client import (
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 
+from console.actors import client_ip
+
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     # Every process writes its counters there, management commands included.
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
@@ -55,7 +57,7 @@ def _allowed(request) -> bool:
         offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         return constant_time_compare(offered, token)
     try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+        address = ipaddress.ip_address(client_ip(request) or "")
     except ValueError:
         return False
     return any(address in ipaddress.ip_network(net) for net in settings.METRICS_ALLOWED_NETWORKS)

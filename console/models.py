@@ -58,3 +58,19 @@ class Membership(models.Model):
     @property
     def can_manage(self) -> bool:
         return self.role in {Role.OWNER, Role.ADMINISTRATOR}
+
+
+class SignInFailures(models.Model):
+    """A user's failed sign-ins in the current window, and the lock-out they caused.
+
+    Kept in the database, not in a cache: no other traffic can evict it, every process and
+    host sees it, and there is at most one row per user (unknown addresses never write here).
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.failures} failed sign-ins of user {self.user_id}"

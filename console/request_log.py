@@ -7,6 +7,8 @@ import re
 import time
 import uuid
 
+from console.actors import client_ip
+
 logger = logging.getLogger("oauthapps.requests")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -33,7 +35,7 @@ class RequestLogMiddleware:
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 "client_id": getattr(request, "log_client_id", None),
-                "remote_addr": request.META.get("REMOTE_ADDR"),
+                "remote_addr": client_ip(request),
             },
         )
         return response

@@ -5,6 +5,7 @@ in place (secret key, digest key, allowed hosts, issuer): a forgotten variable m
 loud, not a silent weakness in production.
 """
 
+import ipaddress
 import logging
 import os
 from datetime import timedelta
@@ -89,7 +90,7 @@ ACCESS_TOKEN_TTL = timedelta(seconds=ACCESS_TOKEN_TTL_SECONDS)
 SECRET_GRACE = timedelta(seconds=SECRET_GRACE_SECONDS)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "console.apps.ConsoleAdminConfig",  # django.contrib.admin, with the console's sign-in policy
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -176,17 +177,29 @@ if REDIS_URL:
         },
     }
 else:
+    # No "throttle" cache: without Redis each rate limit counts in its own bounded store
+    # in memory (console/throttling.py), so that one limit's keys cannot evict another's.
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
     }
 
 # Rate limits, "requests/seconds". 429 with Retry-After when exceeded.
+# Tokens issued to one client (counted after it authenticated: nobody else can use it up).
 THROTTLE_TOKEN_PER_CLIENT = os.environ.get("THROTTLE_TOKEN_PER_CLIENT", "300/60")
 THROTTLE_TOKEN_PER_IP = os.environ.get("THROTTLE_TOKEN_PER_IP", "1200/60")
+# Failed client authentications (token, introspection, revocation), per source address
+# for one client and per source address for any (oauthapps/client_limits.py).
+THROTTLE_CLIENT_AUTH_FAILURES_PER_CLIENT_IP = os.environ.get(
+    "THROTTLE_CLIENT_AUTH_FAILURES_PER_CLIENT_IP", "10/300"
+)
+THROTTLE_CLIENT_AUTH_FAILURES_PER_IP = os.environ.get("THROTTLE_CLIENT_AUTH_FAILURES_PER_IP", "30/300")
 THROTTLE_LOGIN_FAILURES_PER_USER = os.environ.get("THROTTLE_LOGIN_FAILURES_PER_USER", "5/900")
 THROTTLE_LOGIN_PER_IP = os.environ.get("THROTTLE_LOGIN_PER_IP", "60/900")
 THROTTLE_API_PER_APP = os.environ.get("THROTTLE_API_PER_APP", "1200/60")
+# Argon2 checks running at once per process (each holds ~100 MiB for a moment), and how
+# long a sign-in waits for one before it is told to try again (console/signin.py).
+PASSWORD_CHECKS_AT_ONCE = _env_int("PASSWORD_CHECKS_AT_ONCE", 2)
+PASSWORD_CHECK_WAIT = timedelta(seconds=_env_int("PASSWORD_CHECK_WAIT_SECONDS", 5))
 
 AUTH_USER_MODEL = "console.User"
 AUTHENTICATION_BACKENDS = ["console.backends.EmailBackend"]
@@ -334,12 +347,20 @@ LOGGING = {
             "()": "django.utils.log.CallbackFilter",
             "callback": lambda record: record.levelno > logging.DEBUG,
         },
+        "drop_query_strings": {"()": "console.log_format.DropQueryStrings"},
     },
     "formatters": {
         "json": {"()": "console.log_format.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # Every line this process writes loses its query strings (console/log_format.py).
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["drop_query_strings"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # oauthlib logs request bodies (client_secret included) at DEBUG: never let it.
@@ -348,7 +369,9 @@ LOGGING = {
         "django.template": {"filters": ["drop_debug"]},
         "oauth2_provider": {"level": "WARNING"},
         # Our own one-line-per-request log replaces Django's and runserver's.
-        "django.server": {"level": "WARNING"},
+        # runserver still reports 4xx and 5xx, through our handler (Django's own prints the
+        # request line with its query string).
+        "django.server": {"level": "WARNING", "handlers": ["console"], "propagate": False},
         "django.request": {"level": "ERROR"},
     },
 }
@@ -359,6 +382,16 @@ SCOPES_HOST_ALIASES = dict(item.split("=", 1) for item in _env_list("SCOPES_HOST
 
 # Audit events older than this are deleted by `manage.py audit_purge` (13 months).
 AUDIT_RETENTION_DAYS = _env_int("AUDIT_RETENTION_DAYS", 396)
+
+# Proxies (CIDRs) whose X-Forwarded-For is believed: the client address every per-IP limit,
+# the audit and /metrics see is the rightmost hop not in these networks (console/actors.py).
+# Empty: X-Forwarded-For is ignored and the peer address is the client's.
+TRUSTED_PROXIES = _env_list("TRUSTED_PROXIES", [])
+try:
+    for _cidr in TRUSTED_PROXIES:
+        ipaddress.ip_network(_cidr, strict=False)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES must be comma-separated CIDRs: {exc}") from exc
 
 # /metrics: a bearer token when set, otherwise only these client networks.
 METRICS_BEARER_TOKEN = os.environ.get("METRICS_BEARER_TOKEN", "")

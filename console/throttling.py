@@ -1,8 +1,11 @@
 """Fixed-window rate limits, shared by every process through Redis when REDIS_URL is set.
 
-When Redis is unreachable the limits fall back to this process's memory (a degraded but
-still protective mode) and Redis is not retried for a few seconds, so an outage costs no
-per-request timeouts. Nothing else depends on Redis.
+Without Redis, or while it is unreachable, each limit counts in its own bounded store in
+this process's memory: keys of one limit (say, a flood of made-up client ids on the token
+endpoint) can never evict the counters of another (the sign-in limits). When Redis is
+down it is not retried for a few seconds, so an outage costs no per-request timeouts.
+Nothing else depends on Redis. Sign-in lock-outs themselves live in the database
+(console/signin.py), not here.
 """
 
 import hashlib
@@ -11,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 
@@ -18,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 SHARED_CACHE = "throttle"
 RETRY_SHARED_AFTER_SECONDS = 5.0
+# Per limit, in each process: an entry is a few hundred bytes, so 100,000 stay in tens of MB.
+LOCAL_ENTRIES_PER_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -42,26 +48,45 @@ class Verdict:
 
 class _Store:
     def __init__(self) -> None:
-        self.local = LocMemCache("throttle-local", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+        self._local: dict[str, LocMemCache] = {}
         self._shared_down_until = 0.0
         self._lock = threading.Lock()
 
-    def _on_available_cache(self, operation):
-        """``operation(cache)`` on the shared cache, or on local memory while it is down."""
-        if time.monotonic() >= self._shared_down_until:
-            try:
-                return operation(caches[SHARED_CACHE])
-            except Exception as exc:  # Redis down or unreachable: degrade, never fail the request
-                with self._lock:
-                    self._shared_down_until = time.monotonic() + RETRY_SHARED_AFTER_SECONDS
-                logger.warning(
-                    "Rate limits use local memory: shared cache unavailable (%s)", type(exc).__name__
+    def _local_for(self, limit_name: str) -> LocMemCache:
+        """This limit's own store: other limits' keys cannot evict its counters."""
+        store = self._local.get(limit_name)
+        if store is None:
+            with self._lock:
+                store = self._local.setdefault(
+                    limit_name,
+                    LocMemCache(
+                        f"throttle-local-{id(self)}-{limit_name}",
+                        {"OPTIONS": {"MAX_ENTRIES": LOCAL_ENTRIES_PER_LIMIT}},
+                    ),
                 )
-        return operation(self.local)
+        return store
+
+    def _shared_cache(self):
+        """The shared cache (Redis) when one is configured and not known to be down."""
+        if SHARED_CACHE not in settings.CACHES or time.monotonic() < self._shared_down_until:
+            return None
+        return caches[SHARED_CACHE]
+
+    def _shared_failed(self, exc: Exception) -> None:
+        """Redis down or unreachable: degrade to local stores, never fail the request."""
+        with self._lock:
+            self._shared_down_until = time.monotonic() + RETRY_SHARED_AFTER_SECONDS
+        logger.warning("Rate limits use local memory: shared cache unavailable (%s)", type(exc).__name__)
 
     def incr_many(self, counters: list[tuple[str, int]]) -> list[int]:
         """Add one to each ``(key, ttl)`` counter; their new values, in order."""
-        return self._on_available_cache(lambda cache: self._incr_many(cache, counters))
+        shared = self._shared_cache()
+        if shared is not None:
+            try:
+                return self._incr_many(shared, counters)
+            except Exception as exc:  # noqa: BLE001 - any Redis failure means: count locally
+                self._shared_failed(exc)
+        return [self._incr_many(self._local_for(_limit_of(key)), [(key, ttl)])[0] for key, ttl in counters]
 
     @staticmethod
     def _incr_many(cache, counters: list[tuple[str, int]]) -> list[int]:
@@ -85,15 +110,28 @@ class _Store:
         return values
 
     def peek(self, key: str) -> int:
-        return self._on_available_cache(lambda cache: int(cache.get(key) or 0))
+        shared = self._shared_cache()
+        if shared is not None:
+            try:
+                return int(shared.get(key) or 0)
+            except Exception as exc:  # noqa: BLE001 - any Redis failure means: read locally
+                self._shared_failed(exc)
+        return int(self._local_for(_limit_of(key)).get(key) or 0)
 
     def clear(self) -> None:
-        self.local.clear()
+        for store in list(self._local.values()):
+            store.clear()
         self._shared_down_until = 0.0
-        try:
-            caches[SHARED_CACHE].clear()
-        except Exception:  # noqa: S110 - clearing is best effort (tests)
-            pass
+        if SHARED_CACHE in settings.CACHES:
+            try:
+                caches[SHARED_CACHE].clear()
+            except Exception:  # noqa: S110 - clearing is best effort (tests)
+                pass
+
+
+def _limit_of(key: str) -> str:
+    """The limit's name in a ``bucket_key``."""
+    return key.split(":", 2)[1]
 
 
 _store = _Store()

@@ -1,6 +1,5 @@
 """Sign in, sign out, switch account, home."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -9,61 +8,29 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from console.actors import client_ip
 from console.forms import EmailAuthenticationForm
 from console.middleware import SESSION_ACCOUNT_KEY
-from console.models import User
 from console.selectors import membership_list
-from console.signals import console_login_locked
-from console.throttling import Limit, limit_exhausted, limit_hit
-
-TOO_MANY_ATTEMPTS = "Too many sign-in attempts. Wait a few minutes, then try again."
 
 
 class ConsoleLoginView(auth_views.LoginView):
-    """Email and password. Attempts are limited per IP and failures per email address."""
+    """Email and password, under the one sign-in policy of console/signin.py; its
+    refusals (too many attempts, locked out, busy) answer 429 or 503 with Retry-After."""
 
     template_name = "console/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
-    def post(self, request, *args, **kwargs):
-        per_ip = Limit.parse("login-ip", settings.THROTTLE_LOGIN_PER_IP)
-        if not limit_hit(per_ip, client_ip(request) or "unknown").allowed:
-            return self._refuse()
-        # A locked account stays locked for the right password too, until the window ends.
-        if not limit_exhausted(self._per_user(), self._email()).allowed:
-            return self._refuse()
-        return super().post(request, *args, **kwargs)
-
     def form_invalid(self, form):
-        email = self._email()
-        if email:
-            verdict = limit_hit(self._per_user(), email)
-            if not verdict.allowed:
-                if verdict.count == self._per_user().max_requests + 1:
-                    self._announce_lockout(email)
-                return self._refuse()
-        return super().form_invalid(form)
-
-    def _email(self) -> str:
-        return (self.request.POST.get("username") or "").strip().lower()
-
-    @staticmethod
-    def _per_user() -> Limit:
-        return Limit.parse("login-user", settings.THROTTLE_LOGIN_FAILURES_PER_USER)
-
-    def _announce_lockout(self, email: str) -> None:
-        user = User.objects.filter(email__iexact=email).first()
-        if user is not None:  # unknown addresses have no account to tell
-            console_login_locked.send(sender=type(self), user=user, ip_address=client_ip(self.request))
-
-    def _refuse(self):
+        refusal = getattr(self.request, "sign_in_refusal", None)
+        if refusal is None:
+            return super().form_invalid(form)
         form = self.get_form_class()(
             self.request, initial={"username": self.request.POST.get("username", "")}
         )
-        response = self.render_to_response(self.get_context_data(form=form, refusal=TOO_MANY_ATTEMPTS))
-        response.status_code = 429
+        response = self.render_to_response(self.get_context_data(form=form, refusal=refusal.message))
+        response.status_code = refusal.status
+        response["Retry-After"] = str(refusal.retry_after)
         return response
 
 

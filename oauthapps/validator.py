@@ -9,7 +9,9 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
 from oauthlib.oauth2.rfc6749 import errors
 
-from oauthapps.authentication import client_authenticate, is_client_id
+from console.actors import client_address
+from oauthapps.authentication import is_client_id
+from oauthapps.client_limits import client_authenticate_limited, token_issuance_count
 from oauthapps.dot_private import set_request_resources
 from oauthapps.token_rows import TokenIssuerGone, access_token_record
 from scopes.catalog import get_catalog
@@ -74,7 +76,11 @@ class OAuthAppValidator(OAuth2Validator):
         except MalformedBasicAuth:
             return False  # the token endpoint answers invalid_request before reaching here
         client_id, secret = basic if basic else (request.client_id, request.client_secret)
-        app = client_authenticate(client_id=client_id or "", secret=secret or "")
+        # Raises ClientThrottled (a 429 for the token and revocation views); oauthlib's
+        # request.headers is DOT's copy of the WSGI environ, so the address rules are ours.
+        app = client_authenticate_limited(
+            client_id=client_id or "", secret=secret or "", address=client_address(request.headers)
+        )
         if app is None:
             return False
         request.client = app
@@ -116,6 +122,7 @@ class OAuthAppValidator(OAuth2Validator):
         if "scope" not in token:
             raise errors.FatalClientError("Failed to issue the access token: missing scope")
         resources = set_request_resources(self, request)  # RFC 8707, as DOT checks it
+        token_issuance_count(client_id=request.client.client_id)  # raises ClientThrottled
         request.user = None
         try:
             access_token_record(

@@ -9,8 +9,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.views import RevokeTokenView
 
-from oauthapps.api.token import TokenRequestError, check_form_charset, token_error_response
-from oauthapps.authentication import client_authenticate
+from console.actors import client_ip
+from oauthapps.api.token import (
+    TokenRequestError,
+    check_form_charset,
+    throttled_response,
+    token_error_response,
+)
+from oauthapps.client_limits import ClientThrottled, client_authenticate_limited
 from oauthapps.token_checks import token_check
 from oauthapps.tokens import InvalidAccessToken, jwks
 from oauthapps.validator import MalformedBasicAuth, client_basic_credentials
@@ -69,7 +75,12 @@ class IntrospectApi(View):
             request.POST.get("client_id", ""),
             request.POST.get("client_secret", ""),
         )
-        caller = client_authenticate(client_id=client_id, secret=secret)
+        try:
+            caller = client_authenticate_limited(
+                client_id=client_id, secret=secret, address=client_ip(request)
+            )
+        except ClientThrottled as exc:
+            return throttled_response(exc.retry_after, exc.description)
         if caller is None:
             return token_error_response(
                 "invalid_client", "Authenticate with the Client ID and Client Secret of an app.", 401
@@ -110,4 +121,7 @@ class RevokeApi(RevokeTokenView):
             check_form_charset(request)
         except TokenRequestError as exc:
             return token_error_response(exc.error, exc.description, exc.status)
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except ClientThrottled as exc:  # raised by our validator's client authentication
+            return throttled_response(exc.retry_after, exc.description)
