@@ -64,6 +64,18 @@ def audit_events_purge(*, before: datetime, batch_size: int = 5000) -> int:
             deleted += len(batch)
 
 
+# OWASP "CSV Injection": a spreadsheet runs a cell starting with one of these as a formula
+# (an app named =HYPERLINK(…) would send data elsewhere when the file is opened).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """``value`` as a spreadsheet shows it literally: a leading quote before a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def _row(event: AuditEvent) -> dict:
     row = {field: getattr(event, field, None) for field in EXPORT_FIELDS}
     row["account_sid"] = event.account.sid
@@ -98,7 +110,7 @@ def export_lines(events, fmt: str) -> Iterator[str]:
     for event in events.iterator(chunk_size=2000):
         row = _row(event)
         row["event_data"] = json.dumps(row["event_data"], sort_keys=True)
-        writer.writerow(row)
+        writer.writerow({field: csv_safe(value) for field, value in row.items()})
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
