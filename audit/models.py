@@ -24,9 +24,10 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One recorded change. Written in the transaction of the change; never updated.
 
-    Events are hash-chained per account: ``chain_hash`` covers the event's content and the
-    previous event's ``chain_hash``, so a changed, removed or inserted row breaks the chain
-    (``manage.py audit_verify``). On PostgreSQL a trigger also refuses UPDATE and DELETE.
+    Events are chained per account: ``chain_hash`` is an HMAC (AUDIT_CHAIN_KEY) of the
+    event's content and the previous event's ``chain_hash``, so a changed, removed or
+    inserted row breaks the chain (``manage.py audit_verify``). On PostgreSQL a trigger also
+    refuses UPDATE, and DELETE of anything a retention anchor does not cover.
     """
 
     sid = models.CharField(max_length=34, unique=True, editable=False, default=partial(new_sid, "AE"))
@@ -70,11 +71,18 @@ class AuditEvent(models.Model):
 
 class ChainAnchor(models.Model):
     """Where an account's chain starts after retention removed its oldest events: the
-    ``chain_hash`` of the last removed event, which the first kept event points to."""
+    ``chain_hash`` of the last removed event, which the first kept event points to.
+
+    Signed with AUDIT_CHAIN_KEY by the purge command (audit/chain.py). On PostgreSQL the
+    trigger lets a DELETE through only for events this anchor covers, so removing events
+    means writing an anchor, and only the key holder can write one that verifies.
+    """
 
     account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="audit_chain_anchor")
     chain_hash = models.CharField(max_length=64)
     purged_through = models.DateTimeField()
+    purged_through_event_id = models.BigIntegerField(null=True)
+    signature = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"Audit chain anchor of {self.account.sid}"

@@ -1,8 +1,8 @@
 """Retention (delete events older than the retention period, in batches) and export.
 
 Deletion is the one sanctioned exception to append-only: it removes whole prefixes of each
-account's chain, records where the chain now starts (ChainAnchor), and on PostgreSQL sets
-the transaction-local ``audit.allow_purge`` that the trigger requires.
+account's chain and records, in an anchor signed with AUDIT_CHAIN_KEY, where the chain now
+starts. On PostgreSQL the trigger lets a DELETE through only for events an anchor covers.
 """
 
 import csv
@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db import connection, transaction
 
+from audit.chain import anchor_sign
 from audit.models import AuditEvent, ChainAnchor
 
 EXPORT_FIELDS = (
@@ -49,19 +50,28 @@ def audit_events_purge(*, before: datetime, batch_size: int = 5000) -> int:
             if not batch:
                 return deleted
             last_by_account = {}
-            for _id, account_id, chain_hash, event_date in batch:
-                last_by_account[account_id] = (chain_hash, event_date)
-            for account_id, (chain_hash, event_date) in last_by_account.items():
-                ChainAnchor.objects.update_or_create(
-                    account_id=account_id, defaults={"chain_hash": chain_hash, "purged_through": event_date}
-                )
-            with connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    cursor.execute("SET LOCAL audit.allow_purge = 'on'")
-                ids = [row[0] for row in batch]
-                placeholders = ",".join(["%s"] * len(ids))
-                cursor.execute(f"DELETE FROM audit_auditevent WHERE id IN ({placeholders})", ids)  # noqa: S608
-            deleted += len(batch)
+            for event_id, account_id, chain_hash, event_date in batch:
+                last_by_account[account_id] = (event_id, chain_hash, event_date)
+            for account_id, (event_id, chain_hash, event_date) in last_by_account.items():
+                deleted += _purge_prefix(account_id, event_id, chain_hash, event_date)
+
+
+def _purge_prefix(account_id: int, through_id: int, chain_hash: str, purged_through: datetime) -> int:
+    """Delete the account's events up to ``through_id`` under a signed anchor written first
+    (the PostgreSQL trigger looks for it)."""
+    anchor = ChainAnchor.objects.select_related("account").filter(account_id=account_id).first()
+    anchor = anchor or ChainAnchor(account_id=account_id)
+    anchor.chain_hash = chain_hash
+    anchor.purged_through = purged_through
+    anchor.purged_through_event_id = through_id
+    anchor_sign(anchor, anchor.account.sid)
+    anchor.save()
+    with connection.cursor() as cursor:
+        # A prefix by id, so the first kept event is the one that points at the anchor.
+        cursor.execute(
+            "DELETE FROM audit_auditevent WHERE account_id = %s AND id <= %s", [account_id, through_id]
+        )
+        return cursor.rowcount
 
 
 # OWASP "CSV Injection": a spreadsheet runs a cell starting with one of these as a formula

@@ -139,6 +139,7 @@ def product_env(args, database: str, workdir: Path) -> dict:
         "DEBUG": "false",
         "SECRET_KEY": args.secret_key,
         "CLIENT_SECRET_DIGEST_KEY": args.digest_key,
+        "AUDIT_CHAIN_KEY": args.digest_key + "-audit",
         "ALLOWED_HOSTS": f"{LOOPBACK},localhost",
         "OAUTH_ISSUER": ISSUER,
         "DATABASE_URL": f"{args.postgres.rstrip('/')}/{database}",

@@ -42,6 +42,7 @@ def _env_list(name: str, default: list[str]) -> list[str]:
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
 DEV_DIGEST_KEY = "dev-insecure-client-secret-digest-key"
+DEV_AUDIT_CHAIN_KEY = "dev-insecure-audit-chain-key"
 DEV_ISSUER = "http://127.0.0.1:8000"
 DEV_ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 
@@ -53,6 +54,10 @@ ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", DEV_ALLOWED_HOSTS)
 # It is separate from SECRET_KEY so that rotating the session key does not lock out every app.
 CLIENT_SECRET_DIGEST_KEY = os.environ.get("CLIENT_SECRET_DIGEST_KEY") or DEV_DIGEST_KEY
 OAUTH_ISSUER = (os.environ.get("OAUTH_ISSUER") or DEV_ISSUER).rstrip("/")
+# Audit events are chained with HMAC-SHA256 under this key (audit/chain.py): kept out of the
+# database, so whoever can write the tables cannot recompute the chain. Changing it makes
+# every event written before the change fail `audit_verify`.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY") or DEV_AUDIT_CHAIN_KEY
 TOKEN_AUDIENCES = _env_list("TOKEN_AUDIENCES", [OAUTH_ISSUER])
 
 ACCESS_TOKEN_TTL_SECONDS = _env_int("ACCESS_TOKEN_TTL_SECONDS", 3600)
@@ -69,6 +74,8 @@ if not DEBUG:
         insecure.append("SECRET_KEY")
     if CLIENT_SECRET_DIGEST_KEY == DEV_DIGEST_KEY:
         insecure.append("CLIENT_SECRET_DIGEST_KEY")
+    if AUDIT_CHAIN_KEY == DEV_AUDIT_CHAIN_KEY:
+        insecure.append("AUDIT_CHAIN_KEY")
     if ALLOWED_HOSTS == DEV_ALLOWED_HOSTS:
         insecure.append("ALLOWED_HOSTS")
     if OAUTH_ISSUER == DEV_ISSUER:
