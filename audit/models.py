@@ -68,6 +68,13 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnly("Audit events are append-only; they cannot be deleted.")
 
+    @property
+    def channel(self) -> str:
+        """console, admin, api or cli: finer than Twilio's ``source`` (audit/events.py)."""
+        from audit.events import channel
+
+        return channel(self)
+
 
 class ChainAnchor(models.Model):
     """Where an account's chain starts after retention removed its oldest events: the

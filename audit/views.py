@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 
+from audit.events import monitor_view
 from audit.forms import AuditFilterForm
 from audit.retention import export_lines
 from audit.selectors import audit_event_get, audit_event_list
@@ -53,20 +54,34 @@ def audit_event_detail_page(request, sid: str):
     event = audit_event_get(account=request.membership.account, sid=sid)
     if event is None:
         raise Http404("No such audit event in this account.")
-    return render(request, "audit/detail.html", {"event": event, "changes": _changes(event)})
+    context = {"event": event, "monitor": monitor_view(event), "changes": _changes(event)}
+    return render(request, "audit/detail.html", context)
 
 
-FIELD_LABELS = {"name": "App name", "description": "Description of the app", "scopes": "OAuth Scopes"}
+FIELD_LABELS = {
+    "friendly_name": "App name",
+    "description": "Description of the app",
+    "policy.allow": "OAuth Scopes",
+    "policy.deny": "Denied scopes",
+    "access_token_ttl": "Token expiration time (seconds)",
+}
 
 
 def _changes(event) -> list[dict]:
     """What an update changed, field by field; for lists (scopes) also what was added and removed."""
-    data = event.event_data or {}
-    previous, updated = data.get("previous") or {}, data.get("updated") or {}
+    properties = monitor_view(event)["event_data"].get("resource_properties") or {}
+    pairs = {}
+    for name, change in properties.items():
+        if name == "policy":
+            for part in (change.get("previous") or {}).keys() | (change.get("updated") or {}).keys():
+                before, after = change["previous"].get(part), change["updated"].get(part)
+                if before != after:
+                    pairs[f"policy.{part}"] = (before, after)
+        else:
+            pairs[name] = (change.get("previous"), change.get("updated"))
     changes = []
-    for field in previous.keys() | updated.keys():
-        before, after = previous.get(field), updated.get(field)
-        change = {"field": FIELD_LABELS.get(field, field), "previous": before, "updated": after}
+    for name, (before, after) in pairs.items():
+        change = {"field": FIELD_LABELS.get(name, name), "previous": before, "updated": after}
         if isinstance(before, list) and isinstance(after, list):
             change["added"] = [item for item in after if item not in before]
             change["removed"] = [item for item in before if item not in after]
