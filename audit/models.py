@@ -1,7 +1,9 @@
 """Audit events (``AE…``): who changed which OAuth app, when, from where, and how."""
 
+import uuid
 from functools import partial
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -51,10 +53,22 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-event_date", "-id"]
+        # One index per Monitor filter, each ending in the list order (newest first), so a
+        # filtered page is one index range read in order, however many events the account has.
         indexes = [
             models.Index(fields=["account", "-event_date", "-id"], name="auditevent_account_date"),
-            models.Index(fields=["account", "resource_sid"], name="auditevent_account_resource"),
-            models.Index(fields=["account", "event_type"], name="auditevent_account_type"),
+            models.Index(
+                fields=["account", "resource_sid", "-event_date", "-id"], name="auditevent_account_resource"
+            ),
+            models.Index(
+                fields=["account", "event_type", "-event_date", "-id"], name="auditevent_account_type"
+            ),
+            models.Index(
+                fields=["account", "actor_sid", "-event_date", "-id"], name="auditevent_account_actor"
+            ),
+            models.Index(
+                fields=["account", "source_ip_address", "-event_date", "-id"], name="auditevent_account_ip"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -93,3 +107,31 @@ class ChainAnchor(models.Model):
 
     def __str__(self) -> str:
         return f"Audit chain anchor of {self.account.sid}"
+
+
+class ExportStatus(models.TextChoices):
+    RUNNING = "running", "Being prepared"
+    READY = "ready", "Ready to download"
+    FAILED = "failed", "Failed"
+
+
+class AuditExport(models.Model):
+    """A download of audit events, written to a file in the background (audit/exports.py),
+    so that an export of any size finishes regardless of the web server's request timeout.
+    The UUID is the only handle: it is not guessable, and it is looked up within the account."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="audit_exports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    fmt = models.CharField(max_length=8)
+    filters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=8, choices=ExportStatus.choices, default=ExportStatus.RUNNING)
+    rows = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Audit export {self.id} of {self.account_id} ({self.status})"

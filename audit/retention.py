@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 
 from audit.chain import anchor_sign
 from audit.models import AuditEvent, ChainAnchor
@@ -97,27 +98,53 @@ def audit_events_export(
     *, start: datetime | None, end: datetime | None, fmt: str, account_sid: str | None = None
 ) -> Iterator[str]:
     """Events in [start, end), oldest first, as JSON lines or CSV (header first), streamed."""
-    events = AuditEvent.objects.select_related("account").order_by("event_date", "id")
+    events = AuditEvent.objects.select_related("account")
     if start:
         events = events.filter(event_date__gte=start)
     if end:
         events = events.filter(event_date__lt=end)
     if account_sid:
         events = events.filter(account__sid=account_sid)
-    return export_lines(events, fmt)
+    header = True
+    for page in keyset_pages(events):
+        yield from export_lines(page, fmt, header=header)
+        header = False
+    if header and fmt == "csv":
+        yield from export_lines([], fmt)
 
 
-def export_lines(events, fmt: str) -> Iterator[str]:
-    """``events`` (a queryset, in the order given) as JSON lines or CSV with a header."""
-    events = events.select_related("account")
+def keyset_pages(events: QuerySet[AuditEvent], size: int = 2000) -> Iterator[list[AuditEvent]]:
+    """``events`` oldest first, ``size`` at a time, each page its own short query after the
+    last row of the one before: no transaction or server-side cursor stays open however long
+    the whole export takes, and page 500 costs what page 1 does."""
+    events = events.order_by("event_date", "id")
+    last = None
+    while True:
+        page = events
+        if last is not None:
+            after = Q(event_date__gt=last.event_date) | Q(event_date=last.event_date, id__gt=last.pk)
+            page = events.filter(after)
+        rows = list(page[:size])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1]
+
+
+def export_lines(events, fmt: str, *, header: bool = True) -> Iterator[str]:
+    """``events`` (a queryset or a list, in the order given) as JSON lines or CSV (with a
+    header row unless ``header`` is false)."""
+    if hasattr(events, "select_related"):
+        events = events.select_related("account").iterator(chunk_size=2000)
     if fmt == "jsonl":
-        for event in events.iterator(chunk_size=2000):
+        for event in events:
             yield json.dumps(_row(event), default=str) + "\n"
         return
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
-    writer.writeheader()
-    for event in events.iterator(chunk_size=2000):
+    if header:
+        writer.writeheader()
+    for event in events:
         row = _row(event)
         row["event_data"] = json.dumps(row["event_data"], sort_keys=True)
         writer.writerow({field: csv_safe(value) for field, value in row.items()})

@@ -1,13 +1,21 @@
 """Console pages for the audit trail: Monitor > Insights > Audit."""
 
-from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from audit.events import monitor_view
+from audit.exports import (
+    FORMATS,
+    audit_export_start,
+    audit_export_status,
+    export_path,
+    filters_summary,
+)
 from audit.forms import AuditFilterForm
-from audit.retention import export_lines
-from audit.selectors import audit_event_get, audit_event_list
+from audit.models import AuditExport, ExportStatus
+from audit.selectors import audit_event_get, audit_event_list, audit_event_page
 from console.decorators import membership_required
 
 PAGE_SIZE = 25
@@ -20,31 +28,71 @@ def audit_event_list_page(request):
     events = audit_event_list(account=account, **form.selector_filters())
     if form.is_bound and not form.is_valid():
         events = events.none()  # an unknown app or actor, or an impossible range: nothing matches
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    records, older = audit_event_page(events, before=request.GET.get("before"), size=PAGE_SIZE)
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("before", None)
     return render(
         request,
         "audit/list.html",
-        {"form": form, "page": page, "events": page.object_list, "query": query.urlencode()},
+        {
+            "form": form,
+            "events": records,
+            "older": older,
+            "is_first_page": not request.GET.get("before"),
+            "query": query.urlencode(),
+        },
     )
+
+
+@membership_required
+@require_POST
+def audit_export_create(request, fmt: str):
+    """Start writing the events the page's filters select (oldest first) to a file."""
+    if fmt not in FORMATS:
+        raise Http404("Export as jsonl or csv.")
+    account = request.membership.account
+    form = AuditFilterForm(request.GET or None, account=account)
+    if form.is_bound and not form.is_valid():
+        return redirect(f"{reverse('audit:list')}?{request.GET.urlencode()}")
+    export = audit_export_start(account=account, user=request.user, fmt=fmt, filters=form.selector_filters())
+    return redirect("audit:export", export_id=export.pk)
+
+
+def _export_of(request, export_id) -> AuditExport:
+    export = AuditExport.objects.filter(account=request.membership.account, pk=export_id).first()
+    if export is None:
+        raise Http404("No such export in this account.")
+    return export
+
+
+@membership_required
+def audit_export_page(request, export_id):
+    export = _export_of(request, export_id)
+    status = audit_export_status(export)
+    response = render(
+        request,
+        "audit/export.html",
+        {"export": export, "status": status, "filters": filters_summary(export)},
+    )
+    if status == ExportStatus.RUNNING:
+        response["Refresh"] = "2"  # look again until the file is ready
+    return response
 
 
 EXPORT_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 
 
 @membership_required
-def audit_event_export(request, fmt: str):
-    """The events the page's filters select, oldest first, as a download (for a SIEM)."""
-    if fmt not in EXPORT_TYPES:
-        raise Http404("Export as jsonl or csv.")
-    account = request.membership.account
-    form = AuditFilterForm(request.GET or None, account=account)
-    events = audit_event_list(account=account, **form.selector_filters()).order_by("event_date", "id")
-    if form.is_bound and not form.is_valid():
-        events = events.none()
-    response = StreamingHttpResponse(export_lines(events, fmt), content_type=EXPORT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="audit-{account.sid}.{fmt}"'
+def audit_export_download(request, export_id):
+    export = _export_of(request, export_id)
+    if audit_export_status(export) != ExportStatus.READY:
+        raise Http404("This export is not ready, or no longer kept.")
+    response = FileResponse(
+        open(export_path(export), "rb"),  # noqa: SIM115 - FileResponse closes it
+        as_attachment=True,
+        filename=f"audit-{export.account.sid}-{export.created_at:%Y%m%dT%H%M%S}.{export.fmt}",
+        content_type=EXPORT_TYPES[export.fmt],
+    )
     response["Cache-Control"] = "no-store"
     return response
 

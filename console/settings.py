@@ -344,6 +344,11 @@ SCOPES_HOST_ALIASES = dict(item.split("=", 1) for item in _env_list("SCOPES_HOST
 
 # Audit events older than this are deleted by `manage.py audit_purge` (13 months).
 AUDIT_RETENTION_DAYS = _env_int("AUDIT_RETENTION_DAYS", 396)
+# Console audit downloads are written here in the background, then downloaded (audit/exports.py).
+# Every web process must see the same directory (one host, or a shared volume); files older
+# than AUDIT_EXPORT_KEEP_HOURS are removed when the next export starts.
+AUDIT_EXPORT_DIR = Path(os.environ.get("AUDIT_EXPORT_DIR") or BASE_DIR / "var" / "audit-exports")
+AUDIT_EXPORT_KEEP_HOURS = _env_int("AUDIT_EXPORT_KEEP_HOURS", 24)
 
 # /metrics: a bearer token when set, otherwise only these client networks.
 METRICS_BEARER_TOKEN = os.environ.get("METRICS_BEARER_TOKEN", "")

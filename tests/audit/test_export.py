@@ -23,9 +23,15 @@ def formula_app(account, member):
     return make_app(account, name=FORMULA, user=member.user).app
 
 
-def test_console_csv_export_neutralises_a_formula_app_name(client, member, formula_app):
+def test_console_csv_export_neutralises_a_formula_app_name(client, member, formula_app, settings, tmp_path):
+    from audit.exports import audit_export_write
+    from audit.models import AuditExport
+
+    settings.AUDIT_EXPORT_DIR = tmp_path
     client.force_login(member.user)
-    response = client.get("/console/audit/export.csv")
+    client.post("/console/audit/export.csv")
+    export = audit_export_write(AuditExport.objects.get().pk)
+    response = client.get(f"/console/audit/exports/{export.pk}/download")
     rows = csv_rows(b"".join(response.streaming_content).decode())
     assert [row["resource_name"] for row in rows] == ["'" + FORMULA]
     assert not any(row["description"].startswith(("=", "+", "-", "@")) for row in rows)
