@@ -44,6 +44,7 @@ def _filters_from_json(filters: dict) -> dict:
 
 def audit_export_start(*, account, user, fmt: str, filters: dict) -> AuditExport:
     """Record the export and start writing it once the record is committed."""
+    audit_exports_remove_old()
     export = AuditExport.objects.create(
         account=account, requested_by=user, fmt=fmt, filters=_filters_to_json(filters)
     )

@@ -101,3 +101,21 @@ def test_the_file_is_written_by_a_background_thread_after_the_request(client, is
         time.sleep(0.05)
     assert export.status == ExportStatus.READY
     assert issued.app.client_id in download(client, export)
+
+
+@pytest.mark.django_db
+def test_old_exports_are_removed_when_a_new_one_starts(client, member, export_dir, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from audit.exports import export_path
+
+    client.force_login(member.user)
+    old = audit_export_write(start(client, "csv").pk)
+    AuditExport.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(hours=settings.AUDIT_EXPORT_KEEP_HOURS + 1)
+    )
+    assert export_path(old).exists()
+    start(client, "jsonl")
+    assert not export_path(old).exists() and not AuditExport.objects.filter(pk=old.pk).exists()
