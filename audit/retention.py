@@ -8,7 +8,7 @@ starts. On PostgreSQL the trigger lets a DELETE through only for events an ancho
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -87,10 +87,10 @@ def csv_safe(value):
     return value
 
 
-def _row(event: AuditEvent) -> dict:
-    row = {field: getattr(event, field, None) for field in EXPORT_FIELDS}
-    row["account_sid"] = event.account.sid
-    row["event_date"] = event.event_date.isoformat()
+def _row(values: dict) -> dict:
+    row = {field: values.get(field) for field in EXPORT_FIELDS}
+    row["account_sid"] = values["account__sid"]
+    row["event_date"] = values["event_date"].isoformat()
     return row
 
 
@@ -98,7 +98,7 @@ def audit_events_export(
     *, start: datetime | None, end: datetime | None, fmt: str, account_sid: str | None = None
 ) -> Iterator[str]:
     """Events in [start, end), oldest first, as JSON lines or CSV (header first), streamed."""
-    events = AuditEvent.objects.select_related("account")
+    events = AuditEvent.objects.all()
     if start:
         events = events.filter(event_date__gte=start)
     if end:
@@ -113,17 +113,24 @@ def audit_events_export(
         yield from export_lines([], fmt)
 
 
-def keyset_pages(events: QuerySet[AuditEvent], size: int = 2000) -> Iterator[list[AuditEvent]]:
-    """``events`` oldest first, ``size`` at a time, each page its own short query after the
-    last row of the one before: no transaction or server-side cursor stays open however long
-    the whole export takes, and page 500 costs what page 1 does."""
-    events = events.order_by("event_date", "id")
+# Read as plain values: building a model instance (and its account) per row was most of an
+# export's time.
+VALUE_FIELDS = (*(field for field in EXPORT_FIELDS if field != "account_sid"), "id", "account__sid")
+
+
+def keyset_pages(events: QuerySet[AuditEvent], size: int = 2000) -> Iterator[list[dict]]:
+    """``events`` oldest first as value rows, ``size`` at a time, each page its own short
+    query after the last row of the one before: no transaction or server-side cursor stays
+    open however long the whole export takes, and page 500 costs what page 1 does."""
+    events = events.order_by("event_date", "id").values(*VALUE_FIELDS)
     last = None
     while True:
         page = events
         if last is not None:
-            after = Q(event_date__gt=last.event_date) | Q(event_date=last.event_date, id__gt=last.pk)
-            page = events.filter(after)
+            moment, last_id = last["event_date"], last["id"]
+            after = Q(event_date__gt=moment) | Q(event_date=moment, id__gt=last_id)
+            # The bound on the date alone makes each page an index range; the OR settles ties.
+            page = events.filter(Q(event_date__gte=moment), after)
         rows = list(page[:size])
         if not rows:
             return
@@ -131,25 +138,19 @@ def keyset_pages(events: QuerySet[AuditEvent], size: int = 2000) -> Iterator[lis
         last = rows[-1]
 
 
-def export_lines(events, fmt: str, *, header: bool = True) -> Iterator[str]:
-    """``events`` (a queryset or a list, in the order given) as JSON lines or CSV (with a
-    header row unless ``header`` is false)."""
-    if hasattr(events, "select_related"):
-        events = events.select_related("account").iterator(chunk_size=2000)
+def export_lines(rows: Iterable[dict], fmt: str, *, header: bool = True) -> Iterator[str]:
+    """Value rows (from keyset_pages) as JSON lines or CSV (with a header row unless
+    ``header`` is false)."""
     if fmt == "jsonl":
-        for event in events:
-            yield json.dumps(_row(event), default=str) + "\n"
+        for values in rows:
+            yield json.dumps(_row(values), default=str) + "\n"
         return
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
     if header:
         writer.writeheader()
-    for event in events:
-        row = _row(event)
+    for values in rows:
+        row = _row(values)
         row["event_data"] = json.dumps(row["event_data"], sort_keys=True)
         writer.writerow({field: csv_safe(value) for field, value in row.items()})
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.getvalue():
-        yield buffer.getvalue()
+    yield buffer.getvalue()

@@ -57,7 +57,10 @@ def audit_event_page(
     position = _cursor_position(before)
     if position is not None:
         moment, event_id = position
-        events = events.filter(Q(event_date__lt=moment) | Q(event_date=moment, id__lt=event_id))
+        # The bound on the date alone makes it an index range; the OR only settles ties.
+        events = events.filter(
+            Q(event_date__lte=moment), Q(event_date__lt=moment) | Q(event_date=moment, id__lt=event_id)
+        )
     records = list(events[: size + 1])
     if len(records) <= size:
         return records, None
