@@ -99,8 +99,24 @@ def test_list_page_runs_no_count_and_no_distinct(admin_client, app):
     assert audit_queries and not any("COUNT(" in q or "DISTINCT" in q for q in audit_queries)
 
 
-def test_a_mangled_cursor_shows_the_newest_page(admin_client, app):
-    assert len(admin_client.get(LIST, {"before": "yesterday~x"}).context["events"]) == 1
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "yesterday~x",
+        "2025-01-01T00:00:00~1",
+        "2025-01-01T00:00:00+23:00~1",
+        "0001-01-01T00:00:00+01:00~1",
+        "~",
+    ],
+)
+def test_a_mangled_cursor_shows_the_newest_page(admin_client, app, cursor):
+    response = admin_client.get(LIST, {"before": cursor})
+    assert response.status_code == 200 and len(response.context["events"]) <= 1
+
+
+def test_a_far_offset_cursor_is_read_in_utc(admin_client, app):
+    response = admin_client.get(LIST, {"before": "9999-12-31T23:00:00+23:00~1"})
+    assert response.status_code == 200 and len(response.context["events"]) == 1
 
 
 def test_filter_choices_come_from_apps_and_members(admin_client, account, app, member):
