@@ -5,7 +5,8 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
-from audit.selectors import audit_event_actors, audit_event_resources, audit_event_types
+from audit.selectors import audit_event_types, audit_filter_actors, audit_filter_apps
+from console.sids import is_sid
 
 
 class AuditFilterForm(forms.Form):
@@ -18,12 +19,22 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["event_type"].choices = [("", "All event types")] + [(t, t) for t in audit_event_types()]
-        self.fields["app"].choices = [("", "All apps")] + [
-            (sid, f"{name} ({sid})" if name else sid) for sid, name in audit_event_resources(account=account)
-        ]
-        self.fields["actor"].choices = [("", "All actors")] + [
-            (sid, label or sid) for sid, label in audit_event_actors(account=account)
-        ]
+        self.fields["app"].choices = [("", "All apps")] + self._with_given(
+            "app", "OQ", [(sid, f"{name} ({sid})") for sid, name in audit_filter_apps(account=account)]
+        )
+        self.fields["actor"].choices = [("", "All actors")] + self._with_given(
+            "actor", None, audit_filter_actors(account=account)
+        )
+
+    def _with_given(self, name: str, prefix: str | None, choices: list) -> list:
+        """The choices, plus the SID given in the URL when it is not among them: a deleted
+        app's history, or a staff member's changes, stay reachable by link."""
+        given = self.data.get(name) if self.is_bound else None
+        prefixes = (prefix,) if prefix else ("US", "AC")
+        well_formed = given and any(is_sid(given, p) for p in prefixes)
+        if well_formed and given not in {sid for sid, _label in choices}:
+            return [*choices, (given, given)]
+        return choices
 
     def clean(self):
         data = super().clean()

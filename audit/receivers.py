@@ -1,9 +1,12 @@
 """Turn each oauth-apps.* signal (and the console's sign-in lockouts) into an AuditEvent,
 inside the sender's transaction."""
 
+import json
+
 from django.db import transaction
 
 from audit.chain import event_digest, latest_chain_hash
+from audit.events import PAYLOADS, VIA, AppEvent, AppUpdated, SecretEvent, TwilioActor, twilio_actor
 from audit.metrics import AUDIT_EVENTS
 from audit.models import AuditEvent
 from console.actors import Actor
@@ -14,35 +17,50 @@ from oauthapps import signals
 
 def _describe(event_type: str, app, actor: Actor) -> str:
     verb = event_type.removeprefix("oauth-apps.").replace("-", " ")
-    return f"OAuth app '{app.name}' {verb} by {actor.label or actor.type} via {actor.source}"
+    return f"OAuth app '{app.name}' {verb} by {actor.label or actor.type} via {VIA[actor.source]}"
 
 
-def record_event(sender, signal, app, actor: Actor, **details) -> AuditEvent:
+def _secret_data(secret) -> dict:
+    # The hint only: the audit trail must never hold anything that authenticates.
+    data = {"hint": secret.hint, "created_at": secret.created_at.isoformat()}
+    if secret.revoked_at is not None:
+        data["revoked_at"] = secret.revoked_at.isoformat()
+    if secret.expires_at is not None:
+        data["expires_at"] = secret.expires_at.isoformat()
+    return data
+
+
+def _event_data(payload: AppEvent, who: TwilioActor) -> dict:
+    event_data = dict(who.event_data)
+    if isinstance(payload, AppUpdated):
+        event_data["resource_properties"] = payload.resource_properties()
+    if isinstance(payload, SecretEvent):
+        if payload.secret is not None:
+            event_data["secret"] = _secret_data(payload.secret)
+        if payload.revoke_previous:
+            event_data["previous_secret_revoked"] = True
+    if payload.extra:
+        # A sender's newer detail this receiver does not know: kept, as text where needed.
+        event_data["details"] = json.loads(json.dumps(payload.extra, default=str))
+    return event_data
+
+
+def record_event(sender, signal, **kwargs) -> AuditEvent:
     event_type = signals.EVENT_TYPES[signal]
-    event_data = {}
-    if "previous" in details:
-        event_data = {"previous": details["previous"], "updated": details["updated"]}
-    secret = details.get("secret")
-    if secret is not None:
-        # The hint only: the audit trail must never hold anything that authenticates.
-        event_data["secret"] = {"hint": secret.hint, "created_at": secret.created_at.isoformat()}
-        if secret.revoked_at is not None:
-            event_data["secret"]["revoked_at"] = secret.revoked_at.isoformat()
-        if secret.expires_at is not None:
-            event_data["secret"]["expires_at"] = secret.expires_at.isoformat()
-    if details.get("revoke_previous"):
-        event_data["previous_secret_revoked"] = True
+    payload = PAYLOADS[signal].from_signal(**kwargs)
+    app, actor = payload.app, payload.actor
+    who = twilio_actor(actor, app.account.sid)
     return append_event(
         account_id=app.account_id,
         event_type=event_type,
-        actor_type=actor.type,
-        actor_sid=actor.sid,
+        actor_type=who.actor_type,
+        actor_sid=who.actor_sid,
         actor_label=actor.label,
-        source=str(actor.source),
+        source=who.source,
         source_ip_address=actor.ip_address,
         resource_sid=app.client_id,
         resource_name=app.name,
-        event_data=event_data,
+        event_data=_event_data(payload, who),
         description=_describe(event_type, app, actor),
     )
 
@@ -68,9 +86,11 @@ def record_login_locked(sender, user, ip_address: str | None, **kwargs) -> None:
         append_event(
             account_id=account_id,
             event_type=LOGIN_LOCKED,
-            actor_type="anonymous",
+            # Twilio's shape: the system locked the sign-in; nobody signed in did anything.
+            actor_type="twilio-admin",
             actor_label="unknown (failed sign-ins)",
             source="web",
+            event_data={"via": "console"},
             source_ip_address=ip_address,
             resource_type="user",
             resource_sid=user.sid,

@@ -1,18 +1,20 @@
 """Retention (delete events older than the retention period, in batches) and export.
 
 Deletion is the one sanctioned exception to append-only: it removes whole prefixes of each
-account's chain, records where the chain now starts (ChainAnchor), and on PostgreSQL sets
-the transaction-local ``audit.allow_purge`` that the trigger requires.
+account's chain and records, in an anchor signed with AUDIT_CHAIN_KEY, where the chain now
+starts. On PostgreSQL the trigger lets a DELETE through only for events an anchor covers.
 """
 
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 
+from audit.chain import anchor_sign
 from audit.models import AuditEvent, ChainAnchor
 
 EXPORT_FIELDS = (
@@ -49,25 +51,46 @@ def audit_events_purge(*, before: datetime, batch_size: int = 5000) -> int:
             if not batch:
                 return deleted
             last_by_account = {}
-            for _id, account_id, chain_hash, event_date in batch:
-                last_by_account[account_id] = (chain_hash, event_date)
-            for account_id, (chain_hash, event_date) in last_by_account.items():
-                ChainAnchor.objects.update_or_create(
-                    account_id=account_id, defaults={"chain_hash": chain_hash, "purged_through": event_date}
-                )
-            with connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    cursor.execute("SET LOCAL audit.allow_purge = 'on'")
-                ids = [row[0] for row in batch]
-                placeholders = ",".join(["%s"] * len(ids))
-                cursor.execute(f"DELETE FROM audit_auditevent WHERE id IN ({placeholders})", ids)  # noqa: S608
-            deleted += len(batch)
+            for event_id, account_id, chain_hash, event_date in batch:
+                last_by_account[account_id] = (event_id, chain_hash, event_date)
+            for account_id, (event_id, chain_hash, event_date) in last_by_account.items():
+                deleted += _purge_prefix(account_id, event_id, chain_hash, event_date)
 
 
-def _row(event: AuditEvent) -> dict:
-    row = {field: getattr(event, field, None) for field in EXPORT_FIELDS}
-    row["account_sid"] = event.account.sid
-    row["event_date"] = event.event_date.isoformat()
+def _purge_prefix(account_id: int, through_id: int, chain_hash: str, purged_through: datetime) -> int:
+    """Delete the account's events up to ``through_id`` under a signed anchor written first
+    (the PostgreSQL trigger looks for it)."""
+    anchor = ChainAnchor.objects.select_related("account").filter(account_id=account_id).first()
+    anchor = anchor or ChainAnchor(account_id=account_id)
+    anchor.chain_hash = chain_hash
+    anchor.purged_through = purged_through
+    anchor.purged_through_event_id = through_id
+    anchor_sign(anchor, anchor.account.sid)
+    anchor.save()
+    with connection.cursor() as cursor:
+        # A prefix by id, so the first kept event is the one that points at the anchor.
+        cursor.execute(
+            "DELETE FROM audit_auditevent WHERE account_id = %s AND id <= %s", [account_id, through_id]
+        )
+        return cursor.rowcount
+
+
+# OWASP "CSV Injection": a spreadsheet runs a cell starting with one of these as a formula
+# (an app named =HYPERLINK(…) would send data elsewhere when the file is opened).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """``value`` as a spreadsheet shows it literally: a leading quote before a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _row(values: dict) -> dict:
+    row = {field: values.get(field) for field in EXPORT_FIELDS}
+    row["account_sid"] = values["account__sid"]
+    row["event_date"] = values["event_date"].isoformat()
     return row
 
 
@@ -75,32 +98,59 @@ def audit_events_export(
     *, start: datetime | None, end: datetime | None, fmt: str, account_sid: str | None = None
 ) -> Iterator[str]:
     """Events in [start, end), oldest first, as JSON lines or CSV (header first), streamed."""
-    events = AuditEvent.objects.select_related("account").order_by("event_date", "id")
+    events = AuditEvent.objects.all()
     if start:
         events = events.filter(event_date__gte=start)
     if end:
         events = events.filter(event_date__lt=end)
     if account_sid:
         events = events.filter(account__sid=account_sid)
-    return export_lines(events, fmt)
+    header = True
+    for page in keyset_pages(events):
+        yield from export_lines(page, fmt, header=header)
+        header = False
+    if header and fmt == "csv":
+        yield from export_lines([], fmt)
 
 
-def export_lines(events, fmt: str) -> Iterator[str]:
-    """``events`` (a queryset, in the order given) as JSON lines or CSV with a header."""
-    events = events.select_related("account")
+# Read as plain values: building a model instance (and its account) per row was most of an
+# export's time.
+VALUE_FIELDS = (*(field for field in EXPORT_FIELDS if field != "account_sid"), "id", "account__sid")
+
+
+def keyset_pages(events: QuerySet[AuditEvent], size: int = 2000) -> Iterator[list[dict]]:
+    """``events`` oldest first as value rows, ``size`` at a time, each page its own short
+    query after the last row of the one before: no transaction or server-side cursor stays
+    open however long the whole export takes, and page 500 costs what page 1 does."""
+    events = events.order_by("event_date", "id").values(*VALUE_FIELDS)
+    last = None
+    while True:
+        page = events
+        if last is not None:
+            moment, last_id = last["event_date"], last["id"]
+            after = Q(event_date__gt=moment) | Q(event_date=moment, id__gt=last_id)
+            # The bound on the date alone makes each page an index range; the OR settles ties.
+            page = events.filter(Q(event_date__gte=moment), after)
+        rows = list(page[:size])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1]
+
+
+def export_lines(rows: Iterable[dict], fmt: str, *, header: bool = True) -> Iterator[str]:
+    """Value rows (from keyset_pages) as JSON lines or CSV (with a header row unless
+    ``header`` is false)."""
     if fmt == "jsonl":
-        for event in events.iterator(chunk_size=2000):
-            yield json.dumps(_row(event), default=str) + "\n"
+        for values in rows:
+            yield json.dumps(_row(values), default=str) + "\n"
         return
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
-    writer.writeheader()
-    for event in events.iterator(chunk_size=2000):
-        row = _row(event)
+    if header:
+        writer.writeheader()
+    for values in rows:
+        row = _row(values)
         row["event_data"] = json.dumps(row["event_data"], sort_keys=True)
-        writer.writerow(row)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.getvalue():
-        yield buffer.getvalue()
+        writer.writerow({field: csv_safe(value) for field, value in row.items()})
+    yield buffer.getvalue()

@@ -3,11 +3,12 @@ Monitor Events API."""
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from audit.models import AuditEvent
 from console.models import Account
 from console.signals import LOGIN_LOCKED
+from oauthapps.models import AppStatus, OAuthApp
 from oauthapps.signals import EVENT_TYPES
 
 
@@ -47,26 +48,45 @@ def audit_event_get(*, account: Account, sid: str) -> AuditEvent | None:
     return AuditEvent.objects.filter(account=account, sid=sid).first()
 
 
-def _distinct_pairs(*, account: Account, sid_field: str, label_field: str) -> list[tuple[str, str]]:
-    # Distinct (sid, label) pairs are few (apps x renames), unlike the events themselves.
-    pairs = (
-        AuditEvent.objects.filter(account=account)
-        .exclude(**{sid_field: ""})
-        .order_by()
-        .values_list(sid_field, label_field)
-        .distinct()
-    )
-    labels: dict[str, str] = {}
-    for sid, label in pairs:
-        labels[sid] = min(labels.get(sid, label), label) if label else labels.get(sid, "")
-    return sorted(labels.items(), key=lambda item: (item[1].lower(), item[0]))
+def audit_event_page(
+    events: QuerySet[AuditEvent], *, before: str | None, size: int
+) -> tuple[list, str | None]:
+    """One page of ``events`` (newest first) older than the cursor ``before``, and the cursor
+    of the page after it (None on the last page). Keyset: no COUNT and no OFFSET, so the
+    hundredth page costs what the first does."""
+    position = _cursor_position(before)
+    if position is not None:
+        moment, event_id = position
+        # The bound on the date alone makes it an index range; the OR only settles ties.
+        events = events.filter(
+            Q(event_date__lte=moment), Q(event_date__lt=moment) | Q(event_date=moment, id__lt=event_id)
+        )
+    records = list(events[: size + 1])
+    if len(records) <= size:
+        return records, None
+    last = records[size - 1]
+    return records[:size], f"{last.event_date.isoformat()}~{last.pk}"
 
 
-def audit_event_resources(*, account: Account) -> list[tuple[str, str]]:
-    """(resource SID, a name it had) of every app with events, deleted apps included."""
-    return _distinct_pairs(account=account, sid_field="resource_sid", label_field="resource_name")
+def _cursor_position(cursor: str | None) -> tuple[datetime, int] | None:
+    moment, _, event_id = (cursor or "").partition("~")
+    try:
+        parsed = datetime.fromisoformat(moment)
+        return (parsed, int(event_id)) if parsed.tzinfo else None
+    except ValueError:
+        return None  # a mangled link: start from the newest
 
 
-def audit_event_actors(*, account: Account) -> list[tuple[str, str]]:
-    """(actor SID, a label it had) of everyone who caused an event; system actors have no SID."""
-    return _distinct_pairs(account=account, sid_field="actor_sid", label_field="actor_label")
+def audit_filter_apps(*, account: Account) -> list[tuple[str, str]]:
+    """(SID, name) of the account's apps, for the App filter: read from the apps table, not
+    by scanning events. A deleted app's history stays reachable by its SID in the URL."""
+    apps = OAuthApp.objects.filter(account=account, status=AppStatus.ACTIVE).order_by("name", "client_id")
+    return list(apps.values_list("client_id", "name"))
+
+
+def audit_filter_actors(*, account: Account) -> list[tuple[str, str]]:
+    """(SID, label) of who can act in the account: its members (US…), and the account
+    itself (AC…), which is the actor of every IAM API call."""
+    members = account.memberships.select_related("user").order_by("user__email")
+    actors = [(membership.user.sid, membership.user.email) for membership in members]
+    return [*actors, (account.sid, "API calls (OAuth apps)")]

@@ -1,12 +1,21 @@
 """Console pages for the audit trail: Monitor > Insights > Audit."""
 
-from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
+from audit.events import monitor_view
+from audit.exports import (
+    FORMATS,
+    audit_export_start,
+    audit_export_status,
+    export_path,
+    filters_summary,
+)
 from audit.forms import AuditFilterForm
-from audit.retention import export_lines
-from audit.selectors import audit_event_get, audit_event_list
+from audit.models import AuditExport, ExportStatus
+from audit.selectors import audit_event_get, audit_event_list, audit_event_page
 from console.decorators import membership_required
 
 PAGE_SIZE = 25
@@ -19,31 +28,71 @@ def audit_event_list_page(request):
     events = audit_event_list(account=account, **form.selector_filters())
     if form.is_bound and not form.is_valid():
         events = events.none()  # an unknown app or actor, or an impossible range: nothing matches
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    records, older = audit_event_page(events, before=request.GET.get("before"), size=PAGE_SIZE)
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("before", None)
     return render(
         request,
         "audit/list.html",
-        {"form": form, "page": page, "events": page.object_list, "query": query.urlencode()},
+        {
+            "form": form,
+            "events": records,
+            "older": older,
+            "is_first_page": not request.GET.get("before"),
+            "query": query.urlencode(),
+        },
     )
+
+
+@membership_required
+@require_POST
+def audit_export_create(request, fmt: str):
+    """Start writing the events the page's filters select (oldest first) to a file."""
+    if fmt not in FORMATS:
+        raise Http404("Export as jsonl or csv.")
+    account = request.membership.account
+    form = AuditFilterForm(request.GET or None, account=account)
+    if form.is_bound and not form.is_valid():
+        return redirect(f"{reverse('audit:list')}?{request.GET.urlencode()}")
+    export = audit_export_start(account=account, user=request.user, fmt=fmt, filters=form.selector_filters())
+    return redirect("audit:export", export_id=export.pk)
+
+
+def _export_of(request, export_id) -> AuditExport:
+    export = AuditExport.objects.filter(account=request.membership.account, pk=export_id).first()
+    if export is None:
+        raise Http404("No such export in this account.")
+    return export
+
+
+@membership_required
+def audit_export_page(request, export_id):
+    export = _export_of(request, export_id)
+    status = audit_export_status(export)
+    response = render(
+        request,
+        "audit/export.html",
+        {"export": export, "status": status, "filters": filters_summary(export)},
+    )
+    if status == ExportStatus.RUNNING:
+        response["Refresh"] = "2"  # look again until the file is ready
+    return response
 
 
 EXPORT_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
 
 
 @membership_required
-def audit_event_export(request, fmt: str):
-    """The events the page's filters select, oldest first, as a download (for a SIEM)."""
-    if fmt not in EXPORT_TYPES:
-        raise Http404("Export as jsonl or csv.")
-    account = request.membership.account
-    form = AuditFilterForm(request.GET or None, account=account)
-    events = audit_event_list(account=account, **form.selector_filters()).order_by("event_date", "id")
-    if form.is_bound and not form.is_valid():
-        events = events.none()
-    response = StreamingHttpResponse(export_lines(events, fmt), content_type=EXPORT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="audit-{account.sid}.{fmt}"'
+def audit_export_download(request, export_id):
+    export = _export_of(request, export_id)
+    if audit_export_status(export) != ExportStatus.READY:
+        raise Http404("This export is not ready, or no longer kept.")
+    response = FileResponse(
+        open(export_path(export), "rb"),  # noqa: SIM115 - FileResponse closes it
+        as_attachment=True,
+        filename=f"audit-{export.account.sid}-{export.created_at:%Y%m%dT%H%M%S}.{export.fmt}",
+        content_type=EXPORT_TYPES[export.fmt],
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -53,20 +102,34 @@ def audit_event_detail_page(request, sid: str):
     event = audit_event_get(account=request.membership.account, sid=sid)
     if event is None:
         raise Http404("No such audit event in this account.")
-    return render(request, "audit/detail.html", {"event": event, "changes": _changes(event)})
+    context = {"event": event, "monitor": monitor_view(event), "changes": _changes(event)}
+    return render(request, "audit/detail.html", context)
 
 
-FIELD_LABELS = {"name": "App name", "description": "Description of the app", "scopes": "OAuth Scopes"}
+FIELD_LABELS = {
+    "friendly_name": "App name",
+    "description": "Description of the app",
+    "policy.allow": "OAuth Scopes",
+    "policy.deny": "Denied scopes",
+    "access_token_ttl": "Token expiration time (seconds)",
+}
 
 
 def _changes(event) -> list[dict]:
     """What an update changed, field by field; for lists (scopes) also what was added and removed."""
-    data = event.event_data or {}
-    previous, updated = data.get("previous") or {}, data.get("updated") or {}
+    properties = monitor_view(event)["event_data"].get("resource_properties") or {}
+    pairs = {}
+    for name, change in properties.items():
+        if name == "policy":
+            for part in (change.get("previous") or {}).keys() | (change.get("updated") or {}).keys():
+                before, after = change["previous"].get(part), change["updated"].get(part)
+                if before != after:
+                    pairs[f"policy.{part}"] = (before, after)
+        else:
+            pairs[name] = (change.get("previous"), change.get("updated"))
     changes = []
-    for field in previous.keys() | updated.keys():
-        before, after = previous.get(field), updated.get(field)
-        change = {"field": FIELD_LABELS.get(field, field), "previous": before, "updated": after}
+    for name, (before, after) in pairs.items():
+        change = {"field": FIELD_LABELS.get(name, name), "previous": before, "updated": after}
         if isinstance(before, list) and isinstance(after, list):
             change["added"] = [item for item in after if item not in before]
             change["removed"] = [item for item in before if item not in after]

@@ -14,7 +14,10 @@ One command, no manual steps:
 4. local JWT verification (PyJWT, RS256, the public key from our JWKS) in this process;
 5. the flat-cost check (bench/scale.py) on a second database with --scale-apps apps and
    --scale-tokens token rows, with EXPLAIN ANALYZE of every query of the token path;
-6. a table per scenario, pass/fail per target of issues 6 and 14, and JSON + PNG under
+6. audit at scale (bench/audit_scale.py) on a third database with --audit-events events in
+   one account: each Monitor filter's first and deep page with EXPLAIN ANALYZE, the console
+   audit page, and a whole-account export;
+7. a table per scenario, pass/fail per target of issues 6 and 14, and JSON + PNG under
    bench-results/<timestamp>/ (also bench-results/latest/).
 
 Every server and load generator it starts is stopped on exit, failure and Ctrl-C.
@@ -149,6 +152,7 @@ def product_env(args, database: str, workdir: Path) -> dict:
         "DEBUG": "false",
         "SECRET_KEY": args.secret_key,
         "CLIENT_SECRET_DIGEST_KEY": args.digest_key,
+        "AUDIT_CHAIN_KEY": args.digest_key + "-audit",
         "ALLOWED_HOSTS": f"{LOOPBACK},localhost",
         "OAUTH_ISSUER": ISSUER,
         "DATABASE_URL": f"{args.postgres.rstrip('/')}/{database}",
@@ -621,6 +625,36 @@ def targets(results: dict, concurrencies: list[int], scale: dict | None, jwt_res
             f"{rate:,.0f}/s",
         )
     )
+    checks += audit_targets(results.get("audit_scale"))
+    return checks
+
+
+def audit_targets(audit: dict | None) -> list[dict]:
+    if not audit:
+        return [{"target": "audit at scale", "result": "SKIPPED", "value": "--skip-audit-scale"}]
+    scans = [name for name, data in audit["monitor"].items() if data["seq_scan"]]
+    console = audit["console"]
+    checks = [
+        _check(
+            f"every Monitor filter an index range at {audit['events']:,} events (no Seq Scan)",
+            not scans,
+            ", ".join(scans) or "none",
+        ),
+        _check(
+            "console audit page: no COUNT or DISTINCT over events",
+            not any(page["count_or_distinct"] for page in console.values()),
+            ", ".join(f"{name} {page['median_ms']} ms" for name, page in console.items()),
+        ),
+    ]
+    export = audit.get("export")
+    if export:
+        checks.append(
+            _check(
+                "whole-account export written to a file",
+                export["status"] == "ready" and export["rows"] >= audit["events"],
+                f"{export['rows']:,} rows, {export['bytes'] / 1e6:.0f} MB in {export['seconds']} s",
+            )
+        )
     return checks
 
 
@@ -757,6 +791,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--scale-apps", type=int, default=100_000)
     parser.add_argument("--scale-tokens", type=int, default=10_000_000)
     parser.add_argument("--skip-scale", action="store_true", help="skip the flat-cost database (~3 min)")
+    parser.add_argument(
+        "--audit-events", type=int, default=1_000_000, help="audit events for the audit check"
+    )
+    parser.add_argument("--skip-audit-scale", action="store_true", help="skip the audit-at-scale database")
     parser.add_argument("--keep-databases", action="store_true")
     parser.add_argument("--skip-profile", action="store_true", help="skip the pyinstrument profile (~1 min)")
     parser.add_argument(
@@ -947,6 +985,23 @@ def main() -> int:
             results["scale"] = json.loads(scale_out.read_text())
             write_plans(results["scale"], workdir / "query-plans.md")
 
+        results["audit_scale"] = None
+        if not args.skip_audit_scale:
+            audit_db = args.database + "_audit"
+            databases.append(audit_db)
+            audit_env = product_env(args, audit_db, workdir)
+            print(f"database {audit_db}: audit at scale with {args.audit_events:,} events", flush=True)
+            recreate_database(args.postgres.rstrip("/") + "/postgres", audit_db)
+            run_checked(
+                [sys.executable, "manage.py", "migrate", "--noinput"], env=audit_env, log=log, timeout=300
+            )
+            run_checked([sys.executable, "manage.py", "bootstrap"], env=audit_env, log=log, timeout=120)
+            audit_out = workdir / "audit-scale.json"
+            command = [sys.executable, "-m", "bench.audit_scale", "--events", str(args.audit_events)]
+            run_checked([*command, "--out", str(audit_out)], env=audit_env, log=log, timeout=3600)
+            results["audit_scale"] = json.loads(audit_out.read_text())
+            write_audit_plans(results["audit_scale"], workdir / "audit-query-plans.md")
+
         results["targets"] = targets(results, concurrencies, results["scale"], results["jwt"])
         (workdir / "results.json").write_text(json.dumps(results, indent=2))
         write_chart(results, concurrencies, workdir / "chart.png")
@@ -965,6 +1020,20 @@ def main() -> int:
                     drop_database(args.postgres.rstrip("/") + "/postgres", name)
                 except Exception as exc:  # noqa: BLE001 - cleanup must not hide the real error
                     print(f"could not drop {name}: {exc}", file=sys.stderr)
+
+
+def write_audit_plans(audit: dict, path: Path) -> None:
+    lines = [f"# Audit queries at {audit['events']:,} events (EXPLAIN ANALYZE, BUFFERS)", ""]
+    for name, data in audit["monitor"].items():
+        lines += [
+            f"## Monitor filter: {name}",
+            "",
+            f"first page {data['first_page_ms']} ms, a page 10,000 events deep {data['deep_page_ms']} ms",
+            "",
+        ]
+        for page in ("first_page_plan", "deep_page_plan"):
+            lines += [f"### {page.replace('_', ' ')}", "", "```", data[page], "```", ""]
+    path.write_text("\n".join(lines))
 
 
 def write_plans(scale: dict, path: Path) -> None:

@@ -139,8 +139,14 @@ class KeysetPaging:
         if cursor is None:
             rows = list(queryset.order_by(*newest_first)[: size + 1])
             return rows[:size], False, len(rows) > size
-        older = Q(**{f"{date}__lt": cursor.date}) | Q(**{date: cursor.date, "pk__lt": cursor.pk})
-        newer = Q(**{f"{date}__gt": cursor.date}) | Q(**{date: cursor.date, "pk__gt": cursor.pk})
+        # The redundant bound on the date alone makes each an index range; the OR by itself
+        # is only a filter, read from the first row of the index on every page.
+        older = Q(**{f"{date}__lte": cursor.date}) & (
+            Q(**{f"{date}__lt": cursor.date}) | Q(**{date: cursor.date, "pk__lt": cursor.pk})
+        )
+        newer = Q(**{f"{date}__gte": cursor.date}) & (
+            Q(**{f"{date}__gt": cursor.date}) | Q(**{date: cursor.date, "pk__gt": cursor.pk})
+        )
         at_cursor = Q(**{date: cursor.date, "pk": cursor.pk})
         if cursor.backward:
             rows = list(queryset.filter(newer).order_by(date, "pk")[: size + 1])

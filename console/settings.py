@@ -43,6 +43,7 @@ def _env_list(name: str, default: list[str]) -> list[str]:
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
 DEV_DIGEST_KEY = "dev-insecure-client-secret-digest-key"
+DEV_AUDIT_CHAIN_KEY = "dev-insecure-audit-chain-key"
 DEV_ISSUER = "http://127.0.0.1:8000"
 DEV_ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 
@@ -54,6 +55,10 @@ ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", DEV_ALLOWED_HOSTS)
 # It is separate from SECRET_KEY so that rotating the session key does not lock out every app.
 CLIENT_SECRET_DIGEST_KEY = os.environ.get("CLIENT_SECRET_DIGEST_KEY") or DEV_DIGEST_KEY
 OAUTH_ISSUER = (os.environ.get("OAUTH_ISSUER") or DEV_ISSUER).rstrip("/")
+# Audit events are chained with HMAC-SHA256 under this key (audit/chain.py): kept out of the
+# database, so whoever can write the tables cannot recompute the chain. Changing it makes
+# every event written before the change fail `audit_verify`.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY") or DEV_AUDIT_CHAIN_KEY
 TOKEN_AUDIENCES = _env_list("TOKEN_AUDIENCES", [OAUTH_ISSUER])
 
 ACCESS_TOKEN_TTL_SECONDS = _env_int("ACCESS_TOKEN_TTL_SECONDS", 3600)
@@ -73,6 +78,8 @@ if not DEBUG:
         insecure.append("SECRET_KEY")
     if CLIENT_SECRET_DIGEST_KEY == DEV_DIGEST_KEY:
         insecure.append("CLIENT_SECRET_DIGEST_KEY")
+    if AUDIT_CHAIN_KEY == DEV_AUDIT_CHAIN_KEY:
+        insecure.append("AUDIT_CHAIN_KEY")
     if ALLOWED_HOSTS == DEV_ALLOWED_HOSTS:
         insecure.append("ALLOWED_HOSTS")
     if OAUTH_ISSUER == DEV_ISSUER:
@@ -382,6 +389,11 @@ SCOPES_HOST_ALIASES = dict(item.split("=", 1) for item in _env_list("SCOPES_HOST
 
 # Audit events older than this are deleted by `manage.py audit_purge` (13 months).
 AUDIT_RETENTION_DAYS = _env_int("AUDIT_RETENTION_DAYS", 396)
+# Console audit downloads are written here in the background, then downloaded (audit/exports.py).
+# Every web process must see the same directory (one host, or a shared volume); files older
+# than AUDIT_EXPORT_KEEP_HOURS are removed when the next export starts.
+AUDIT_EXPORT_DIR = Path(os.environ.get("AUDIT_EXPORT_DIR") or BASE_DIR / "var" / "audit-exports")
+AUDIT_EXPORT_KEEP_HOURS = _env_int("AUDIT_EXPORT_KEEP_HOURS", 24)
 
 # Proxies (CIDRs) whose X-Forwarded-For is believed: the client address every per-IP limit,
 # the audit and /metrics see is the rightmost hop not in these networks (console/actors.py).

@@ -203,6 +203,7 @@ class Product:
             "DEBUG": "false",
             "SECRET_KEY": "soak-" + uuid.uuid4().hex * 2,
             "CLIENT_SECRET_DIGEST_KEY": "soak-digest-" + uuid.uuid4().hex,
+            "AUDIT_CHAIN_KEY": "soak-audit-chain-" + uuid.uuid4().hex,
             "ALLOWED_HOSTS": "127.0.0.1",
             "OAUTH_ISSUER": "http://127.0.0.1",
             "SECURE_SSL_REDIRECT": "false",

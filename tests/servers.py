@@ -20,6 +20,7 @@ def production_env(**overrides: str) -> dict:
         "DEBUG": "false",
         "SECRET_KEY": "test-" + uuid.uuid4().hex * 2,
         "CLIENT_SECRET_DIGEST_KEY": "test-digest-" + uuid.uuid4().hex,
+        "AUDIT_CHAIN_KEY": "test-audit-chain-" + uuid.uuid4().hex,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "OAUTH_ISSUER": "http://127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",

@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from audit.events import monitor_view
 from audit.models import AuditEvent
 from console.api_paging import PageMetaSerializer
 
@@ -63,7 +64,9 @@ class EventFilterSerializer(serializers.Serializer):
     EventType = serializers.CharField(required=False, max_length=64, help_text="e.g. oauth-apps.updated")
     ResourceSid = serializers.CharField(required=False, max_length=34, help_text="The app's SID (OQ…).")
     ActorSid = serializers.CharField(
-        required=False, max_length=34, help_text="Who made the change (US… or OQ…)."
+        required=False,
+        max_length=34,
+        help_text="Who made the change: a user (US…) or, for API calls, the account (AC…).",
     )
     SourceIpAddress = IpAddressFilter(required=False, help_text="Where the change came from (IPv4 or IPv6).")
     StartDate = IsoDateTimeFilter(required=False, help_text="Events on or after this moment (ISO 8601).")
@@ -77,8 +80,14 @@ class EventFilterSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
+    """An event in Twilio's Monitor shape, events written in the earlier shape included
+    (audit/events.py maps them)."""
+
     account_sid = serializers.CharField(source="account.sid")
     actor_sid = serializers.SerializerMethodField()
+    actor_type = serializers.SerializerMethodField()
+    source = serializers.SerializerMethodField()
+    event_data = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
@@ -105,8 +114,26 @@ class EventSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 
+    def _view(self, event: AuditEvent) -> dict:
+        cache = self.context.setdefault("monitor_views", {})
+        if event.pk not in cache:
+            cache[event.pk] = monitor_view(event)
+        return cache[event.pk]
+
     def get_actor_sid(self, event: AuditEvent) -> str | None:
-        return event.actor_sid or None  # Twilio: null when the actor has no SID (a CLI run)
+        return self._view(event)["actor_sid"] or None  # Twilio: null when the actor has no SID
+
+    @extend_schema_field({"type": "string", "enum": ["user", "account", "twilio-admin"]})
+    def get_actor_type(self, event: AuditEvent) -> str:
+        return self._view(event)["actor_type"]
+
+    @extend_schema_field({"type": "string", "enum": ["web", "api", "twilio"]})
+    def get_source(self, event: AuditEvent) -> str:
+        return self._view(event)["source"]
+
+    @extend_schema_field({"type": "object", "additionalProperties": True})
+    def get_event_data(self, event: AuditEvent) -> dict:
+        return self._view(event)["event_data"]
 
     def get_url(self, event: AuditEvent) -> str:
         return self._absolute(reverse("monitor:event", kwargs={"sid": event.sid}))
@@ -116,8 +143,9 @@ class EventSerializer(serializers.ModelSerializer):
         links = {}
         if event.resource_type == "oauth-app":
             links["resource"] = self._absolute(reverse("iam:oauth-app", kwargs={"sid": event.resource_sid}))
-        if event.actor_type == "oauth-app" and event.actor_sid:
-            links["actor"] = self._absolute(reverse("iam:oauth-app", kwargs={"sid": event.actor_sid}))
+        calling_app = self._view(event)["event_data"].get("actor_app_sid")
+        if calling_app:
+            links["actor"] = self._absolute(reverse("iam:oauth-app", kwargs={"sid": calling_app}))
         return links
 
 

@@ -55,13 +55,33 @@ def sids(response) -> list[str]:
 
 
 def test_event_fields(api, account):
-    event = add_event(account, event_data={"previous": {"name": "a"}, "updated": {"name": "b"}})
+    event = add_event(
+        account,
+        event_data={
+            "via": "console",
+            "resource_properties": {"friendly_name": {"previous": "a", "updated": "b"}},
+        },
+    )
     body = api.get(f"{EVENTS}/{event.sid}").json()
     assert set(body) == EVENT_FIELDS
     assert body["account_sid"] == account.sid and body["event_date"] == "2025-03-01T12:00:00Z"
-    assert body["event_data"] == {"previous": {"name": "a"}, "updated": {"name": "b"}}
+    assert body["event_data"]["resource_properties"] == {"friendly_name": {"previous": "a", "updated": "b"}}
     assert body["url"] == f"http://testserver{EVENTS}/{event.sid}"
     assert body["links"]["resource"] == f"http://testserver/v1/Account/OAuthApps/{'OQ' + '2' * 32}"
+
+
+def test_an_event_written_in_the_earlier_shape_reads_in_twilios(api, account):
+    event = add_event(
+        account,
+        actor_type="oauth-app",
+        actor_sid="OQ" + "3" * 32,
+        source="api",
+        event_data={"previous": {"name": "a"}, "updated": {"name": "b"}},
+    )
+    body = api.get(f"{EVENTS}/{event.sid}").json()
+    assert (body["source"], body["actor_type"], body["actor_sid"]) == ("api", "account", account.sid)
+    assert body["event_data"]["resource_properties"] == {"friendly_name": {"previous": "a", "updated": "b"}}
+    assert body["event_data"]["actor_app_sid"] == "OQ" + "3" * 32
 
 
 def test_an_actor_without_a_sid_is_null(api, account):
@@ -75,9 +95,11 @@ def test_api_changes_appear_as_events(api, admin_app):
         "/v1/Account/OAuthApps", {"friendly_name": "X", "policy": {"allow": ["/twilio/monitor/events/list"]}}
     ).json()["sid"]
     events = api.get(EVENTS, {"ResourceSid": sid}).json()["events"]
-    assert [(e["event_type"], e["source"], e["actor_sid"]) for e in events] == [
-        ("oauth-apps.created", "api", admin_app.app.client_id)
+    assert [(e["event_type"], e["source"], e["actor_type"], e["actor_sid"]) for e in events] == [
+        ("oauth-apps.created", "api", "account", admin_app.app.account.sid)
     ]
+    assert events[0]["event_data"]["actor_app_sid"] == admin_app.app.client_id
+    assert events[0]["links"]["actor"].endswith(f"/v1/Account/OAuthApps/{admin_app.app.client_id}")
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,8 @@ def test_create_returns_201_with_the_app_and_its_secret_once(api, admin_app, acc
 def test_create_is_audited_as_api_with_the_calling_app_as_actor(api, admin_app):
     sid = api.post(APPS, CREATE_BODY, REMOTE_ADDR="203.0.113.9").json()["sid"]
     event = AuditEvent.objects.get(resource_sid=sid, event_type="oauth-apps.created")
-    assert (event.source, event.actor_type, event.actor_sid) == ("api", "oauth-app", admin_app.app.client_id)
+    assert (event.source, event.actor_type, event.actor_sid) == ("api", "account", admin_app.app.account.sid)
+    assert event.event_data["actor_app_sid"] == admin_app.app.client_id
     assert event.source_ip_address == "203.0.113.9"
 
 
@@ -170,7 +171,8 @@ def test_update_changes_only_the_fields_given(api, account, member):
     assert body["friendly_name"] == "New" and body["description"] == "Keep me"
     assert body["policy"]["allow"] == ["/twilio/monitor/events/read"]
     event = AuditEvent.objects.get(resource_sid=sid, event_type="oauth-apps.updated")
-    assert event.event_data["previous"]["name"] == "Old" and event.source == "api"
+    assert event.event_data["resource_properties"]["friendly_name"] == {"previous": "Old", "updated": "New"}
+    assert event.source == "api"
 
 
 def test_update_refuses_a_blank_name(api, admin_app):

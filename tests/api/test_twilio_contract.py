@@ -159,6 +159,7 @@ def test_events_list_with_filters_pages_through_every_page(twilio, tenant):
     assert [event.sid for event in events] == expected  # three pages: 3, 3, 2
     assert {app.client_id for app in apps} <= {event.resource_sid for event in events}
     assert all(isinstance(event.event_date, datetime) for event in events)
+    assert {(event.source, event.actor_type) for event in events} == {("web", "user")}
 
     one = twilio.monitor.v1.events.list(resource_sid=apps[3].client_id, page_size=50)
     assert [(e.event_type, e.resource_sid, e.account_sid) for e in one] == [

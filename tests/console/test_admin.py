@@ -153,9 +153,15 @@ def test_edit_in_admin_goes_through_the_service_with_source_admin(admin_client, 
     app.refresh_from_db()
     assert (app.name, app.scopes, app.version) == ("Renamed", scopes, 2)
     event = AuditEvent.objects.get(event_type="oauth-apps.updated")
-    assert (event.source, event.actor_sid, event.resource_sid) == ("admin", staff.sid, app.client_id)
-    assert event.source_ip_address == "127.0.0.1"
-    assert event.event_data["updated"] == {"name": "Renamed", "scopes": scopes}
+    assert (event.source, event.actor_type, event.actor_sid) == ("web", "twilio-admin", staff.sid)
+    assert (event.channel, event.resource_sid, event.source_ip_address) == (
+        "admin",
+        app.client_id,
+        "127.0.0.1",
+    )
+    changed = event.event_data["resource_properties"]
+    assert changed["friendly_name"]["updated"] == "Renamed"
+    assert changed["policy"]["updated"] == {"allow": scopes, "deny": []}
 
 
 def test_edit_over_a_newer_version_is_refused_on_the_form(admin_client, app, member):
@@ -166,7 +172,7 @@ def test_edit_over_a_newer_version_is_refused_on_the_form(admin_client, app, mem
     assert "changed by someone else" in response.content.decode()
     app.refresh_from_db()
     assert app.name == "Theirs"
-    assert not AuditEvent.objects.filter(event_type="oauth-apps.updated", source="admin").exists()
+    assert not AuditEvent.objects.filter(event_type="oauth-apps.updated", event_data__via="admin").exists()
 
 
 def test_edit_without_scopes_stays_on_the_form(admin_client, app):
@@ -185,7 +191,7 @@ def test_delete_in_admin_goes_through_the_service(admin_client, issued, token):
     assert not AccessToken.objects.exists()
     assert client_authenticate(client_id=app.client_id, secret=issued.secret) is None
     event = AuditEvent.objects.get(event_type="oauth-apps.deleted")
-    assert (event.source, event.resource_sid) == ("admin", app.client_id)
+    assert (event.channel, event.resource_sid) == ("admin", app.client_id)
 
 
 def test_delete_selected_action_goes_through_the_service(admin_client, account, member):
@@ -193,7 +199,7 @@ def test_delete_selected_action_goes_through_the_service(admin_client, account, 
     response = run_action(admin_client, "delete_selected", *apps)
     assert response.status_code == 302
     assert not OAuthApp.objects.exists()
-    deleted = AuditEvent.objects.filter(event_type="oauth-apps.deleted", source="admin")
+    deleted = AuditEvent.objects.filter(event_type="oauth-apps.deleted", event_data__via="admin")
     assert sorted(deleted.values_list("resource_sid", flat=True)) == sorted(a.client_id for a in apps)
 
 
@@ -213,7 +219,7 @@ def test_rotate_action_shows_a_working_secret_once_on_an_uncached_page(admin_cli
     # The previous secret keeps its grace period.
     assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) == issued.app
     event = AuditEvent.objects.get(event_type="oauth-apps.secret-rotated")
-    assert (event.source, event.actor_sid) == ("admin", staff.sid)
+    assert (event.channel, event.actor_sid) == ("admin", staff.sid)
     # Not parked in the session for a later page either.
     assert secret not in admin_client.get(admin_url(OAuthApp, "changelist")).content.decode()
 
@@ -225,7 +231,7 @@ def test_revoke_previous_secrets_action_stops_the_old_secret(admin_client, issue
     assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is None
     assert client_authenticate(client_id=issued.app.client_id, secret=rotated.secret) == issued.app
     event = AuditEvent.objects.get(event_type="oauth-apps.secret-revoked")
-    assert event.source == "admin"
+    assert event.channel == "admin"
 
 
 def test_revoke_previous_secrets_action_revokes_their_tokens(admin_client, issued, member, token):

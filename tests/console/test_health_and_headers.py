@@ -53,6 +53,7 @@ def test_check_deploy_is_clean_with_production_settings():
         DEBUG="false",
         SECRET_KEY="s" * 60 + "Xy9!",
         CLIENT_SECRET_DIGEST_KEY="d" * 40,
+        AUDIT_CHAIN_KEY="a" * 40,
         ALLOWED_HOSTS="auth.example.com",
         OAUTH_ISSUER="https://auth.example.com",
     )

@@ -19,6 +19,7 @@ def load_settings(**env) -> subprocess.CompletedProcess:
             "ALLOWED_HOSTS",
             "OAUTH_ISSUER",
             "CLIENT_SECRET_DIGEST_KEY",
+            "AUDIT_CHAIN_KEY",
             "DATABASE_URL",
         }
     }
@@ -47,7 +48,13 @@ def test_refuses_to_start_with_development_defaults_when_debug_is_off():
     result = load_settings(DEBUG="false")
     assert result.returncode != 0
     assert "Refusing to start with DEBUG off" in result.stderr
-    for name in ("SECRET_KEY", "CLIENT_SECRET_DIGEST_KEY", "ALLOWED_HOSTS", "OAUTH_ISSUER"):
+    for name in (
+        "SECRET_KEY",
+        "CLIENT_SECRET_DIGEST_KEY",
+        "AUDIT_CHAIN_KEY",
+        "ALLOWED_HOSTS",
+        "OAUTH_ISSUER",
+    ):
         assert name in result.stderr
 
 
@@ -56,6 +63,7 @@ def test_starts_with_debug_off_when_everything_is_set():
         DEBUG="false",
         SECRET_KEY="k" * 60,
         CLIENT_SECRET_DIGEST_KEY="d" * 40,
+        AUDIT_CHAIN_KEY="a" * 40,
         ALLOWED_HOSTS="auth.example.com",
         OAUTH_ISSUER="https://auth.example.com",
         DATABASE_URL="postgres://u@db.example.com/oauth",

@@ -55,7 +55,8 @@ def test_oauthapp_create_list_rotate_delete():
     assert rotated["secret"] != created["secret"]
     run("oauthapp", "delete", created["sid"])
     assert not OAuthApp.objects.exists()
-    assert set(AuditEvent.objects.values_list("source", flat=True)) == {"cli"}
+    assert set(AuditEvent.objects.values_list("source", flat=True)) == {"twilio"}
+    assert {event.channel for event in AuditEvent.objects.all()} == {"cli"}
     assert AuditEvent.objects.count() == 3
 
 

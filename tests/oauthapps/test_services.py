@@ -80,7 +80,10 @@ def test_update_changes_only_given_fields_and_records_previous_values(app, membe
     app.refresh_from_db()
     assert app.name == "Renamed"
     event = AuditEvent.objects.get(event_type="oauth-apps.updated")
-    assert event.event_data == {"previous": {"name": "Billing sync"}, "updated": {"name": "Renamed"}}
+    assert event.event_data == {
+        "via": "console",
+        "resource_properties": {"friendly_name": {"previous": "Billing sync", "updated": "Renamed"}},
+    }
 
 
 def test_update_without_changes_writes_no_event(app, member):
@@ -207,5 +210,5 @@ def test_lapsed_secrets_are_recorded_when_they_expire(issued, member):
     assert services.oauth_app_secrets_expire_lapsed(actor=Actor.system("test")) == 1
     assert not ClientSecret.objects.filter(pk=previous.pk).exists()
     event = AuditEvent.objects.get(event_type="oauth-apps.secret-expired")
-    assert event.event_data["secret"]["hint"] == previous.hint and event.source == "cli"
+    assert event.event_data["secret"]["hint"] == previous.hint and event.source == "twilio"
     assert services.oauth_app_secrets_expire_lapsed(actor=Actor.system("test")) == 0

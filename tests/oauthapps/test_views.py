@@ -332,7 +332,7 @@ def test_save_updates_and_confirms(admin_client, app):
     assert app.name == "Renamed" and app.scopes == SCOPES[:1]
     assert "were saved" in response.content.decode()
     event = AuditEvent.objects.get(event_type="oauth-apps.updated")
-    assert event.event_data["previous"]["name"] == "Billing sync"
+    assert event.event_data["resource_properties"]["friendly_name"]["previous"] == "Billing sync"
 
 
 def test_edit_errors_keep_the_input(admin_client, app):

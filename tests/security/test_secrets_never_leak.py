@@ -26,7 +26,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
-from audit.models import AuditEvent
+from audit.exports import audit_export_write
+from audit.models import AuditEvent, AuditExport
 from console.models import Role
 from oauthapps.authentication import client_authenticate
 from oauthapps.models import ClientSecret, OAuthApp
@@ -34,6 +35,12 @@ from tests.api.conftest import EVERYTHING, Api
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, make_app
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _audit_export_dir(settings, tmp_path):
+    settings.AUDIT_EXPORT_DIR = tmp_path
+
 
 SECRET_ON_PAGE = re.compile(r'id="client-secret"[^>]*value="([^"]+)"')
 SECRET_ON_ADMIN_PAGE = re.compile(r"<td><code>([A-Za-z0-9_-]{64})</code></td>")
@@ -317,7 +324,15 @@ def admin_procedures(sweep: Sweep, staff, app: OAuthApp) -> None:
 def console_and_api_crawl(sweep: Sweep, owner, account, api: Api) -> None:
     client = logged_in(owner)
     pages = [reverse("oauthapps:list"), reverse("audit:list"), reverse("scopes:catalog")]
-    pages += [reverse("audit:export", kwargs={"fmt": fmt}) for fmt in ("csv", "jsonl")]
+    for fmt in ("csv", "jsonl"):
+        started = client.post(reverse("audit:export-create", kwargs={"fmt": fmt}))
+        export = audit_export_write(
+            AuditExport.objects.get(pk=started["Location"].rstrip("/").split("/")[-1]).pk
+        )
+        pages += [
+            reverse("audit:export", kwargs={"export_id": export.pk}),
+            reverse("audit:export-download", kwargs={"export_id": export.pk}),
+        ]
     for app in OAuthApp.objects.filter(account=account):
         for name in ("detail", "credentials", "secrets", "rotated", "rotate", "delete"):
             pages.append(reverse(f"oauthapps:{name}", kwargs={"sid": app.client_id}))

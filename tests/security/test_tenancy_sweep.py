@@ -15,7 +15,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from audit.models import AuditEvent
+from audit.exports import audit_export_write
+from audit.models import AuditEvent, AuditExport
 from console.models import Role
 from oauthapps import services
 from oauthapps.models import OAuthApp
@@ -65,6 +66,7 @@ CONSOLE_READ = {
     "oauthapps:rotated",
     "audit:list",
     "audit:export",
+    "audit:export-download",
     "audit:detail",
     "scopes:catalog",
     "scopes:catalog-area",
@@ -72,6 +74,8 @@ CONSOLE_READ = {
 }
 CONSOLE_WRITE = {"oauthapps:create", "oauthapps:rotate", "oauthapps:revoke", "oauthapps:delete"}
 CONSOLE_POST_WRITES = CONSOLE_WRITE | {"oauthapps:detail"}
+# POST, but a read: any member may have the account's audit events written to a file.
+CONSOLE_EXPORT = {"audit:export-create"}
 # Signed in, but not bound to the account's data: switching only picks among one's memberships;
 # confirming or changing one's password concerns only one's own user.
 CONSOLE_SESSION = {"console:account-switch", "console:reauth", "console:password-change"}
@@ -114,6 +118,7 @@ class World:
     app: OAuthApp
     previous_secret_id: int
     event: AuditEvent
+    export_id: object
 
     def kwargs(self, name: str) -> dict:
         app_kwargs = {"sid": self.app.client_id}
@@ -126,7 +131,9 @@ class World:
             "oauthapps:delete": app_kwargs,
             "oauthapps:revoke": {**app_kwargs, "secret_id": self.previous_secret_id},
             "audit:detail": {"sid": self.event.sid},
-            "audit:export": {"fmt": "csv"},
+            "audit:export-create": {"fmt": "csv"},
+            "audit:export": {"export_id": self.export_id},
+            "audit:export-download": {"export_id": self.export_id},
             "scopes:catalog-area": {"key": "iam"},
             "scopes:catalog-download": {"key": "iam", "fmt": "csv"},
         }.get(name, {})
@@ -141,7 +148,8 @@ class World:
 
 
 @pytest.fixture
-def world(db) -> World:
+def world(db, settings, tmp_path) -> World:
+    settings.AUDIT_EXPORT_DIR = tmp_path
     account = AccountFactory(name="Tenant Alpha")
     owner = MembershipFactory(account=account, role=Role.OWNER).user
     issued = make_app(account, user=owner, name="Alpha payroll exporter")
@@ -152,7 +160,8 @@ def world(db) -> World:
     stranger = MembershipFactory(account=other, role=Role.OWNER).user
     make_app(other, user=stranger, name="Beta own app")
     event = AuditEvent.objects.filter(account=account, resource_sid=issued.app.client_id).first()
-    return World(account, owner, reader, stranger, issued.app, previous.pk, event)
+    export = audit_export_write(AuditExport.objects.create(account=account, requested_by=owner, fmt="csv").pk)
+    return World(account, owner, reader, stranger, issued.app, previous.pk, event, export.pk)
 
 
 def logged_in(user) -> Client:
@@ -184,14 +193,14 @@ def assert_unchanged(world: World) -> None:
 
 
 def test_every_route_is_classified():
-    known = CONSOLE_READ | CONSOLE_WRITE | CONSOLE_SESSION | API_ROUTES | PUBLIC
+    known = CONSOLE_READ | CONSOLE_WRITE | CONSOLE_EXPORT | CONSOLE_SESSION | API_ROUTES | PUBLIC
     unclassified = set(site_routes()) - known
     assert not unclassified, f"new routes the tenancy sweep does not cover: {unclassified}"
     assert not known - set(site_routes()) - {None}, "the sweep lists routes that no longer exist"
 
 
 def test_every_account_bound_route_has_concrete_arguments(world):
-    for name in CONSOLE_READ | CONSOLE_WRITE:
+    for name in CONSOLE_READ | CONSOLE_WRITE | CONSOLE_EXPORT:
         pattern = next(p for _, n, p in walk() if n == name)
         assert set(pattern.pattern.regex.groupindex) == set(world.kwargs(name)), name
 
@@ -199,11 +208,11 @@ def test_every_account_bound_route_has_concrete_arguments(world):
 # (a) a user of another account
 
 
-@pytest.mark.parametrize("name", sorted(CONSOLE_READ | CONSOLE_WRITE))
+@pytest.mark.parametrize("name", sorted(CONSOLE_READ | CONSOLE_WRITE | CONSOLE_EXPORT))
 def test_another_accounts_user_gets_404_or_nothing_of_a(world, name):
     client = logged_in(world.stranger)
     url = world.url(name)
-    binds_object = any(key in world.kwargs(name) for key in ("sid", "secret_id"))
+    binds_object = any(key in world.kwargs(name) for key in ("sid", "secret_id", "export_id"))
     for method in ("get", "post"):
         data = {"name": "Hijacked", "scopes": EVERYTHING, "version": 1, "form_token": "x"}
         response = getattr(client, method)(url, data if method == "post" else None)
@@ -218,7 +227,7 @@ def test_another_accounts_user_gets_404_or_nothing_of_a(world, name):
 def test_another_accounts_user_cannot_filter_into_a(world):
     client = logged_in(world.stranger)
     for page, params in itertools.product(
-        (reverse("audit:list"), world.url("audit:export"), reverse("audit:export", kwargs={"fmt": "jsonl"})),
+        (reverse("audit:list"),),
         (
             {"app": world.app.client_id},
             {"actor": world.owner.sid},
@@ -228,6 +237,13 @@ def test_another_accounts_user_cannot_filter_into_a(world):
         response = client.get(page + "?" + urlencode(params))
         assert response.status_code == 200
         assert_no_data_of_a(response, world, f"{page} {params}", echoed=params.values())
+        started = client.post(world.url("audit:export-create") + "?" + urlencode(params))
+        export = AuditExport.objects.exclude(pk=world.export_id).latest("created_at")
+        assert started["Location"] == reverse("audit:export", kwargs={"export_id": export.pk})
+        assert export.account != world.account
+        audit_export_write(export.pk)
+        download = client.get(reverse("audit:export-download", kwargs={"export_id": export.pk}))
+        assert_no_data_of_a(download, world, f"export {params}", echoed=params.values())
 
 
 def test_another_accounts_user_cannot_switch_into_a(world):
@@ -252,6 +268,7 @@ def test_read_only_member_reads_every_page_without_write_buttons(world, name):
         return
     body = content_of(response)
     allowed = {reverse(n) for n in ALLOWED_POST_FORMS}
+    allowed |= {reverse("audit:export-create", kwargs={"fmt": fmt}) for fmt in ("csv", "jsonl")}
     for form in WRITE_FORM.findall(body):
         action = re.search(r'action="([^"]*)"', form)
         assert action and action.group(1) in allowed, f"{name} offers a write form: {form}"
@@ -283,7 +300,7 @@ def test_read_only_member_gets_403_on_every_write(world, name):
 # (c) anonymous
 
 
-@pytest.mark.parametrize("name", sorted(CONSOLE_READ | CONSOLE_WRITE | CONSOLE_SESSION))
+@pytest.mark.parametrize("name", sorted(CONSOLE_READ | CONSOLE_WRITE | CONSOLE_EXPORT | CONSOLE_SESSION))
 def test_anonymous_is_sent_to_login(world, name):
     url = world.url(name)
     for method in ("get", "post"):

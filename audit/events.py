@@ -1,0 +1,162 @@
+"""What each oauth-apps.* signal carries (one dataclass per kind of event), and how an
+event reads in Twilio's Monitor shape.
+
+Twilio's shape (Monitor v1): ``source`` is ``web`` (console and Django admin), ``api`` (IAM
+API) or ``twilio`` (command line, scheduled jobs); ``actor_type`` is ``user`` (a signed-in
+person, ``US…``), ``account`` (an API call: the account's ``AC…``, the calling app in
+``event_data.actor_app_sid``) or ``twilio-admin`` (staff and the system). The finer channel
+(console, admin, api, cli) sits beside it in ``event_data.via``.
+
+Events written before this shape (``source`` admin/cli, ``actor_type`` oauth-app/system,
+``event_data.previous/updated`` keyed by model field names) are stored as written, since
+the chain covers them; they are read through the same functions, which map them.
+"""
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from console.actors import Actor, Source
+from oauthapps import signals
+
+SOURCE = {Source.WEB: "web", Source.ADMIN: "web", Source.API: "api", Source.CLI: "twilio"}
+VIA = {Source.WEB: "console", Source.ADMIN: "admin", Source.API: "api", Source.CLI: "cli"}
+# Before the Twilio shape, ``source`` held the channel itself.
+LEGACY_SOURCE = {"web": "web", "admin": "web", "api": "api", "cli": "twilio"}
+LEGACY_VIA = {"web": "console", "admin": "admin", "api": "api", "cli": "cli"}
+
+# The IAM API's name of each app field the services change (a field not listed keeps its name,
+# e.g. access_token_ttl). scopes and denied_scopes are the API's policy.allow and policy.deny.
+API_FIELD_NAMES = {"name": "friendly_name", "description": "description"}
+POLICY_PARTS = {"scopes": "allow", "denied_scopes": "deny"}
+
+
+@dataclass(frozen=True)
+class AppEvent:
+    """oauth-apps.created and oauth-apps.deleted: which app, and who."""
+
+    app: Any
+    actor: Actor
+    # Keyword arguments a sender added that this module does not know yet: recorded as
+    # given rather than dropped (audit/receivers.py).
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_signal(cls, **kwargs) -> "AppEvent":
+        known = {f.name for f in fields(cls)} - {"extra"}
+        extra = {name: value for name, value in kwargs.items() if name not in known}
+        return cls(**{name: value for name, value in kwargs.items() if name in known}, extra=extra)
+
+
+@dataclass(frozen=True)
+class AppUpdated(AppEvent):
+    """oauth-apps.updated: the changed fields only, by model field name."""
+
+    previous: dict = field(default_factory=dict)
+    updated: dict = field(default_factory=dict)
+
+    def resource_properties(self) -> dict:
+        """``{api_field: {"previous", "updated"}}`` as Twilio's Monitor events carry them."""
+        properties = {}
+        for name in self.previous.keys() - POLICY_PARTS.keys():
+            properties[API_FIELD_NAMES.get(name, name)] = {
+                "previous": self.previous[name],
+                "updated": self.updated.get(name),
+            }
+        if self.previous.keys() & POLICY_PARTS.keys():
+            # The policy is one API field: both parts, the unchanged one as it is now.
+            properties["policy"] = {
+                moment: {
+                    part: list(values.get(name, getattr(self.app, name)))
+                    for name, part in POLICY_PARTS.items()
+                }
+                for moment, values in (("previous", self.previous), ("updated", self.updated))
+            }
+        return properties
+
+
+@dataclass(frozen=True)
+class SecretEvent(AppEvent):
+    """oauth-apps.secret-rotated, -revoked and -expired: the secret record (never its value)."""
+
+    secret: Any = None
+    revoke_previous: bool = False
+
+
+PAYLOADS: dict = {
+    signals.oauth_app_created: AppEvent,
+    signals.oauth_app_updated: AppUpdated,
+    signals.oauth_app_deleted: AppEvent,
+    signals.oauth_app_secret_rotated: SecretEvent,
+    signals.oauth_app_secret_revoked: SecretEvent,
+    signals.oauth_app_secret_expired: SecretEvent,
+}
+
+
+@dataclass(frozen=True)
+class TwilioActor:
+    actor_type: str
+    actor_sid: str
+    source: str
+    event_data: dict
+
+
+def twilio_actor(actor: Actor, account_sid: str) -> TwilioActor:
+    """Who did it, as Twilio's Monitor events say it."""
+    data = {"via": VIA[actor.source]}
+    if actor.type == "oauth-app":
+        data["actor_app_sid"] = actor.sid
+        return TwilioActor("account", account_sid, SOURCE[actor.source], data)
+    if actor.type == "user" and actor.source != Source.ADMIN:
+        return TwilioActor("user", actor.sid, SOURCE[actor.source], data)
+    return TwilioActor("twilio-admin", actor.sid, SOURCE[actor.source], data)
+
+
+def monitor_view(event) -> dict:
+    """``actor_type``, ``actor_sid``, ``source`` and ``event_data`` of a stored event in
+    Twilio's shape, whichever shape it was written in."""
+    if "via" in (event.event_data or {}):
+        return {
+            "actor_type": event.actor_type,
+            "actor_sid": event.actor_sid,
+            "source": event.source,
+            "event_data": event.event_data,
+        }
+    data = dict(event.event_data or {})
+    data["via"] = LEGACY_VIA.get(event.source, event.source)
+    if "previous" in data and "updated" in data:
+        previous, updated = data.pop("previous"), data.pop("updated")
+        legacy = AppUpdated(app=None, actor=None, previous=previous, updated=updated)
+        data["resource_properties"] = _legacy_properties(legacy)
+    actor_type, actor_sid = event.actor_type, event.actor_sid
+    if actor_type == "oauth-app":
+        data["actor_app_sid"] = actor_sid
+        actor_type, actor_sid = "account", event.account.sid
+    elif (actor_type == "user" and event.source == "admin") or actor_type in {"system", "anonymous"}:
+        actor_type = "twilio-admin"
+    return {
+        "actor_type": actor_type,
+        "actor_sid": actor_sid,
+        "source": LEGACY_SOURCE.get(event.source, event.source),
+        "event_data": data,
+    }
+
+
+def _legacy_properties(change: AppUpdated) -> dict:
+    # The app as it was is not stored with an old event: a policy part that did not change
+    # is left out rather than guessed.
+    properties = {}
+    for name in change.previous:
+        api_name = API_FIELD_NAMES.get(name, name)
+        if name in POLICY_PARTS:
+            policy = properties.setdefault("policy", {"previous": {}, "updated": {}})
+            policy["previous"][POLICY_PARTS[name]] = change.previous[name]
+            policy["updated"][POLICY_PARTS[name]] = change.updated.get(name)
+        else:
+            properties[api_name] = {"previous": change.previous[name], "updated": change.updated.get(name)}
+    return properties
+
+
+def channel(event) -> str:
+    """Where the change was made, finer than Twilio's ``source``: console, admin, api or cli."""
+    data = event.event_data or {}
+    return data.get("via") or LEGACY_VIA.get(event.source, event.source)
