@@ -331,8 +331,8 @@ LOGGING = {
     },
 }
 
-# The gateway check maps a request's host to a catalog host key by its first DNS label
-# (api.example.com -> "api"); list other hosts here: "gw.example.com=api,events.internal=monitor".
+# The gateway check knows Twilio's hosts (api.twilio.com -> "api"); any other host picks no API
+# unless listed here: "gw.example.com=api,events.internal=monitor".
 SCOPES_HOST_ALIASES = dict(item.split("=", 1) for item in _env_list("SCOPES_HOST_ALIASES", []) if "=" in item)
 
 # Audit events older than this are deleted by `manage.py audit_purge` (13 months).

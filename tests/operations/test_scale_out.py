@@ -134,7 +134,7 @@ def gateway(url, token) -> int:
             "Authorization": f"Bearer {token}",
             "X-Original-Method": "GET",
             "X-Original-URI": "/v1/Events",
-            "X-Original-Host": "monitor.example.com",
+            "X-Original-Host": "monitor.twilio.com",
         },
     ).status_code
 
