@@ -54,6 +54,14 @@ ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", DEV_ALLOWED_HOSTS)
 CLIENT_SECRET_DIGEST_KEY = os.environ.get("CLIENT_SECRET_DIGEST_KEY") or DEV_DIGEST_KEY
 OAUTH_ISSUER = (os.environ.get("OAUTH_ISSUER") or DEV_ISSUER).rstrip("/")
 TOKEN_AUDIENCES = _env_list("TOKEN_AUDIENCES", [OAUTH_ISSUER])
+# The audiences this server's own APIs (IAM, Monitor) accept (RFC 9068 §4): the issuer and the
+# default `aud` of issued tokens. A token an app asked for another resource server is refused.
+API_AUDIENCES = _env_list("API_AUDIENCES", list(dict.fromkeys([OAUTH_ISSUER, TOKEN_AUDIENCES[0]])))
+# The audiences the gateway check accepts; empty means every audience this server issues.
+GATEWAY_AUDIENCES = _env_list("GATEWAY_AUDIENCES", [])
+# Hosts' clocks differ by a few seconds: every verifier of our tokens accepts an iat/nbf this
+# far in the future and an exp this far in the past, so a token fresh on one host passes on all.
+TOKEN_CLOCK_LEEWAY_SECONDS = _env_int("TOKEN_CLOCK_LEEWAY_SECONDS", 10)
 
 ACCESS_TOKEN_TTL_SECONDS = _env_int("ACCESS_TOKEN_TTL_SECONDS", 3600)
 SECRET_GRACE_SECONDS = _env_int("SECRET_GRACE_SECONDS", 86400)
@@ -81,6 +89,8 @@ if not DEBUG:
         )
     if ACCESS_TOKEN_TTL_SECONDS <= 0 or SECRET_GRACE_SECONDS < 0:
         raise ImproperlyConfigured("ACCESS_TOKEN_TTL_SECONDS must be > 0 and SECRET_GRACE_SECONDS >= 0.")
+    if not 0 <= TOKEN_CLOCK_LEEWAY_SECONDS <= 300:
+        raise ImproperlyConfigured("TOKEN_CLOCK_LEEWAY_SECONDS must be between 0 and 300 (a few seconds).")
 
 ACCESS_TOKEN_TTL = timedelta(seconds=ACCESS_TOKEN_TTL_SECONDS)
 SECRET_GRACE = timedelta(seconds=SECRET_GRACE_SECONDS)

@@ -9,6 +9,7 @@ refused, never allowed by default.
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import AuthenticationFailed
@@ -77,7 +78,10 @@ def gateway_check(request) -> HttpResponse:
         return _refusal(400, str(exc))
     try:
         # The one Bearer parser of our APIs; the app itself is not loaded, its ids suffice.
-        grant = bearer_grant(request.META.get("HTTP_AUTHORIZATION", "").encode("latin-1"))
+        grant = bearer_grant(
+            request.META.get("HTTP_AUTHORIZATION", "").encode("latin-1"),
+            audiences=settings.GATEWAY_AUDIENCES or settings.TOKEN_AUDIENCES,
+        )
     except AuthenticationFailed as exc:
         return _refusal(401, str(exc.detail), bearer_challenge(error="invalid_token"))
     if grant is None:

@@ -200,8 +200,10 @@ def test_expired_token_is_401(client, sender):
     assert_refused(check(client, access_token_sign(claims)), 401, "invalid_token")
 
 
-def test_token_whose_row_expired_is_401(client, token):
-    AccessToken.objects.update(expires=timezone.now() - timedelta(seconds=1))
+def test_token_whose_row_expired_is_401(client, token, settings):
+    AccessToken.objects.update(
+        expires=timezone.now() - timedelta(seconds=settings.TOKEN_CLOCK_LEEWAY_SECONDS + 1)
+    )
     assert_refused(check(client, token), 401, "invalid_token")
 
 
