@@ -146,10 +146,14 @@ TEMPLATES = [
     },
 ]
 
+# Persistent connections pay off in gunicorn's long-lived workers. The development server
+# (DEBUG) runs each request in a new thread: a persistent connection per thread only
+# piles up idle connections until PostgreSQL refuses clients, so development closes them.
+DB_CONN_MAX_AGE = _env_int("DB_CONN_MAX_AGE", 0 if DEBUG else 600)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=_env_int("DB_CONN_MAX_AGE", 600),
+        conn_max_age=DB_CONN_MAX_AGE,
         conn_health_checks=True,
     )
 }
