@@ -91,9 +91,9 @@ def cluster():
     for url in urls:
         for _ in range(100):
             try:
-                if requests.get(url + "/healthz", timeout=1).ok:
+                if requests.get(url + "/healthz", timeout=5).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or slow on a busy machine
                 time.sleep(0.1)
         else:
             pytest.fail(f"server {url} did not start")
