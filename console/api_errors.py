@@ -14,6 +14,11 @@ from rest_framework.response import Response
 from console.errors import twilio_error
 
 REALM = "oauth-apps"
+# An error answer names the first few problems and counts the rest: a hostile body must not
+# turn into a bigger answer (one message per item of a 64 KiB list was 2.7 MB).
+MAX_PROBLEMS_SHOWN = 5
+# Messages may quote the offending value ('"…" is not a valid choice.').
+MAX_PROBLEM_CHARS = 200
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -46,14 +51,25 @@ def _flatten(detail, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix, str(detail))]
 
 
+def _shortened(text: str) -> str:
+    return text if len(text) <= MAX_PROBLEM_CHARS else text[: MAX_PROBLEM_CHARS - 1] + "…"
+
+
+def _problems(detail) -> tuple[list[tuple[str, str]], int]:
+    """The first MAX_PROBLEMS_SHOWN (field path, message) pairs, shortened, and how many more."""
+    pairs = _flatten(detail)
+    shown = [(_shortened(field), _shortened(message)) for field, message in pairs[:MAX_PROBLEMS_SHOWN]]
+    return shown, len(pairs) - len(shown)
+
+
 def _message(exc: exceptions.APIException) -> str:
     if isinstance(exc, exceptions.ValidationError):
-        pairs = _flatten(exc.detail)
-        return (
-            "; ".join(f"{field}: {message}" if field else message for field, message in pairs)
-            or "Invalid request."
-        )
-    return str(exc.detail)
+        shown, more = _problems(exc.detail)
+        text = "; ".join(f"{field}: {message}" if field else message for field, message in shown)
+        if more:
+            text += f"; and {more} more problem{'s' if more > 1 else ''}."
+        return text or "Invalid request."
+    return _shortened(str(exc.detail))
 
 
 def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
@@ -93,7 +109,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     body = twilio_error(status, _message(api_exc))
     if isinstance(api_exc, exceptions.ValidationError) and isinstance(api_exc.detail, dict):
         # twilio-python's TwilioRestException exposes ``details``; it names each field.
-        body["details"] = {field or "request": message for field, message in _flatten(api_exc.detail)}
+        body["details"] = {field or "request": message for field, message in _problems(api_exc.detail)[0]}
     return Response(body, status=status, headers=headers)
 
 

@@ -1,14 +1,23 @@
 """gunicorn settings for production: `make serve`, or
 `gunicorn -c console/gunicorn.conf.py console.wsgi`. Every value can be overridden from the
-environment (GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_TIMEOUT)."""
+environment (GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT)."""
 
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# Sync workers, 2 x cores + 1: requests are short and CPU-bound (signing, hashing, ORM).
-workers = int(os.environ.get("GUNICORN_WORKERS") or 2 * multiprocessing.cpu_count() + 1)
-worker_class = "sync"
+# Threaded workers (gthread), not sync ones: a sync worker belongs to one socket until the
+# request is done, so two clients that never finish their headers (or read a big answer
+# slowly) stopped a two-worker server until the worker timeout. A gthread worker's main
+# thread waits on new and kept-alive sockets in a selector and hands a socket to a thread
+# only once data arrives (a silent socket goes back to the selector after 5 s and is closed
+# after `keepalive`): a slow client holds one thread, never the worker. Requests are short
+# and CPU-bound (signing, hashing), so processes give the throughput and threads the
+# tolerance: cores + 1 processes of GUNICORN_THREADS threads. Each thread keeps its own
+# database connection: workers x threads connections at most (24 on two cores).
+workers = int(os.environ.get("GUNICORN_WORKERS") or multiprocessing.cpu_count() + 1)
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
 keepalive = 5

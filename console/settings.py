@@ -60,6 +60,14 @@ OAUTH_ISSUER = (os.environ.get("OAUTH_ISSUER") or DEV_ISSUER).rstrip("/")
 # every event written before the change fail `audit_verify`.
 AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY") or DEV_AUDIT_CHAIN_KEY
 TOKEN_AUDIENCES = _env_list("TOKEN_AUDIENCES", [OAUTH_ISSUER])
+# The audiences this server's own APIs (IAM, Monitor) accept (RFC 9068 §4): the issuer and the
+# default `aud` of issued tokens. A token an app asked for another resource server is refused.
+API_AUDIENCES = _env_list("API_AUDIENCES", list(dict.fromkeys([OAUTH_ISSUER, TOKEN_AUDIENCES[0]])))
+# The audiences the gateway check accepts; empty means every audience this server issues.
+GATEWAY_AUDIENCES = _env_list("GATEWAY_AUDIENCES", [])
+# Hosts' clocks differ by a few seconds: every verifier of our tokens accepts an iat/nbf this
+# far in the future and an exp this far in the past, so a token fresh on one host passes on all.
+TOKEN_CLOCK_LEEWAY_SECONDS = _env_int("TOKEN_CLOCK_LEEWAY_SECONDS", 10)
 
 ACCESS_TOKEN_TTL_SECONDS = _env_int("ACCESS_TOKEN_TTL_SECONDS", 3600)
 SECRET_GRACE_SECONDS = _env_int("SECRET_GRACE_SECONDS", 86400)
@@ -92,6 +100,8 @@ if not DEBUG:
         )
     if ACCESS_TOKEN_TTL_SECONDS <= 0 or SECRET_GRACE_SECONDS < 0:
         raise ImproperlyConfigured("ACCESS_TOKEN_TTL_SECONDS must be > 0 and SECRET_GRACE_SECONDS >= 0.")
+    if not 0 <= TOKEN_CLOCK_LEEWAY_SECONDS <= 300:
+        raise ImproperlyConfigured("TOKEN_CLOCK_LEEWAY_SECONDS must be between 0 and 300 (a few seconds).")
 
 ACCESS_TOKEN_TTL = timedelta(seconds=ACCESS_TOKEN_TTL_SECONDS)
 SECRET_GRACE = timedelta(seconds=SECRET_GRACE_SECONDS)
@@ -148,10 +158,14 @@ TEMPLATES = [
     },
 ]
 
+# Persistent connections pay off in gunicorn's long-lived workers. The development server
+# (DEBUG) runs each request in a new thread: a persistent connection per thread only
+# piles up idle connections until PostgreSQL refuses clients, so development closes them.
+DB_CONN_MAX_AGE = _env_int("DB_CONN_MAX_AGE", 0 if DEBUG else 600)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=_env_int("DB_CONN_MAX_AGE", 600),
+        conn_max_age=DB_CONN_MAX_AGE,
         conn_health_checks=True,
     )
 }
@@ -383,8 +397,8 @@ LOGGING = {
     },
 }
 
-# The gateway check maps a request's host to a catalog host key by its first DNS label
-# (api.example.com -> "api"); list other hosts here: "gw.example.com=api,events.internal=monitor".
+# The gateway check knows Twilio's hosts (api.twilio.com -> "api"); any other host picks no API
+# unless listed here: "gw.example.com=api,events.internal=monitor".
 SCOPES_HOST_ALIASES = dict(item.split("=", 1) for item in _env_list("SCOPES_HOST_ALIASES", []) if "=" in item)
 
 # Audit events older than this are deleted by `manage.py audit_purge` (13 months).

@@ -4,7 +4,6 @@ One query loads the app's valid secrets; each is compared in constant time. Unkn
 clients cost the same digest computation as known ones.
 """
 
-import functools
 from datetime import timedelta
 
 from django.db import connections, router
@@ -48,11 +47,23 @@ CANDIDATES_SQL = (  # noqa: S608
 )
 
 
-@functools.lru_cache(maxsize=64)
+# The converters are kept on the connection they were made for (some are its bound methods):
+# a module-level cache keyed by the connection kept every thread's connection alive.
+CONVERTERS_ATTRIBUTE = "_oauthapps_converters"
+
+
 def _converters(connection, model, fields: tuple) -> tuple:
     """What the ORM would apply to each column read back (JSON text to lists, SQLite's
-    naive datetimes to aware ones): ``(index, field's column, converters)``. Kept per
-    connection object, as Django's connections are per thread."""
+    naive datetimes to aware ones): ``(index, field's column, converters)``, remembered by
+    the connection object itself, so they go when it goes."""
+    remembered = connection.__dict__.setdefault(CONVERTERS_ATTRIBUTE, {})
+    key = (model, fields)
+    if key not in remembered:
+        remembered[key] = _converters_for(connection, model, fields)
+    return remembered[key]
+
+
+def _converters_for(connection, model, fields: tuple) -> tuple:
     found = []
     for index, field in enumerate(fields):
         column = field.get_col(model._meta.db_table)

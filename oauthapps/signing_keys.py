@@ -24,6 +24,8 @@ from oauthapps.models import SigningKey
 
 SUPPORTED_ALGORITHMS = ("RS256", "ES256")
 KEY_CACHE_SECONDS = 30.0
+# pg_advisory_xact_lock key of "create the first active key" (any constant no other code uses).
+ACTIVE_KEY_CREATION_LOCK = 0x0A07_5167_4B45_5901
 
 
 @dataclass(frozen=True)
@@ -142,10 +144,35 @@ def signing_keys_published() -> dict[str, LoadedKey]:
     return _cache.keys()
 
 
+# Threads of one process wait here; processes wait on the database's lock below.
+_creation_lock = threading.Lock()
+
+
+def _lock_active_key_creation() -> None:
+    """Hold the cross-process creation lock until the transaction ends. On PostgreSQL an
+    advisory lock; SQLite serialises writers itself only at the insert, which the in-process
+    lock covers for its usual single-process (runserver) use."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ACTIVE_KEY_CREATION_LOCK])
+
+
+def signing_key_ensure_active() -> None:
+    """Create a key unless one is active: one locked operation, so that every worker finding
+    no active key (a fresh installation, the only key retired) ends up with the same one."""
+    with _creation_lock, transaction.atomic():
+        _lock_active_key_creation()
+        # Read after the lock: READ COMMITTED sees a key another worker committed meanwhile.
+        if not SigningKey.objects.filter(retired_at__isnull=True).exists():
+            signing_key_create()
+    signing_keys_forget()
+
+
 def signing_key_active() -> LoadedKey:
     """The newest unretired key; one is created on first use of a fresh installation."""
     active = [key for key in _cache.keys().values() if not key.retired]
     if not active:
-        signing_key_create()
+        signing_key_ensure_active()
         active = [key for key in _cache.keys().values() if not key.retired]
     return active[0]

@@ -7,9 +7,11 @@ deletion take effect at once for every server that asks us.
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import jwt
+from django.conf import settings
 
 from oauthapps.models import OAuthApp
 from oauthapps.signing_keys import signing_keys_published
@@ -57,8 +59,7 @@ class _VerifiedTokens:
                 self._claims.move_to_end(token)
         if remembered is not None:
             kid, claims = remembered
-            now = time.time()
-            if kid in signing_keys_published() and claims.get("nbf", 0) <= now < claims["exp"]:
+            if kid in signing_keys_published() and _within_lifetime(claims):
                 return dict(claims)  # the caller's own copy: the remembered one stays as verified
             self.forget(token)
         claims = access_token_verify(token)  # raises InvalidAccessToken
@@ -77,6 +78,19 @@ class _VerifiedTokens:
                 self._claims.pop(token, None)
 
 
+def _within_lifetime(claims: dict) -> bool:
+    """The lifetime check PyJWT made at verification, with the same leeway, at this moment."""
+    now, leeway = time.time(), settings.TOKEN_CLOCK_LEEWAY_SECONDS
+    not_before = max(claims.get("nbf", 0), claims.get("iat", 0))
+    return not_before - leeway <= now < claims["exp"] + leeway
+
+
+def _audience_matches(claims: dict, audiences: Collection[str]) -> bool:
+    aud = claims.get("aud")
+    named = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    return any(name in audiences for name in named)
+
+
 def _kid(token: str) -> str:
     return jwt.get_unverified_header(token)["kid"]
 
@@ -84,10 +98,12 @@ def _kid(token: str) -> str:
 verified_tokens = _VerifiedTokens(VERIFIED_CACHE_SIZE)
 
 
-def token_check(token: str) -> TokenGrant:
-    """Raise InvalidAccessToken unless ``token`` is signed by us, unexpired, not revoked and
-    its app still exists."""
+def token_check(token: str, *, audiences: Collection[str] | None = None) -> TokenGrant:
+    """Raise InvalidAccessToken unless ``token`` is signed by us, unexpired, not revoked, its
+    app still exists and, when ``audiences`` are given, its ``aud`` names one of them."""
     claims = verified_tokens.claims(token)
+    if audiences is not None and not _audience_matches(claims, audiences):
+        raise InvalidAccessToken("The token is meant for another audience.")
     row = live_token(token)
     if row is None:
         raise InvalidAccessToken("The token was revoked, or its app was deleted.")

@@ -11,8 +11,9 @@ that revoking a secret revokes its tokens.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
@@ -110,6 +111,8 @@ def live_token(token: str) -> LiveToken | None:
     """The live row for ``token``, or None when it is unknown, expired, revoked, or its app
     is gone or disabled."""
     with _connection().cursor() as cursor:
-        cursor.execute(LIVE_SQL, [token_checksum(token), timezone.now(), AppStatus.ACTIVE])
+        # The row expires with the token's exp, and with the same clock leeway.
+        oldest_live = timezone.now() - timedelta(seconds=settings.TOKEN_CLOCK_LEEWAY_SECONDS)
+        cursor.execute(LIVE_SQL, [token_checksum(token), oldest_live, AppStatus.ACTIVE])
         row = cursor.fetchone()
     return LiveToken(*row) if row else None

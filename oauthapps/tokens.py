@@ -56,6 +56,7 @@ def access_token_verify(token: str, *, audience: str | None = None) -> dict:
             algorithms=[key.algorithm],
             issuer=settings.OAUTH_ISSUER,
             audience=audience,
+            leeway=settings.TOKEN_CLOCK_LEEWAY_SECONDS,
             options={"verify_aud": audience is not None, "require": ["exp", "iat", "iss", "sub", "jti"]},
         )
     except jwt.PyJWTError as exc:

@@ -13,6 +13,10 @@ from scopes.catalog import ACTIONS, ALL_ACTIONS, PLACEHOLDER_RE, Catalog, Permis
 # Twilio's 2010-04-01 API accepts Messages and Messages.json alike; its templates are stored without .json.
 JSON_SUFFIX_HOSTS = frozenset({"api"})
 JSON_SUFFIX = ".json"
+# The catalog's hosts as Twilio names them: api.twilio.com, or regional api.dublin.ie1.twilio.com.
+TWILIO_HOST_RE = re.compile(r"(?P<key>[a-z0-9-]+)(?:\.[a-z0-9-]+\.[a-z0-9-]+)?\.twilio\.com")
+# The segment after "Accounts" names the account a Twilio-shaped path acts on.
+ACCOUNTS_SEGMENT = "Accounts"
 
 
 @dataclass
@@ -101,9 +105,10 @@ def _segments(path: str) -> list[str] | None:
     segments = path[1:].split("/")
     # Empty, `.` and `..` segments (also percent-encoded, RFC 3986 §6.2.2.2) and encoded slashes are
     # normalised by some servers and not others: refuse them rather than guess what the upstream sees.
+    # So are `;` parameters: servlet containers drop `;jsessionid=…` and read `..;` as `..`.
     for segment in segments:
         decoded = unquote(segment)
-        if decoded in ("", ".", "..") or "/" in decoded or "\\" in decoded:
+        if decoded in ("", ".", "..") or any(char in decoded for char in "/\\;"):
             return None
     # `%4Dessages` is `Messages` to any server that normalises (RFC 3986 §6.2.2.2): match what
     # the upstream will route, so a literal route cannot be reached past its permission.
@@ -120,7 +125,9 @@ def _decode_unreserved(match: re.Match[str]) -> str:
 
 
 def host_key(host: str) -> str | None:
-    """The catalog host key for a hostname, a host:port, or a bare key."""
+    """The catalog host key of a known host: a ``*.twilio.com`` host or one of the
+    ``SCOPES_HOST_ALIASES``, with or without a port. None for any other host: the client
+    chooses the Host header, so an unknown name must not choose the API (and its permission)."""
     host = host.strip().lower().rstrip(".")
     if not host:
         return None
@@ -130,9 +137,8 @@ def host_key(host: str) -> str | None:
     hostname = _strip_port(host)
     if hostname in aliases:
         return aliases[hostname]
-    if hostname.startswith("["):
-        return None  # an IPv6 literal has no product label
-    return hostname.split(".", 1)[0] or None
+    twilio_host = TWILIO_HOST_RE.fullmatch(hostname)
+    return twilio_host["key"] if twilio_host else None
 
 
 def _strip_port(host: str) -> str:
@@ -159,6 +165,19 @@ def _default_resolver() -> Resolver:
 def required_permission(method: str, host: str | None, path: str) -> Permission | None:
     """The permission a request needs, or None when the catalog maps no permission to it (refuse it)."""
     return _default_resolver().resolve(method, host, path)
+
+
+def path_account_sids(path: str) -> list[str] | None:
+    """The account sids a Twilio-shaped path names (``/2010-04-01/Accounts/{AC…}/…``), read as
+    the resolver reads the path; None for a path the resolver refuses."""
+    segments = _segments(path)
+    if segments is None:
+        return None
+    return [
+        following.removesuffix(JSON_SUFFIX)
+        for segment, following in zip(segments, segments[1:], strict=False)
+        if segment == ACCOUNTS_SEGMENT
+    ]
 
 
 def grants(granted: Iterable[str], required: str) -> bool:

@@ -1,7 +1,9 @@
 """DRF authentication for our APIs: ``Authorization: Bearer <access token>`` (RFC 6750)."""
 
 import dataclasses
+from collections.abc import Collection
 
+from django.conf import settings
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -28,9 +30,10 @@ class AppPrincipal:
 INVALID_TOKEN = "The access token is invalid, expired or revoked; fetch a new one from /v2/token."
 
 
-def bearer_grant(authorization: bytes) -> TokenGrant | None:
+def bearer_grant(authorization: bytes, *, audiences: Collection[str]) -> TokenGrant | None:
     """The live grant of an ``Authorization: Bearer`` header; None when the header is not
-    Bearer. Raises AuthenticationFailed for a malformed header or a token that is not good."""
+    Bearer. Raises AuthenticationFailed for a malformed header or a token that is not good,
+    a token for another audience than ``audiences`` included."""
     parts = authorization.split()
     if not parts or parts[0].lower() != b"bearer":
         return None
@@ -39,17 +42,17 @@ def bearer_grant(authorization: bytes) -> TokenGrant | None:
             "The Authorization header must be 'Bearer <access token>'.", "invalid_token"
         )
     try:
-        return token_check(parts[1].decode("ascii"))
+        return token_check(parts[1].decode("ascii"), audiences=audiences)
     except (InvalidAccessToken, UnicodeDecodeError):
         raise AuthenticationFailed(INVALID_TOKEN, "invalid_token") from None
 
 
 class BearerTokenAuthentication(BaseAuthentication):
     """Sets ``request.user`` to an AppPrincipal and ``request.auth`` to the TokenGrant, with
-    the app and its account loaded."""
+    the app and its account loaded. Only tokens meant for this server's APIs are accepted."""
 
     def authenticate(self, request) -> tuple[AppPrincipal, TokenGrant] | None:
-        grant = bearer_grant(get_authorization_header(request))
+        grant = bearer_grant(get_authorization_header(request), audiences=settings.API_AUDIENCES)
         if grant is None:
             return None
         app = (

@@ -9,6 +9,7 @@ refused, never allowed by default.
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import AuthenticationFailed
@@ -16,7 +17,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from console.api_errors import bearer_challenge
 from console.errors import twilio_error
 from oauthapps.api.bearer import bearer_grant
-from scopes.resolver import grants, required_permission
+from scopes.resolver import grants, path_account_sids, required_permission
 
 # nginx sends X-Original-*, Traefik X-Forwarded-*. When both arrive and disagree, one of them
 # came from the client through a proxy that does not overwrite it: refuse rather than guess.
@@ -77,7 +78,10 @@ def gateway_check(request) -> HttpResponse:
         return _refusal(400, str(exc))
     try:
         # The one Bearer parser of our APIs; the app itself is not loaded, its ids suffice.
-        grant = bearer_grant(request.META.get("HTTP_AUTHORIZATION", "").encode("latin-1"))
+        grant = bearer_grant(
+            request.META.get("HTTP_AUTHORIZATION", "").encode("latin-1"),
+            audiences=settings.GATEWAY_AUDIENCES or settings.TOKEN_AUDIENCES,
+        )
     except AuthenticationFailed as exc:
         return _refusal(401, str(exc.detail), bearer_challenge(error="invalid_token"))
     if grant is None:
@@ -94,6 +98,14 @@ def gateway_check(request) -> HttpResponse:
             403,
             f"No permission of the catalog covers {original.method} {original.uri.split('?', 1)[0]} "
             f"on {original.host}; requests outside the catalog are refused.",
+            bearer_challenge(error="insufficient_scope"),
+        )
+    if any(sid != grant.account_sid for sid in path_account_sids(original.uri) or ()):
+        # A token acts for its own account only, whatever the permission: account A's
+        # token must not send account B's messages.
+        return _refusal(
+            403,
+            f"The access token is for account {grant.account_sid}; the request names another account.",
             bearer_challenge(error="insufficient_scope"),
         )
     if not grants(grant.scopes, permission.name):

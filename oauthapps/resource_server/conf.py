@@ -8,12 +8,14 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from oauthapps.resource_server.keys import JwksKeys
-from oauthapps.resource_server.verification import DEFAULT_ALGORITHMS, TokenVerifier
+from oauthapps.resource_server.verification import DEFAULT_ALGORITHMS, DEFAULT_LEEWAY_SECONDS, TokenVerifier
 
 DEFAULTS = {
     "OAUTH_APPS_AUDIENCE": None,  # None: the issuer, which is what the token endpoint puts in aud by default
     "OAUTH_APPS_ALGORITHMS": DEFAULT_ALGORITHMS,
-    "OAUTH_APPS_LEEWAY_SECONDS": 10,
+    # None: TOKEN_CLOCK_LEEWAY_SECONDS when the server's settings have it (one leeway for every
+    # verifier), else the helper's own default.
+    "OAUTH_APPS_LEEWAY_SECONDS": None,
     "OAUTH_APPS_JWKS_CACHE_SECONDS": 300,
     "OAUTH_APPS_JWKS_REFRESH_INTERVAL_SECONDS": 30,
     "OAUTH_APPS_JWKS_TIMEOUT_SECONDS": 5,
@@ -24,6 +26,13 @@ REQUIRED = ("OAUTH_APPS_JWKS_URL", "OAUTH_APPS_ISSUER")
 
 def setting(name: str):
     return getattr(settings, name, DEFAULTS.get(name))
+
+
+def _leeway_seconds() -> float:
+    leeway = setting("OAUTH_APPS_LEEWAY_SECONDS")
+    if leeway is None:
+        leeway = getattr(settings, "TOKEN_CLOCK_LEEWAY_SECONDS", DEFAULT_LEEWAY_SECONDS)
+    return leeway
 
 
 @functools.cache
@@ -46,12 +55,12 @@ def token_verifier() -> TokenVerifier:
         issuer=issuer,
         audience=setting("OAUTH_APPS_AUDIENCE") or issuer,
         algorithms=setting("OAUTH_APPS_ALGORITHMS"),
-        leeway_seconds=setting("OAUTH_APPS_LEEWAY_SECONDS"),
+        leeway_seconds=_leeway_seconds(),
     )
 
 
 @receiver(setting_changed)
 def _forget_token_verifier(**kwargs) -> None:
     # Tests (override_settings, pytest-django's settings fixture) get a verifier for their settings.
-    if kwargs["setting"].startswith("OAUTH_APPS_"):
+    if kwargs["setting"].startswith("OAUTH_APPS_") or kwargs["setting"] == "TOKEN_CLOCK_LEEWAY_SECONDS":
         token_verifier.cache_clear()

@@ -13,6 +13,8 @@ SUPPORTED_ALGORITHMS = frozenset(
 )
 DEFAULT_ALGORITHMS = ("RS256", "ES256")
 ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})  # RFC 9068 §4: not an ID token
+# Clocks of different hosts differ by a few seconds (the server's TOKEN_CLOCK_LEEWAY_SECONDS).
+DEFAULT_LEEWAY_SECONDS = 10.0
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti", "client_id"]
 
 
@@ -53,7 +55,7 @@ class TokenVerifier:
         issuer: str,
         audience: str | Iterable[str],
         algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
-        leeway_seconds: float = 10.0,
+        leeway_seconds: float = DEFAULT_LEEWAY_SECONDS,
     ) -> None:
         self.algorithms = frozenset(algorithms)
         unsupported = self.algorithms - SUPPORTED_ALGORITHMS

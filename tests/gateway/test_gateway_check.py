@@ -10,13 +10,15 @@ from oauth2_provider.models import AccessToken
 from oauthapps import services
 from oauthapps.tokens import access_token_claims, access_token_sign
 from scopes.catalog import get_catalog
-from tests.factories import make_app, web_actor
+from tests.factories import AccountFactory, make_app, web_actor
 from tests.oauthapps.test_token_endpoint import basic, credentials, form, post_token
 
 pytestmark = pytest.mark.django_db
 
 CHECK_URL = "/v1/gateway/check"
-ACCOUNT_PATH = "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef"
+ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
+ACCOUNT_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
+OTHER_ACCOUNT_PATH = "/2010-04-01/Accounts/ACffffffffffffffffffffffffffffffff"
 SEND_SMS = "/twilio/messaging/messages/create"
 LIST_CALLS = "/twilio/voice/calls/list"
 
@@ -57,6 +59,12 @@ def assert_refused(response, status, error=None):
     if error:
         assert f'error="{error}"' in challenge
     return challenge
+
+
+@pytest.fixture
+def account(db):
+    """The account whose sid ACCOUNT_PATH names: the tokens below are this account's."""
+    return AccountFactory(sid=ACCOUNT_SID)
 
 
 @pytest.fixture
@@ -113,6 +121,7 @@ def test_traefik_forwarded_headers_work(client, sender, token):
 def test_host_header_is_the_last_resort_for_the_original_host(client, token, settings):
     # Django still checks Host against ALLOWED_HOSTS: a gateway that keeps the client's Host must be listed.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "api.localhost"]
+    settings.SCOPES_HOST_ALIASES = {"api.localhost": "api"}
     response = check(client, token, host=None, HTTP_HOST="api.localhost")
     assert response["X-OAuth-Scope"] == SEND_SMS
 
@@ -121,6 +130,10 @@ def test_host_aliases_map_a_gateway_hostname_to_a_catalog_host(client, token, se
     assert_refused(check(client, token, host="gateway.example.test:8443"), 403, "insufficient_scope")
     settings.SCOPES_HOST_ALIASES = {"gateway.example.test": "api"}
     assert check(client, token, host="gateway.example.test:8443").status_code == 200
+
+
+def test_regional_twilio_hosts_pick_their_api(client, token):
+    assert check(client, token, host="api.dublin.ie1.twilio.com").status_code == 200
 
 
 def test_check_answers_a_relayed_post_like_a_get(client, token):
@@ -154,7 +167,9 @@ def _one_endpoint_per_area() -> list:
 def test_each_product_area_resolves_through_the_gateway(client, account, member, permission, endpoint):
     app = make_app(account, user=member.user, scopes=[permission])
     token = issue(client, app)
-    uri = re.sub(r"\{[A-Za-z0-9]+\}", "XX0123456789abcdef", endpoint.path)
+    uri = re.sub(
+        r"\{[A-Za-z0-9]+\}", "XX0123456789abcdef", endpoint.path.replace("{AccountSid}", ACCOUNT_SID)
+    )
     response = check(client, token, method=endpoint.method, uri=uri, host=f"{endpoint.host}.twilio.com")
     assert response.status_code == 200, response.content
     assert response["X-OAuth-Scope"] == permission
@@ -185,8 +200,10 @@ def test_expired_token_is_401(client, sender):
     assert_refused(check(client, access_token_sign(claims)), 401, "invalid_token")
 
 
-def test_token_whose_row_expired_is_401(client, token):
-    AccessToken.objects.update(expires=timezone.now() - timedelta(seconds=1))
+def test_token_whose_row_expired_is_401(client, token, settings):
+    AccessToken.objects.update(
+        expires=timezone.now() - timedelta(seconds=settings.TOKEN_CLOCK_LEEWAY_SECONDS + 1)
+    )
     assert_refused(check(client, token), 401, "invalid_token")
 
 
@@ -231,6 +248,69 @@ def test_request_outside_the_catalog_is_403_even_with_a_wildcard(client, account
         check(client, issue(client, app), method=method, uri=uri, host=host), 403, "insufficient_scope"
     )
     assert "scope=" not in challenge
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "serverless.attacker.invalid",
+        "serverless.attacker.invalid:443",
+        "serverless",
+        "serverless.twilio.com.attacker.invalid",
+        "serverless.notwilio.com",
+        "localhost",
+    ],
+)
+def test_an_unknown_host_does_not_pick_the_api(client, account, member, host):
+    # The client chooses the Host nginx passes on: only the catalog's hosts and the aliases
+    # the operator listed may choose which API's permission a request needs.
+    app = make_app(account, user=member.user, scopes=["/twilio/serverless/services/list"])
+    token = issue(client, app)
+    assert (
+        check(client, token, method="GET", uri="/v1/Services", host="serverless.twilio.com").status_code
+        == 200
+    )
+    assert_refused(
+        check(client, token, method="GET", uri="/v1/Services", host=host), 403, "insufficient_scope"
+    )
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        f"{ACCOUNT_PATH}/Messages.json;jsessionid=0123",
+        f"{ACCOUNT_PATH}/Messages;x=1.json",
+        f"{ACCOUNT_PATH}/..;/Messages.json",
+        f"{ACCOUNT_PATH};/Messages.json",
+        f"{ACCOUNT_PATH}/Messages%3Bx.json",
+    ],
+)
+def test_a_path_segment_with_a_semicolon_is_refused(client, token, uri):
+    # Servlet-style upstreams strip `;params` (and `..;` climbs a level in Tomcat): what they
+    # route is not what the catalog matched.
+    assert_refused(check(client, token, uri=uri), 403, "insufficient_scope")
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        f"{OTHER_ACCOUNT_PATH}/Messages.json",
+        f"{OTHER_ACCOUNT_PATH}/Messages",
+        "/2010-04-01/Accounts/ACFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF/Messages.json",
+        "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdeF/Messages.json",
+    ],
+)
+def test_a_path_of_another_account_is_refused(client, token, uri):
+    response = check(client, token, uri=uri)
+    assert_refused(response, 403)
+    assert ACCOUNT_SID in response.json()["message"]
+
+
+def test_the_account_in_the_path_is_compared_after_normalisation(client, token):
+    encoded = ACCOUNT_PATH.replace("AC0", "AC%30")
+    assert check(client, token, uri=f"{encoded}/Messages.json").status_code == 200
+    other = OTHER_ACCOUNT_PATH.replace("ACf", "AC%66")
+    assert_refused(check(client, token, uri=f"{other}/Messages.json"), 403)
 
 
 # --- 400: the gateway did not say what it is asking about ------------------------------------

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from scopes.catalog import get_catalog
-from tests.factories import make_app
+from tests.factories import AccountFactory, make_app
 from tests.oauthapps.test_token_endpoint import credentials
 from tests.servers import free_port
 
@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NGINX = "/usr/sbin/nginx"
 SHIPPED_CONFIG = Path(__file__).resolve().parents[2] / "docs" / "nginx-gateway.conf"
 API_HOST = "gateway.example.test"
-ACCOUNT_PATH = "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef"
+ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
+ACCOUNT_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}"
 SEND_SMS = "/twilio/messaging/messages/create"
 
 
@@ -95,6 +96,12 @@ class EchoUpstream(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
+def account(transactional_db):
+    """The account whose sid ACCOUNT_PATH names: the tokens below are this account's."""
+    return AccountFactory(sid=ACCOUNT_SID)
+
+
+@pytest.fixture
 def upstream():
     EchoUpstream.seen = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), EchoUpstream)
@@ -157,12 +164,12 @@ def fetch_token(live_server, issued) -> str:
     return response.json()["access_token"]
 
 
-def send_message(gateway, token=None):
-    headers = {"Host": API_HOST}
+def send_message(gateway, token=None, *, host=API_HOST, account_path=ACCOUNT_PATH):
+    headers = {"Host": host}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return requests.post(
-        f"{gateway}{ACCOUNT_PATH}/Messages.json",
+        f"{gateway}{account_path}/Messages.json",
         data={"To": "+15550100", "Body": "hi"},
         headers=headers,
         timeout=10,
@@ -214,6 +221,22 @@ def test_client_cannot_forge_the_identity_headers(gateway, live_server, account,
     )
     assert response.status_code == 200
     assert response.json()["client_id"] == sender.app.client_id
+
+
+def test_a_host_the_server_does_not_know_is_refused(gateway, live_server, account, member):
+    # nginx passes the client's Host on: an unknown name must not pick which API is asked about.
+    sender = make_app(account, user=member.user, scopes=[SEND_SMS])
+    response = send_message(gateway, fetch_token(live_server, sender), host="api.attacker.invalid")
+    assert response.status_code == 403, response.text
+    assert EchoUpstream.seen == []
+
+
+def test_a_token_of_one_account_cannot_reach_another_accounts_path(gateway, live_server, account, member):
+    sender = make_app(account, user=member.user, scopes=[SEND_SMS])
+    other = "/2010-04-01/Accounts/ACffffffffffffffffffffffffffffffff"
+    response = send_message(gateway, fetch_token(live_server, sender), account_path=other)
+    assert response.status_code == 403, response.text
+    assert EchoUpstream.seen == []
 
 
 def test_invalid_token_gets_401_invalid_token(gateway):

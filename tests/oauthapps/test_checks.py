@@ -156,6 +156,7 @@ def test_revocation_wins_over_a_remembered_signature(client, issued, account, me
 
 def test_a_remembered_token_still_expires(client, issued, settings):
     settings.ACCESS_TOKEN_TTL_SECONDS = 2  # iat is truncated to the second: valid >= 1 s
+    settings.TOKEN_CLOCK_LEEWAY_SECONDS = 0  # the leeway's own tests are in test_clock_leeway.py
     token = issue(client, issued)
     grant = token_check(token)
     assert token in verified_tokens._claims

@@ -40,9 +40,9 @@ def server(tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
-            requests.get(url + "/healthz", timeout=1)
+            requests.get(url + "/healthz", timeout=5)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a first answer slow on a busy machine
             time.sleep(0.1)
     yield url
     process.terminate()

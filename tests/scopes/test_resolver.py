@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from scopes.catalog import get_catalog
-from scopes.resolver import effective_permissions, grants, host_key, required_permission
+from scopes.resolver import effective_permissions, grants, host_key, path_account_sids, required_permission
 
 A = "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef"
 
@@ -33,7 +33,10 @@ def test_every_endpoint_resolves_to_its_permission():
     for name, endpoint in every_endpoint():
         path = concrete_path(endpoint.path)
         assert name_of(endpoint.method, f"{endpoint.host}.twilio.com", path) == name, (endpoint, path)
-        assert name_of(endpoint.method, endpoint.host, path + "/") == name, (endpoint, path)
+        assert name_of(endpoint.method, f"{endpoint.host}.twilio.com:443", path + "/") == name, (
+            endpoint,
+            path,
+        )
 
 
 @pytest.mark.parametrize("area", sorted(get_catalog().areas))
@@ -119,14 +122,15 @@ def test_twilio_requests_resolve(method, host, path, expected):
     ],
 )
 def test_iam_oauth_apps_api_resolves(method, path, expected):
-    assert name_of(method, "iam.example.test:8443", path) == f"/twilio/iam/account-oauth-apps/{expected}"
+    assert name_of(method, "iam.twilio.com:8443", path) == f"/twilio/iam/account-oauth-apps/{expected}"
 
 
 def test_monitor_events_api_resolves():
     assert (
-        name_of("GET", "monitor", "/v1/Events?EventType=oauth-apps.created") == "/twilio/monitor/events/list"
+        name_of("GET", "monitor.twilio.com", "/v1/Events?EventType=oauth-apps.created")
+        == "/twilio/monitor/events/list"
     )
-    assert name_of("GET", "monitor", "/v1/Events/AE0123") == "/twilio/monitor/events/read"
+    assert name_of("GET", "monitor.twilio.com", "/v1/Events/AE0123") == "/twilio/monitor/events/read"
 
 
 # --- refusals --------------------------------------------------------------------------------
@@ -136,12 +140,12 @@ def test_monitor_events_api_resolves():
     ("method", "host", "path"),
     [
         ("PUT", "api.twilio.com", f"{A}/Calls.json"),
-        ("PATCH", "iam", "/v1/Account/OAuthApps/OQ1"),
-        ("POST", "iam", "/v1/Account/OAuthApps/OQ1"),
-        ("DELETE", "iam", "/v1/Account/OAuthApps"),
-        ("DELETE", "monitor", "/v1/Events/AE1"),
-        ("OPTIONS", "monitor", "/v1/Events"),
-        ("POST", "lookups", "/v2/PhoneNumbers/+15108675310"),
+        ("PATCH", "iam.twilio.com", "/v1/Account/OAuthApps/OQ1"),
+        ("POST", "iam.twilio.com", "/v1/Account/OAuthApps/OQ1"),
+        ("DELETE", "iam.twilio.com", "/v1/Account/OAuthApps"),
+        ("DELETE", "monitor.twilio.com", "/v1/Events/AE1"),
+        ("OPTIONS", "monitor.twilio.com", "/v1/Events"),
+        ("POST", "lookups.twilio.com", "/v2/PhoneNumbers/+15108675310"),
     ],
 )
 def test_a_wrong_method_matches_nothing(method, host, path):
@@ -156,17 +160,20 @@ def test_a_wrong_method_matches_nothing(method, host, path):
         ("api.twilio.com", "/"),
         ("api.twilio.com", ""),
         ("api.twilio.com", "2010-04-01/Accounts"),
-        ("iam", "/v1/Account/OAuthApps/OQ1/Secret/extra"),
-        ("iam", "/v1/account/oauthapps"),
-        ("iam", "/v1/Account/OAuthApps.json"),
-        ("monitor", "/v1/Events/../Alerts"),
-        ("monitor", "/v1/./Events"),
-        ("monitor", "/v1//Events"),
-        ("monitor", "//v1/Events"),
-        ("iam", "/v1/Account/OAuthApps/%2E%2E"),
-        ("iam", "/v1/Account/OAuthApps/%2e"),
-        ("iam", "/v1/Account/OAuthApps/a%2Fb"),
-        ("iam", "/v1/Account/OAuthApps/a%5Cb"),
+        ("iam.twilio.com", "/v1/Account/OAuthApps/OQ1/Secret/extra"),
+        ("iam.twilio.com", "/v1/account/oauthapps"),
+        ("iam.twilio.com", "/v1/Account/OAuthApps.json"),
+        ("monitor.twilio.com", "/v1/Events/../Alerts"),
+        ("monitor.twilio.com", "/v1/./Events"),
+        ("monitor.twilio.com", "/v1//Events"),
+        ("monitor.twilio.com", "//v1/Events"),
+        ("iam.twilio.com", "/v1/Account/OAuthApps/%2E%2E"),
+        ("iam.twilio.com", "/v1/Account/OAuthApps/%2e"),
+        ("iam.twilio.com", "/v1/Account/OAuthApps/a%2Fb"),
+        ("iam.twilio.com", "/v1/Account/OAuthApps/a%5Cb"),
+        ("iam.twilio.com", "/v1/Account/OAuthApps/OQ1;jsessionid=1"),
+        ("iam.twilio.com", "/v1/Account/OAuthApps/..;/OQ1"),
+        ("iam.twilio.com", "/v1/Account/OAuthApps/OQ1%3B"),
         ("unknown.twilio.com", "/v1/Events"),
         ("127.0.0.1:8000", "/v1/Events"),
         ("[::1]:8000", "/v1/Events"),
@@ -178,17 +185,17 @@ def test_paths_and_hosts_outside_the_catalog_match_nothing(host, path):
 
 
 def test_the_json_suffix_is_only_optional_on_the_api_host():
-    assert name_of("GET", "monitor", "/v1/Events.json") is None
-    assert name_of("GET", "api", f"{A}/Calls.json") == "/twilio/voice/calls/list"
-    assert name_of("GET", "api", f"{A}/.json") is None
+    assert name_of("GET", "monitor.twilio.com", "/v1/Events.json") is None
+    assert name_of("GET", "api.twilio.com", f"{A}/Calls.json") == "/twilio/voice/calls/list"
+    assert name_of("GET", "api.twilio.com", f"{A}/.json") is None
 
 
 def test_head_needs_the_get_permission():
-    assert name_of("HEAD", "monitor", "/v1/Events") == "/twilio/monitor/events/list"
+    assert name_of("HEAD", "monitor.twilio.com", "/v1/Events") == "/twilio/monitor/events/list"
 
 
 def test_method_is_case_insensitive():
-    assert name_of("get", "monitor", "/v1/Events") == "/twilio/monitor/events/list"
+    assert name_of("get", "monitor.twilio.com", "/v1/Events") == "/twilio/monitor/events/list"
 
 
 def test_without_a_host_an_unambiguous_path_resolves():
@@ -210,14 +217,19 @@ def test_without_a_host_an_ambiguous_path_is_refused():
         ("api.twilio.com", "api"),
         ("API.Twilio.COM.", "api"),
         ("api.dublin.ie1.twilio.com", "api"),
-        ("iam.example.test:8443", "iam"),
-        ("iam", "iam"),
-        ("monitor:8000", "monitor"),
+        ("iam.twilio.com:8443", "iam"),
+        ("iam.example.test:8443", None),
+        ("iam", None),
+        ("monitor:8000", None),
+        ("serverless.attacker.invalid", None),
+        ("serverless.twilio.com.attacker.invalid", None),
+        ("serverless.eviltwilio.com", None),
+        ("a.b.c.serverless.twilio.com", None),
         ("[::1]:8000", None),
         ("", None),
     ],
 )
-def test_host_key_is_the_first_dns_label(host, key):
+def test_host_key_is_the_api_label_of_a_twilio_host_only(host, key):
     assert host_key(host) == key
 
 
@@ -235,7 +247,7 @@ def test_host_aliases_come_from_settings(monkeypatch):
 def test_host_aliases_are_ignored_without_configured_settings(monkeypatch):
     fake = SimpleNamespace(configured=False, SCOPES_HOST_ALIASES={"localhost": "iam"})
     monkeypatch.setattr("django.conf.settings", fake)
-    assert host_key("localhost") == "localhost"
+    assert host_key("localhost") is None
 
 
 # --- grants ----------------------------------------------------------------------------------
@@ -304,7 +316,25 @@ def test_deny_of_something_not_allowed_changes_nothing():
 def test_percent_encoded_unreserved_characters_match_their_literal_route():
     from scopes.resolver import required_permission
 
-    plain = required_permission("POST", "studio", "/v2/Flows/Validate")
-    encoded = required_permission("POST", "studio", "/v2/Flows/%56alidate")
+    plain = required_permission("POST", "studio.twilio.com", "/v2/Flows/Validate")
+    encoded = required_permission("POST", "studio.twilio.com", "/v2/Flows/%56alidate")
     assert plain is not None and encoded is not None
     assert encoded.name == plain.name
+
+
+# --- accounts named by a path ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "sids"),
+    [
+        (f"{A}/Messages.json", ["AC0123456789abcdef0123456789abcdef"]),
+        (f"{A}.json", ["AC0123456789abcdef0123456789abcdef"]),
+        ("/2010-04-01/Accounts/AC%30%31/Calls", ["AC01"]),
+        ("/2010-04-01/Accounts.json", []),
+        ("/v1/Events", []),
+        ("/2010-04-01/Accounts/AC1;x/Calls", None),
+    ],
+)
+def test_path_account_sids_read_the_path_as_the_resolver_does(path, sids):
+    assert path_account_sids(path) == sids

@@ -236,7 +236,7 @@ def api_procedures(sweep: Sweep, account, owner) -> None:
             HTTP_AUTHORIZATION=f"Bearer {token}",
             HTTP_X_ORIGINAL_METHOD="GET",
             HTTP_X_ORIGINAL_URI="/v1/Events",
-            HTTP_X_ORIGINAL_HOST="monitor.example.com",
+            HTTP_X_ORIGINAL_HOST="monitor.twilio.com",
         )
         sweep.record("gateway", response)
     # Error pages of each API: 400, 401, 403, 404, 405
