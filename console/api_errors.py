@@ -19,6 +19,9 @@ REALM = "oauth-apps"
 MAX_PROBLEMS_SHOWN = 5
 # Messages may quote the offending value ('"…" is not a valid choice.').
 MAX_PROBLEM_CHARS = 200
+# A refusal the server words itself (a 403 naming up to 20 permissions the caller lacks) is
+# bounded by whoever raises it; this only keeps a runaway message from growing without end.
+MAX_MESSAGE_CHARS = 4000
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -69,7 +72,8 @@ def _message(exc: exceptions.APIException) -> str:
         if more:
             text += f"; and {more} more problem{'s' if more > 1 else ''}."
         return text or "Invalid request."
-    return _shortened(str(exc.detail))
+    text = str(exc.detail)
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
 def _as_api_exception(exc: Exception) -> exceptions.APIException | None:

@@ -32,6 +32,7 @@ def minted(app, *, issued_at) -> str:
     access_token_record(
         token=token,
         app_id=app.pk,
+        secret_id=app.secrets.latest("pk").pk,
         scope=claims["scope"],
         expires=datetime.fromtimestamp(claims["exp"], tz=UTC),
         resource=[],
