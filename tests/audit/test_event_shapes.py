@@ -40,7 +40,12 @@ def test_django_admin_is_twilio_admin_from_the_web(app, member):
 
 def test_an_api_call_is_the_account_with_the_calling_app_in_event_data(app):
     caller = make_app(app.account, name="Automation").app
-    services.oauth_app_update(app=app, actor=Actor.for_app(caller, "203.0.113.9"), name="Renamed")
+    services.oauth_app_update(
+        app=app,
+        actor=Actor.for_app(caller, "203.0.113.9"),
+        name="Renamed",
+        caller_permissions=frozenset(app.scopes),  # through the API, within the caller's own
+    )
     event = last_event()
     assert (event.source, event.actor_type, event.actor_sid) == ("api", "account", app.account.sid)
     assert event.event_data["actor_app_sid"] == caller.client_id and event.channel == "api"
