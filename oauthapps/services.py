@@ -7,6 +7,7 @@ its change). Rotation, update and deletion lock the app row (a no-op on SQLite).
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,7 +19,13 @@ from console.actors import Actor
 from console.models import Account
 from console.sids import new_sid
 from oauthapps import signals
-from oauthapps.models import AppStatus, ClientSecret, OAuthApp
+from oauthapps.models import (
+    ACCESS_TOKEN_TTL_RANGE_TEXT,
+    SECRET_GRACE_RANGE_TEXT,
+    AppStatus,
+    ClientSecret,
+    OAuthApp,
+)
 from oauthapps.secrets import secret_digest, secret_generate, secret_hint
 from scopes.validation import ScopeError, validate_scopes
 
@@ -69,6 +76,30 @@ def _clean_text(value: str, *, field: str, label: str, max_length: int, required
     return value
 
 
+def _clean_access_token_ttl(value) -> int:
+    """A whole number of seconds within the model field's bounds (its own validators)."""
+    field = OAuthApp._meta.get_field("access_token_ttl")
+    if isinstance(value, bool) or not isinstance(value, int):  # int(90.5) and int(True) would pass
+        raise ValidationError(
+            {
+                "access_token_ttl": f"{field.verbose_name} must be a whole number of seconds "
+                f"from {ACCESS_TOKEN_TTL_RANGE_TEXT}."
+            }
+        )
+    try:
+        return field.clean(value, None)
+    except ValidationError as exc:
+        raise ValidationError({"access_token_ttl": exc.messages}) from None
+
+
+def _clean_grace_period(grace_period: timedelta | None) -> timedelta:
+    if grace_period is None:
+        return settings.SECRET_GRACE
+    if not timedelta(0) <= grace_period <= timedelta(seconds=settings.SECRET_GRACE_MAX_SECONDS):
+        raise ValidationError({"grace_period": f"The grace period must be from {SECRET_GRACE_RANGE_TEXT}."})
+    return grace_period
+
+
 def _issue_secret(app: OAuthApp) -> tuple[str, ClientSecret]:
     plaintext = secret_generate()
     record = ClientSecret.objects.create(
@@ -86,9 +117,11 @@ def oauth_app_create(
     description: str = "",
     scopes: Iterable[str],
     denied_scopes: Iterable[str] = (),
+    access_token_ttl: int | None = None,
     created_by=None,
 ) -> IssuedSecret:
-    """Create an app and its first secret. The plaintext secret is returned once, never stored."""
+    """Create an app and its first secret. The plaintext secret is returned once, never stored.
+    ``access_token_ttl`` (seconds) defaults to ACCESS_TOKEN_TTL_SECONDS."""
     app = OAuthApp(
         client_id=new_sid("OQ"),
         account=account,
@@ -110,6 +143,8 @@ def oauth_app_create(
         client_secret="",
         hash_client_secret=False,
     )
+    if access_token_ttl is not None:
+        app.access_token_ttl = _clean_access_token_ttl(access_token_ttl)
     app.full_clean(exclude=["client_secret", "user"])
     app.save()
     plaintext, record = _issue_secret(app)
@@ -131,10 +166,12 @@ def oauth_app_update(
     description=UNSET,
     scopes=UNSET,
     denied_scopes=UNSET,
+    access_token_ttl=UNSET,
     expected_version: int | None = None,
 ) -> OAuthApp:
-    """Change name, description and scopes. Only fields given are changed; the event
-    records each changed field's previous and updated value."""
+    """Change name, description, scopes and Token expiration time (tokens issued afterwards
+    get the new one). Only fields given are changed; the event records each changed
+    field's previous and updated value."""
     locked = _lock(app)
     if expected_version is not None and locked.version != expected_version:
         raise EditConflict(
@@ -158,6 +195,8 @@ def oauth_app_update(
         wanted["scopes"] = _clean_scopes(scopes)
     if denied_scopes is not UNSET:
         wanted["denied_scopes"] = _clean_denied(denied_scopes)
+    if access_token_ttl is not UNSET:
+        wanted["access_token_ttl"] = _clean_access_token_ttl(access_token_ttl)
     previous = {
         field: getattr(locked, field) for field, value in wanted.items() if getattr(locked, field) != value
     }
@@ -175,23 +214,44 @@ def oauth_app_update(
 
 
 @transaction.atomic
-def oauth_app_secret_rotate(*, app: OAuthApp, actor: Actor, revoke_previous: bool = False) -> IssuedSecret:
-    """Replace the current secret. The replaced one keeps working for SECRET_GRACE (each
-    replaced secret its own period), or stops at once with ``revoke_previous``."""
+def oauth_app_secret_rotate(
+    *,
+    app: OAuthApp,
+    actor: Actor,
+    revoke_previous: bool = False,
+    grace_period: timedelta | None = None,
+) -> IssuedSecret:
+    """Replace the current secret. The replaced one keeps working for ``grace_period``
+    (SECRET_GRACE when not given; 0 stops it at once), or stops at once with
+    ``revoke_previous``.
+
+    At most two secrets are valid at any time (Twilio's rule): a previous secret still in
+    its grace period ends now, with its ``oauth-apps.secret-expired`` event. The app row
+    lock serialises concurrent rotations, so two of them cannot leave three valid secrets.
+    """
+    grace_period = _clean_grace_period(grace_period)
     locked = _lock(app)
     now = timezone.now()
+    for older in ClientSecret.objects.in_grace_period(now).select_for_update().filter(app=locked):
+        older.expires_at = now
+        _secret_expire(older, app=locked, actor=actor)
     for previous in ClientSecret.objects.select_for_update().filter(
         app=locked, expires_at__isnull=True, revoked_at__isnull=True
     ):
         previous.replaced_at = now
-        previous.expires_at = now + settings.SECRET_GRACE
+        previous.expires_at = now + grace_period
         if revoke_previous:
             previous.revoked_at = now
         previous.save(update_fields=["replaced_at", "expires_at", "revoked_at"])
     plaintext, record = _issue_secret(locked)
     locked.save(update_fields=["updated"])
     signals.oauth_app_secret_rotated.send(
-        sender=OAuthApp, app=locked, actor=actor, secret=record, revoke_previous=revoke_previous
+        sender=OAuthApp,
+        app=locked,
+        actor=actor,
+        secret=record,
+        revoke_previous=revoke_previous,
+        grace_period=grace_period,
     )
     return IssuedSecret(app=locked, secret=plaintext, secret_record=record)
 
@@ -242,7 +302,13 @@ def oauth_app_secrets_expire_lapsed(*, actor: Actor, now=None) -> int:
             )
             if record is None:  # removed meanwhile (app deleted, or another purge)
                 continue
-            signals.oauth_app_secret_expired.send(sender=OAuthApp, app=record.app, actor=actor, secret=record)
-            record.delete()
+            _secret_expire(record, app=record.app, actor=actor)
             count += 1
     return count
+
+
+def _secret_expire(record: ClientSecret, *, app: OAuthApp, actor: Actor) -> None:
+    """Announce that a replaced secret stopped working at its ``expires_at``, then remove it
+    (a lapsed secret is kept only as its audit event). Inside the caller's transaction."""
+    signals.oauth_app_secret_expired.send(sender=OAuthApp, app=app, actor=actor, secret=record)
+    record.delete()
