@@ -35,6 +35,8 @@ API_FIELD = {
     "description": "description",
     "scopes": "policy.allow",
     "denied_scopes": "policy.deny",
+    "access_token_ttl": "access_token_ttl",
+    "grace_period": "grace_period",
 }
 APP_PAGING = KeysetPaging(key="apps", date_field="created", token_salt="iam.oauth-apps.page")
 
@@ -132,7 +134,8 @@ class OAuthAppApi(IamApi):
         request=AppWriteSerializer,
         responses={200: AppSerializer},
         description=needs("update"),
-        summary="Change App name, Description of the app or the policy; fields left out stay as they are.",
+        summary="Change App name, Description of the app, the policy or the Token expiration time; "
+        "fields left out stay as they are.",
     )
     def put(self, request, sid: str):
         app = self.app_or_404(sid)
@@ -172,8 +175,9 @@ class OAuthAppSecretRotateApi(IamApi):
         request=SecretRotateSerializer,
         description=needs("update"),
         responses={200: AppWithSecretSerializer},
-        summary="Rotate the Client Secret: the new one is returned once; the old one works for 24 hours "
-        "unless revoke_previous is true.",
+        summary="Rotate the Client Secret: the new one is returned once; the old one works for the "
+        "grace_period (24 hours by default) unless revoke_previous is true. An older secret still in "
+        "its grace period stops at once (at most two valid secrets).",
     )
     def post(self, request, sid: str):
         app = self.app_or_404(sid)
@@ -181,8 +185,13 @@ class OAuthAppSecretRotateApi(IamApi):
         serializer.is_valid(raise_exception=True)
         try:
             issued = services.oauth_app_secret_rotate(
-                app=app, actor=self.actor(), revoke_previous=serializer.validated_data["revoke_previous"]
+                app=app,
+                actor=self.actor(),
+                revoke_previous=serializer.validated_data["revoke_previous"],
+                grace_period=serializer.chosen_grace_period(),
             )
+        except DjangoValidationError as exc:
+            raise api_validation_error(exc) from None
         except OAuthApp.DoesNotExist:
             raise NotFound(f"The OAuth app {sid} was not found.") from None
         return self.render(issued.app, secret=issued.secret)
