@@ -20,6 +20,6 @@ urlpatterns = [
     path("", include("console.openapi")),
     path("v1/Permissions", catalog_api.catalog_areas, name="catalog-api"),
     path("v1/Permissions/<slug:key>", catalog_api.catalog_area, name="catalog-api-area"),
-    # Last: any other /v1/ path is a Twilio-shaped 404, not the console's HTML page.
-    re_path(r"^v1/", api_not_found),
+    # Last: any other /v1/ or /v2/ path is a Twilio-shaped 404, not the console's HTML page.
+    re_path(r"^v[12](?:/|$)", api_not_found),
 ]
