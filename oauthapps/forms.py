@@ -175,7 +175,7 @@ class OAuthAppEditForm(OAuthAppForm):
 class SecretRotateForm(forms.Form):
     """The rotation pop-up: how long the replaced secret keeps working, or revoke it now."""
 
-    # Left out (an older page, a script): the default, SECRET_GRACE_SECONDS.
+    # Left out (an older page, a script): the default, SECRET_GRACE.
     grace_period = DurationField(
         label="Grace period",
         required=False,
@@ -195,7 +195,8 @@ class SecretRotateForm(forms.Form):
         return None if seconds is None else timedelta(seconds=seconds)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"grace_period": settings.SECRET_GRACE_SECONDS})
+        # SECRET_GRACE, the very default the rotation service applies when none is given.
+        kwargs.setdefault("initial", {"grace_period": int(settings.SECRET_GRACE.total_seconds())})
         super().__init__(*args, **kwargs)
         self.fields["grace_period"].help_text = (
             f"From 0 to 30 days; the default is {duration_label(settings.SECRET_GRACE)}. "
