@@ -107,7 +107,7 @@ class PolicySerializer(StrictKeysSerializer):
 
 
 class AppWriteSerializer(StrictKeysSerializer):
-    """Fields both create and update accept."""
+    """Fields both create and update accept, in snake_case or camelCase; any other key is a 400."""
 
     type = serializers.ChoiceField(
         choices=[APP_TYPE],
@@ -220,6 +220,8 @@ class AppWithSecretSerializer(AppSerializer):
 
 
 class SecretRotateSerializer(StrictKeysSerializer):
+    """The optional JSON body of a rotation (empty: the default grace period)."""
+
     grace_period = serializers.IntegerField(
         required=False,
         allow_null=True,
