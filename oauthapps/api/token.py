@@ -58,7 +58,8 @@ def _check_rate(request, client_id: str | None) -> None:
             raise TokenRequestError(
                 "too_many_requests",
                 f"Too many token requests; retry after {verdict.retry_after} seconds. "
-                "A token is valid for an hour: reuse it instead of fetching one per call.",
+                "A token is valid for its app's Token expiration time (an hour by default): "
+                "reuse it instead of fetching one per call.",
                 status=429,
                 headers={"Retry-After": str(verdict.retry_after)},
             )
