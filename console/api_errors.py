@@ -5,9 +5,12 @@ challenge, so OAuth-aware clients learn whether to fetch a new token (``invalid_
 or ask for another permission (``insufficient_scope``).
 """
 
+from functools import wraps
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -117,8 +120,36 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     return Response(body, status=status, headers=headers)
 
 
+# CSRF exempt: no API authenticates with the console's session cookie, and a POST to an
+# unknown path must get this 404, not the CSRF middleware's HTML 403 page.
+@csrf_exempt
 def api_not_found(request, *args, **kwargs) -> JsonResponse:
-    """Unknown ``/v1/...`` paths: Twilio's 404 body instead of the console's HTML page."""
+    """Unknown ``/v1/...`` and ``/v2/...`` paths, whatever the method: Twilio's 404 body
+    instead of the console's HTML page."""
     return JsonResponse(
-        twilio_error(404, f"The requested resource {request.path} was not found."), status=404
+        twilio_error(404, f"The requested resource {request.path[:200]} was not found."), status=404
     )
+
+
+def api_methods(*methods: str):
+    """``require_http_methods`` for a JSON API function view: another method gets Twilio's
+    405 body (not an empty HTML response, nor the CSRF middleware's 403 page)."""
+
+    def decorator(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method not in methods:
+                response = JsonResponse(
+                    twilio_error(
+                        405, f"Method {request.method[:20]} is not allowed on {request.path[:200]}."
+                    ),
+                    status=405,
+                )
+                response["Allow"] = ", ".join(methods)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

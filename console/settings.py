@@ -69,6 +69,12 @@ GATEWAY_AUDIENCES = _env_list("GATEWAY_AUDIENCES", [])
 # far in the future and an exp this far in the past, so a token fresh on one host passes on all.
 TOKEN_CLOCK_LEEWAY_SECONDS = _env_int("TOKEN_CLOCK_LEEWAY_SECONDS", 10)
 
+# Twilio's ranges, fixed by the product (not knobs): an app's Token expiration time is 1
+# minute to 30 days, a rotation's grace period 0 (the old secret stops at once) to 30 days.
+ACCESS_TOKEN_TTL_MIN_SECONDS = 60
+ACCESS_TOKEN_TTL_MAX_SECONDS = 30 * 86400
+SECRET_GRACE_MAX_SECONDS = 30 * 86400
+# The defaults of a new app's Token expiration time and of a rotation's grace period.
 ACCESS_TOKEN_TTL_SECONDS = _env_int("ACCESS_TOKEN_TTL_SECONDS", 3600)
 SECRET_GRACE_SECONDS = _env_int("SECRET_GRACE_SECONDS", 86400)
 # RS256 by default: RFC 9068 §4 requires every resource server to accept it, and its
@@ -98,12 +104,21 @@ if not DEBUG:
             + ", ".join(insecure)
             + " in the environment (see README, 'Configuration')."
         )
-    if ACCESS_TOKEN_TTL_SECONDS <= 0 or SECRET_GRACE_SECONDS < 0:
-        raise ImproperlyConfigured("ACCESS_TOKEN_TTL_SECONDS must be > 0 and SECRET_GRACE_SECONDS >= 0.")
     if not 0 <= TOKEN_CLOCK_LEEWAY_SECONDS <= 300:
         raise ImproperlyConfigured("TOKEN_CLOCK_LEEWAY_SECONDS must be between 0 and 300 (a few seconds).")
 
-ACCESS_TOKEN_TTL = timedelta(seconds=ACCESS_TOKEN_TTL_SECONDS)
+if not ACCESS_TOKEN_TTL_MIN_SECONDS <= ACCESS_TOKEN_TTL_SECONDS <= ACCESS_TOKEN_TTL_MAX_SECONDS:
+    raise ImproperlyConfigured(
+        f"ACCESS_TOKEN_TTL_SECONDS must be from {ACCESS_TOKEN_TTL_MIN_SECONDS} to "
+        f"{ACCESS_TOKEN_TTL_MAX_SECONDS} (1 minute to 30 days)."
+    )
+if not 0 <= SECRET_GRACE_SECONDS <= SECRET_GRACE_MAX_SECONDS:
+    raise ImproperlyConfigured(
+        f"SECRET_GRACE_SECONDS must be from 0 to {SECRET_GRACE_MAX_SECONDS} (30 days)."
+    )
+
+# The longest any token lives: retired signing keys stay published this long.
+ACCESS_TOKEN_TTL_MAX = timedelta(seconds=ACCESS_TOKEN_TTL_MAX_SECONDS)
 SECRET_GRACE = timedelta(seconds=SECRET_GRACE_SECONDS)
 
 INSTALLED_APPS = [
@@ -333,10 +348,10 @@ SPECTACULAR_SETTINGS = {
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthapps.OAuthApp"
 OAUTH2_PROVIDER = {
     # Only the client credentials grant exists here (RFC 6749 §4.4).
-    "OAUTH2_SERVER_CLASS": "oauthlib.oauth2.BackendApplicationServer",
     "OAUTH2_VALIDATOR_CLASS": "oauthapps.validator.OAuthAppValidator",
     "ACCESS_TOKEN_GENERATOR": "oauthapps.tokens.generate_access_token",
-    "ACCESS_TOKEN_EXPIRE_SECONDS": ACCESS_TOKEN_TTL_SECONDS,
+    # Each token's lifetime is its app's Token expiration time (oauthapps/server.py).
+    "OAUTH2_SERVER_CLASS": "oauthapps.server.ClientCredentialsServer",
     # RFC 9700: only the SHA-256 checksum of an issued token is stored, never the token.
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "SCOPES_BACKEND_CLASS": "oauthapps.validator.CatalogScopes",

@@ -20,6 +20,6 @@ urlpatterns = [
     path("", include("audit.api.urls")),
     path("", include("console.openapi")),
     path("", include("scopes.api_urls")),
-    # Last: any other /v1/ path is a Twilio-shaped 404, not the console's HTML page.
-    re_path(r"^v1/", api_not_found),
+    # Last: any other /v1/ or /v2/ path is a Twilio-shaped 404, not the console's HTML page.
+    re_path(r"^v[12](?:/|$)", api_not_found),
 ]

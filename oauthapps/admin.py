@@ -31,6 +31,7 @@ from console.actors import Actor, Source, client_ip
 from console.admin import ReadOnlyAdmin
 from console.reauth import auth_is_recent, reauth_url
 from oauthapps import services
+from oauthapps.forms import SecretRotateForm
 from oauthapps.models import ClientSecret, OAuthApp, SigningKey
 from scopes.catalog import get_catalog
 from scopes.validation import ScopeError, validate_scopes
@@ -67,7 +68,9 @@ CONFIRM_PAGE = """{% extends "admin/base_site.html" %}{% load admin_urls %}
 {% block content %}
 <p>{{ question }}</p>
 <ul>{% for app in apps %}<li>{{ app.name }} ({{ app.client_id }})</li>{% endfor %}</ul>
-<form method="post">{% csrf_token %}<div>
+<form method="post">{% csrf_token %}{% if form %}{{ form.non_field_errors }}{% for field in form %}
+<p>{{ field.errors }}{{ field.label_tag }} {{ field }}<br>
+<span class="help">{{ field.help_text }}</span></p>{% endfor %}{% endif %}<div>
 {% for app in apps %}<input type="hidden" name="_selected_action" value="{{ app.pk }}">{% endfor %}
 <input type="hidden" name="action" value="{{ action }}">
 <input type="hidden" name="post" value="yes">
@@ -127,7 +130,8 @@ class OAuthAppChangeForm(forms.ModelForm):
 
     class Meta:
         model = OAuthApp
-        fields = ["name", "description", "scopes"]
+        # access_token_ttl: label, bounds and help text come from the model field.
+        fields = ["name", "description", "scopes", "access_token_ttl"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -194,13 +198,21 @@ DETAIL_FIELDS = (
 @admin.register(OAuthApp)
 class OAuthAppAdmin(admin.ModelAdmin):
     form = OAuthAppChangeForm
-    list_display = ("name", "client_id", "account", "scope_count", "created", "created_by_display")
+    list_display = (
+        "name",
+        "client_id",
+        "account",
+        "scope_count",
+        "access_token_ttl",
+        "created",
+        "created_by_display",
+    )
     list_select_related = ("account", "created_by")
     list_filter = ("account",)
     search_fields = ("name", "client_id")
     ordering = ("-created", "-id")
     fieldsets = (
-        (None, {"fields": ("name", "description", "scopes", "expected_version")}),
+        (None, {"fields": ("name", "description", "scopes", "access_token_ttl", "expected_version")}),
         ("Details", {"fields": DETAIL_FIELDS}),
     )
     readonly_fields = DETAIL_FIELDS
@@ -251,6 +263,7 @@ class OAuthAppAdmin(admin.ModelAdmin):
             name=form.cleaned_data["name"],
             description=form.cleaned_data["description"],
             scopes=form.cleaned_data["scopes"],
+            access_token_ttl=form.cleaned_data["access_token_ttl"],
             expected_version=form.cleaned_data["expected_version"],
         )
         obj.version = updated.version
@@ -281,8 +294,11 @@ class OAuthAppAdmin(admin.ModelAdmin):
 
     # Actions: each asks for confirmation, then calls the service per app.
 
-    def _confirm(self, request, queryset, *, action: str, title: str, question: str, confirm_label: str):
+    def _confirm(
+        self, request, queryset, *, action: str, title: str, question: str, confirm_label: str, form=None
+    ):
         context = {
+            "form": form,
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": title,
@@ -296,21 +312,29 @@ class OAuthAppAdmin(admin.ModelAdmin):
     @admin.action(description="Rotate secret", permissions=["change"])
     @sensitive_variables("rotated", "issued")
     def rotate_secret(self, request, queryset):
-        if request.POST.get("post") != "yes":
+        form = SecretRotateForm(request.POST if request.POST.get("post") == "yes" else None)
+        if not form.is_bound or not form.is_valid():
             return self._confirm(
                 request,
                 queryset,
                 action="rotate_secret",
                 title="Rotate secret",
                 question="Rotate the secret of these apps? Each new secret is shown once; each "
-                "previous secret keeps working for its grace period.",
+                "previous secret keeps working for the grace period below. A previous secret "
+                "still in its grace period stops at once (at most two valid secrets).",
                 confirm_label="Yes, rotate secret",
+                form=form,
             )
         actor = admin_actor(request)
         rotated = []
         for app in queryset:
             try:
-                issued = services.oauth_app_secret_rotate(app=app, actor=actor)
+                issued = services.oauth_app_secret_rotate(
+                    app=app,
+                    actor=actor,
+                    revoke_previous=form.cleaned_data["revoke_previous"],
+                    grace_period=form.chosen_grace_period(),
+                )
             except OAuthApp.DoesNotExist:
                 continue
             previous = issued.app.secrets.exclude(pk=issued.secret_record.pk).first()

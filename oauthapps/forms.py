@@ -1,10 +1,15 @@
 """Console forms for OAuth apps. Validation that matters lives in the services; these forms
 collect input and carry the services' errors back to the page."""
 
+from datetime import timedelta
 from functools import cache
 
 from django import forms
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 
+from console.templatetags.console_ui import duration_label
+from oauthapps.models import SECRET_GRACE_RANGE_TEXT, OAuthApp
 from oauthapps.services import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 from scopes.catalog import get_catalog
 from scopes.validation import MAX_SCOPES
@@ -40,6 +45,84 @@ def scope_picker_areas() -> list[dict]:
     return areas
 
 
+# A duration is picked as a number and a unit; seconds are offered too, so that any value
+# the IAM API or a test setting chose (90 seconds, say) shows as it is.
+DURATION_UNITS = (
+    ("days", "days", 86400),
+    ("hours", "hours", 3600),
+    ("minutes", "minutes", 60),
+    ("seconds", "seconds", 1),
+)
+UNIT_SECONDS = {name: size for name, _label, size in DURATION_UNITS}
+
+
+class DurationWidget(forms.MultiWidget):
+    """A number and a unit select; the value is whole seconds."""
+
+    def __init__(self, *, unit_label: str, attrs=None):
+        number = forms.NumberInput(
+            attrs={"min": "0", "step": "1", "inputmode": "numeric", "class": "duration-number"}
+        )
+        unit = forms.Select(
+            choices=[(name, label) for name, label, _size in DURATION_UNITS],
+            attrs={"aria-label": unit_label, "class": "duration-unit"},
+        )
+        super().__init__([number, unit], attrs)
+
+    def id_for_label(self, id_):
+        # Django leaves a MultiWidget's label unattached; ours names the number (the unit
+        # select carries its own aria-label).
+        return f"{id_}_0" if id_ else id_
+
+    def decompress(self, value):
+        if value is None or value == "":
+            return [None, "minutes"]
+        seconds = int(value)
+        for name, _label, size in DURATION_UNITS:
+            if seconds and seconds % size == 0:
+                return [seconds // size, name]
+        return [seconds, "seconds"]
+
+
+class DurationField(forms.MultiValueField):
+    """Whole seconds from a number and a unit, checked by ``validators`` (the model field's
+    for the Token expiration time), each naming the range."""
+
+    def __init__(self, *, label: str, range_message: str, validators=(), **kwargs):
+        fields = (
+            forms.IntegerField(
+                min_value=0, error_messages={"invalid": range_message, "min_value": range_message}
+            ),
+            forms.ChoiceField(choices=[(name, label) for name, label, _size in DURATION_UNITS]),
+        )
+        super().__init__(
+            fields,
+            label=label,
+            widget=DurationWidget(unit_label=f"{label} unit"),
+            validators=list(validators),
+            error_messages={"incomplete": range_message, "invalid": range_message},
+            **kwargs,
+        )
+
+    def compress(self, data_list):
+        if not data_list or data_list[0] in (None, ""):
+            return None
+        return data_list[0] * UNIT_SECONDS[data_list[1]]
+
+
+def access_token_ttl_field() -> DurationField:
+    """The console's Token expiration time: label, bounds and range text from the model field."""
+    model_field = OAuthApp._meta.get_field("access_token_ttl")
+    range_message = model_field.validators[0].message  # both bounds' validators share it
+    # Not required: left out, a new app gets the default and an edit keeps the app's value.
+    return DurationField(
+        required=False,
+        label=model_field.verbose_name,
+        range_message=range_message,
+        validators=model_field.validators,
+    )
+
+
 class OAuthAppForm(forms.Form):
     name = forms.CharField(
         label="App name",
@@ -60,6 +143,7 @@ class OAuthAppForm(forms.Form):
             "invalid_choice": "%(value)s is not a permission of the catalog.",
         },
     )
+    access_token_ttl = access_token_ttl_field()
 
     max_scopes = MAX_SCOPES
 
@@ -86,3 +170,35 @@ class OAuthAppCreateForm(OAuthAppForm):
 class OAuthAppEditForm(OAuthAppForm):
     # The version the editor loaded: saving over someone else's newer edit is a conflict.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class SecretRotateForm(forms.Form):
+    """The rotation pop-up: how long the replaced secret keeps working, or revoke it now."""
+
+    # Left out (an older page, a script): the default, SECRET_GRACE.
+    grace_period = DurationField(
+        label="Grace period",
+        required=False,
+        range_message=f"The grace period must be from {SECRET_GRACE_RANGE_TEXT}.",
+        validators=[
+            MinValueValidator(0, message=f"The grace period must be from {SECRET_GRACE_RANGE_TEXT}."),
+            MaxValueValidator(
+                settings.SECRET_GRACE_MAX_SECONDS,
+                message=f"The grace period must be from {SECRET_GRACE_RANGE_TEXT}.",
+            ),
+        ],
+    )
+    revoke_previous = forms.BooleanField(label="Revoke the current secret now", required=False)
+
+    def chosen_grace_period(self) -> timedelta | None:
+        seconds = self.cleaned_data["grace_period"]
+        return None if seconds is None else timedelta(seconds=seconds)
+
+    def __init__(self, *args, **kwargs):
+        # SECRET_GRACE, the very default the rotation service applies when none is given.
+        kwargs.setdefault("initial", {"grace_period": int(settings.SECRET_GRACE.total_seconds())})
+        super().__init__(*args, **kwargs)
+        self.fields["grace_period"].help_text = (
+            f"From 0 to 30 days; the default is {duration_label(settings.SECRET_GRACE)}. "
+            "0 stops the current secret at once."
+        )

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -14,6 +15,15 @@ from console.models import Account
 
 class AppStatus(models.TextChoices):
     ACTIVE = "active", "Active"
+
+
+ACCESS_TOKEN_TTL_RANGE_TEXT = "1 minute (60 seconds) to 30 days (2,592,000 seconds)"
+SECRET_GRACE_RANGE_TEXT = "0 (the old secret stops at once) to 30 days (2,592,000 seconds)"
+
+
+def default_access_token_ttl() -> int:
+    """A new app's Token expiration time: ACCESS_TOKEN_TTL_SECONDS, read when the app is made."""
+    return settings.ACCESS_TOKEN_TTL_SECONDS
 
 
 class OAuthApp(AbstractApplication):
@@ -33,6 +43,24 @@ class OAuthApp(AbstractApplication):
     creator_sid = models.CharField(max_length=34, blank=True)
     created_by_label = models.CharField(max_length=254, blank=True)
     status = models.CharField(max_length=16, choices=AppStatus.choices, default=AppStatus.ACTIVE)
+    # Described once here: the console form, the IAM serializer and the admin derive their
+    # label, bounds and help text from this field.
+    access_token_ttl = models.PositiveIntegerField(
+        "Token expiration time",
+        default=default_access_token_ttl,
+        validators=[
+            MinValueValidator(
+                settings.ACCESS_TOKEN_TTL_MIN_SECONDS,
+                message=f"Token expiration time must be from {ACCESS_TOKEN_TTL_RANGE_TEXT}.",
+            ),
+            MaxValueValidator(
+                settings.ACCESS_TOKEN_TTL_MAX_SECONDS,
+                message=f"Token expiration time must be from {ACCESS_TOKEN_TTL_RANGE_TEXT}.",
+            ),
+        ],
+        help_text=f"How long the app's access tokens are valid, in seconds: {ACCESS_TOKEN_TTL_RANGE_TEXT}. "
+        "A change applies to tokens issued afterwards.",
+    )
     # Bumped by every update, so that two editors of one app see a conflict instead of a lost edit.
     version = models.PositiveIntegerField(default=1)
 

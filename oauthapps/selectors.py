@@ -32,3 +32,9 @@ def oauth_app_get(*, account: Account, sid: str) -> OAuthApp | None:
 def oauth_app_secrets_in_use(*, app: OAuthApp) -> QuerySet[ClientSecret]:
     """The current secret and every replaced secret still inside its grace period."""
     return ClientSecret.objects.valid_at(timezone.now()).filter(app=app).order_by("-created_at", "-id")
+
+
+def oauth_app_secret_in_grace_period(*, app: OAuthApp) -> ClientSecret | None:
+    """The previous secret still in its grace period, if any: rotating now would end it at
+    once (at most two valid secrets), so the console warns before it happens."""
+    return ClientSecret.objects.in_grace_period(timezone.now()).filter(app=app).first()

@@ -7,6 +7,7 @@ its change). Rotation, update and deletion lock the app row (a no-op on SQLite).
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -18,7 +19,14 @@ from console.actors import Actor, Source
 from console.models import Account
 from console.sids import new_sid
 from oauthapps import signals
-from oauthapps.models import AppStatus, ClientSecret, IssuedToken, OAuthApp
+from oauthapps.models import (
+    ACCESS_TOKEN_TTL_RANGE_TEXT,
+    SECRET_GRACE_RANGE_TEXT,
+    AppStatus,
+    ClientSecret,
+    IssuedToken,
+    OAuthApp,
+)
 from oauthapps.secrets import secret_digest, secret_generate, secret_hint
 from scopes.resolver import concrete_permissions, effective_permissions
 from scopes.validation import ScopeError, validate_scopes
@@ -122,6 +130,30 @@ def _secrets_revoke(secrets: Iterable[ClientSecret], *, now) -> None:
     get_access_token_model().objects.filter(pk__in=issued).delete()
 
 
+def _clean_access_token_ttl(value) -> int:
+    """A whole number of seconds within the model field's bounds (its own validators)."""
+    field = OAuthApp._meta.get_field("access_token_ttl")
+    if isinstance(value, bool) or not isinstance(value, int):  # int(90.5) and int(True) would pass
+        raise ValidationError(
+            {
+                "access_token_ttl": f"{field.verbose_name} must be a whole number of seconds "
+                f"from {ACCESS_TOKEN_TTL_RANGE_TEXT}."
+            }
+        )
+    try:
+        return field.clean(value, None)
+    except ValidationError as exc:
+        raise ValidationError({"access_token_ttl": exc.messages}) from None
+
+
+def _clean_grace_period(grace_period: timedelta | None) -> timedelta:
+    if grace_period is None:
+        return settings.SECRET_GRACE
+    if not timedelta(0) <= grace_period <= timedelta(seconds=settings.SECRET_GRACE_MAX_SECONDS):
+        raise ValidationError({"grace_period": f"The grace period must be from {SECRET_GRACE_RANGE_TEXT}."})
+    return grace_period
+
+
 def _issue_secret(app: OAuthApp) -> tuple[str, ClientSecret]:
     plaintext = secret_generate()
     record = ClientSecret.objects.create(
@@ -139,11 +171,13 @@ def oauth_app_create(
     description: str = "",
     scopes: Iterable[str],
     denied_scopes: Iterable[str] = (),
+    access_token_ttl: int | None = None,
     created_by=None,
     caller_permissions: Iterable[str] | None = None,
 ) -> IssuedSecret:
     """Create an app and its first secret. The plaintext secret is returned once, never stored.
-    Through the API, the app's effective permissions must be within ``caller_permissions``."""
+    ``access_token_ttl`` (seconds) defaults to ACCESS_TOKEN_TTL_SECONDS. Through the API, the
+    app's effective permissions must be within ``caller_permissions``."""
     app = OAuthApp(
         client_id=new_sid("OQ"),
         account=account,
@@ -165,6 +199,8 @@ def oauth_app_create(
         client_secret="",
         hash_client_secret=False,
     )
+    if access_token_ttl is not None:
+        app.access_token_ttl = _clean_access_token_ttl(access_token_ttl)
     app.full_clean(exclude=["client_secret", "user"])
     _check_app_limit(account)
     _check_no_escalation(caller_permissions, actor=actor, allow=app.scopes, deny=app.denied_scopes)
@@ -198,12 +234,14 @@ def oauth_app_update(
     description=UNSET,
     scopes=UNSET,
     denied_scopes=UNSET,
+    access_token_ttl=UNSET,
     expected_version: int | None = None,
     caller_permissions: Iterable[str] | None = None,
 ) -> OAuthApp:
-    """Change name, description and scopes. Only fields given are changed; the event
-    records each changed field's previous and updated value. Through the API, the app's
-    resulting effective permissions must be within ``caller_permissions``."""
+    """Change name, description, scopes and Token expiration time (tokens issued afterwards
+    get the new one). Only fields given are changed; the event records each changed
+    field's previous and updated value. Through the API, the app's resulting effective
+    permissions must be within ``caller_permissions``."""
     locked = _lock(app)
     if expected_version is not None and locked.version != expected_version:
         raise EditConflict(
@@ -227,6 +265,8 @@ def oauth_app_update(
         wanted["scopes"] = _clean_scopes(scopes)
     if denied_scopes is not UNSET:
         wanted["denied_scopes"] = _clean_denied(denied_scopes)
+    if access_token_ttl is not UNSET:
+        wanted["access_token_ttl"] = _clean_access_token_ttl(access_token_ttl)
     _check_no_escalation(
         caller_permissions,
         actor=actor,
@@ -255,27 +295,45 @@ def oauth_app_secret_rotate(
     app: OAuthApp,
     actor: Actor,
     revoke_previous: bool = False,
+    grace_period: timedelta | None = None,
     caller_permissions: Iterable[str] | None = None,
 ) -> IssuedSecret:
-    """Replace the current secret. The replaced one keeps working for SECRET_GRACE (each
-    replaced secret its own period); ``revoke_previous`` stops every previous secret at once
-    and revokes the access tokens issued with them. Through the API, the caller must hold
-    every effective permission of the app (it gets its secret)."""
+    """Replace the current secret. The replaced one keeps working for ``grace_period``
+    (SECRET_GRACE when not given; 0 stops it at once). ``revoke_previous`` stops every
+    previous secret at once and revokes the access tokens issued with them. Through the
+    API, the caller must hold every effective permission of the app (it gets its secret).
+
+    At most two secrets are valid at any time (Twilio's rule): a previous secret still in
+    its grace period ends now, with its ``oauth-apps.secret-expired`` event. The app row
+    lock serialises concurrent rotations, so two of them cannot leave three valid secrets.
+    """
+    grace_period = _clean_grace_period(grace_period)
     locked = _lock(app)
     _check_no_escalation(caller_permissions, actor=actor, allow=locked.scopes, deny=locked.denied_scopes)
     now = timezone.now()
+    if not revoke_previous:
+        # Revoking below also reaches an older secret still in its grace period, and with it
+        # the tokens it issued; expiring it first would drop those tokens' link to it.
+        for older in ClientSecret.objects.in_grace_period(now).select_for_update().filter(app=locked):
+            older.expires_at = now
+            _secret_expire(older, app=locked, actor=actor)
     for previous in ClientSecret.objects.select_for_update().filter(
         app=locked, expires_at__isnull=True, revoked_at__isnull=True
     ):
         previous.replaced_at = now
-        previous.expires_at = now + settings.SECRET_GRACE
+        previous.expires_at = now + grace_period
         previous.save(update_fields=["replaced_at", "expires_at"])
     if revoke_previous:  # every previous secret, those still in a grace period included
         _secrets_revoke(ClientSecret.objects.select_for_update().filter(app=locked).valid_at(now), now=now)
     plaintext, record = _issue_secret(locked)
     locked.save(update_fields=["updated"])
     signals.oauth_app_secret_rotated.send(
-        sender=OAuthApp, app=locked, actor=actor, secret=record, revoke_previous=revoke_previous
+        sender=OAuthApp,
+        app=locked,
+        actor=actor,
+        secret=record,
+        revoke_previous=revoke_previous,
+        grace_period=grace_period,
     )
     return IssuedSecret(app=locked, secret=plaintext, secret_record=record)
 
@@ -326,7 +384,13 @@ def oauth_app_secrets_expire_lapsed(*, actor: Actor, now=None) -> int:
             )
             if record is None:  # removed meanwhile (app deleted, or another purge)
                 continue
-            signals.oauth_app_secret_expired.send(sender=OAuthApp, app=record.app, actor=actor, secret=record)
-            record.delete()
+            _secret_expire(record, app=record.app, actor=actor)
             count += 1
     return count
+
+
+def _secret_expire(record: ClientSecret, *, app: OAuthApp, actor: Actor) -> None:
+    """Announce that a replaced secret stopped working at its ``expires_at``, then remove it
+    (a lapsed secret is kept only as its audit event). Inside the caller's transaction."""
+    signals.oauth_app_secret_expired.send(sender=OAuthApp, app=app, actor=actor, secret=record)
+    record.delete()

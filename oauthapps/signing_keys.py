@@ -95,8 +95,9 @@ def _load_private(pem: str):
 
 
 def _published_keys() -> list[SigningKey]:
-    """Keys whose tokens may still be live: unretired, or retired less than a token TTL ago."""
-    oldest_live = timezone.now() - settings.ACCESS_TOKEN_TTL - timedelta(minutes=5)
+    """Keys whose tokens may still be live: unretired, or retired less than the longest Token
+    expiration time an app can have ago (each app picks its own, up to 30 days)."""
+    oldest_live = timezone.now() - settings.ACCESS_TOKEN_TTL_MAX - timedelta(minutes=5)
     return list(SigningKey.objects.exclude(retired_at__lt=oldest_live))
 
 

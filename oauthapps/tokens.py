@@ -21,6 +21,8 @@ class InvalidAccessToken(Exception):
 def access_token_claims(
     *, app: OAuthApp, scopes: Iterable[str], audience: str | None, issued_at: datetime
 ) -> dict:
+    """The token lives for the app's Token expiration time as it is now: a later change to
+    the app changes new tokens only."""
     iat = int(issued_at.timestamp())
     return {
         "iss": settings.OAUTH_ISSUER,
@@ -31,7 +33,7 @@ def access_token_claims(
         "scope": " ".join(scopes),
         "iat": iat,
         "nbf": iat,
-        "exp": iat + settings.ACCESS_TOKEN_TTL_SECONDS,
+        "exp": iat + app.access_token_ttl,
         "jti": uuid.uuid4().hex,
     }
 

@@ -83,6 +83,16 @@ class OAuthAppValidator(OAuth2Validator):
         )
         if app is None:
             return False
+        requested_account = getattr(request, "account_sid", None)
+        if requested_account is not None and requested_account != app.account.sid:
+            # Twilio's ``account_sid`` asks for a token on behalf of that account: an app
+            # acts only for its own. Checked after authentication, so it tells nothing to
+            # a caller without the secret.
+            raise errors.InvalidRequestError(
+                description=f"account_sid {requested_account[:34]} is not the account of this app; "
+                "send the app's own account SID or leave account_sid out.",
+                request=request,
+            )
         request.client = app
         request.client_id = app.client_id
         return True

@@ -23,10 +23,16 @@ from console.actors import Actor, Source, client_ip
 from console.decorators import manager_required, membership_required
 from console.reauth import recent_auth_required
 from oauthapps import services
-from oauthapps.forms import OAuthAppCreateForm, OAuthAppEditForm, scope_picker_areas
+from oauthapps.forms import OAuthAppCreateForm, OAuthAppEditForm, SecretRotateForm, scope_picker_areas
 from oauthapps.models import ClientSecret, OAuthApp
 from oauthapps.reveal import reveal_forget, reveal_keep, reveal_pop
-from oauthapps.selectors import oauth_app_get, oauth_app_list, oauth_app_search, oauth_app_secrets_in_use
+from oauthapps.selectors import (
+    oauth_app_get,
+    oauth_app_list,
+    oauth_app_search,
+    oauth_app_secret_in_grace_period,
+    oauth_app_secrets_in_use,
+)
 
 CREATE_TOKENS_KEY = "oauthapps.create-tokens"
 CREATE_TOKENS_KEPT = 20
@@ -50,6 +56,11 @@ def _no_store(response):
     add_never_cache_headers(response)
     patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True, private=True)
     return response
+
+
+def _given(value):
+    """A field the form may leave out: left out means "keep", as the services spell it."""
+    return services.UNSET if value is None else value
 
 
 def _picker_context(form) -> dict:
@@ -87,6 +98,7 @@ def oauth_app_create_page(request):
                     name=form.cleaned_data["name"],
                     description=form.cleaned_data["description"],
                     scopes=form.cleaned_data["scopes"],
+                    access_token_ttl=form.cleaned_data["access_token_ttl"],
                     created_by=request.user,
                 )
             except ValidationError as exc:
@@ -102,7 +114,12 @@ def oauth_app_create_page(request):
                     secret=issued.secret,
                 )
     else:
-        form = OAuthAppCreateForm(initial={"form_token": secrets.token_urlsafe(16)})
+        form = OAuthAppCreateForm(
+            initial={
+                "form_token": secrets.token_urlsafe(16),
+                "access_token_ttl": settings.ACCESS_TOKEN_TTL_SECONDS,
+            }
+        )
     return render(request, "oauthapps/create.html", {"form": form, **_picker_context(form)})
 
 
@@ -135,6 +152,7 @@ def oauth_app_detail_page(request, sid: str):
                     name=form.cleaned_data["name"],
                     description=form.cleaned_data["description"],
                     scopes=form.cleaned_data["scopes"],
+                    access_token_ttl=_given(form.cleaned_data["access_token_ttl"]),
                     expected_version=form.cleaned_data["version"],
                 )
             except services.EditConflict as exc:
@@ -153,6 +171,7 @@ def oauth_app_detail_page(request, sid: str):
                 "name": app.name,
                 "description": app.description,
                 "scopes": list(app.scopes),
+                "access_token_ttl": app.access_token_ttl,
                 "version": app.version,
             }
         )
@@ -171,9 +190,19 @@ def oauth_app_secrets_page(request, sid: str):
         "tab": "credentials",
         "current": current,
         "previous": previous,
-        "grace": settings.SECRET_GRACE,
+        **_rotate_context(app, SecretRotateForm(auto_id="rotate-dialog-%s")),
     }
     return render(request, "oauthapps/secrets.html", context)
+
+
+def _rotate_context(app: OAuthApp, form: SecretRotateForm) -> dict:
+    """What the rotation pop-up (and its no-JavaScript page) shows: the grace period field,
+    and the previous secret that rotating now would stop (at most two valid secrets)."""
+    return {
+        "rotate_form": form,
+        "grace": settings.SECRET_GRACE,
+        "ending_secret": oauth_app_secret_in_grace_period(app=app),
+    }
 
 
 @manager_required
@@ -181,22 +210,32 @@ def oauth_app_secrets_page(request, sid: str):
 @require_http_methods(["GET", "POST"])
 def oauth_app_rotate_page(request, sid: str):
     app = _app_or_404(request, sid)
-    if request.method == "POST":
+    form = SecretRotateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
             issued = services.oauth_app_secret_rotate(
-                app=app, actor=_actor(request), revoke_previous=bool(request.POST.get("revoke_previous"))
+                app=app,
+                actor=_actor(request),
+                revoke_previous=form.cleaned_data["revoke_previous"],
+                grace_period=form.chosen_grace_period(),
             )
         except OAuthApp.DoesNotExist:
             messages.error(request, APP_GONE)
             return redirect("oauthapps:list")
-        return reveal_keep(
-            request,
-            redirect("oauthapps:rotated", sid=app.client_id),
-            kind="rotated",
-            sid=app.client_id,
-            secret=issued.secret,
-        )
-    return render(request, "oauthapps/rotate_confirm.html", {"app": app, "grace": settings.SECRET_GRACE})
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            return reveal_keep(
+                request,
+                redirect("oauthapps:rotated", sid=app.client_id),
+                kind="rotated",
+                sid=app.client_id,
+                secret=issued.secret,
+            )
+    status = 400 if form.errors else 200
+    return render(
+        request, "oauthapps/rotate_confirm.html", {"app": app, **_rotate_context(app, form)}, status=status
+    )
 
 
 @membership_required

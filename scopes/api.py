@@ -6,8 +6,8 @@ area's permissions with the endpoints each allows; ``?permission=`` resolves one
 
 from django.http import JsonResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET
 
+from console.api_errors import api_methods
 from console.errors import twilio_error
 from scopes.catalog import get_catalog
 from scopes.export import area_document
@@ -22,7 +22,7 @@ def _json(data: dict, status: int = 200) -> JsonResponse:
     return response
 
 
-@require_GET
+@api_methods("GET")
 def catalog_areas(request) -> JsonResponse:
     catalog = get_catalog()
     wanted = request.GET.get("permission")
@@ -59,7 +59,7 @@ def catalog_areas(request) -> JsonResponse:
     )
 
 
-@require_GET
+@api_methods("GET")
 def catalog_area(request, key: str) -> JsonResponse:
     area = get_catalog().areas.get(key)
     if area is None:

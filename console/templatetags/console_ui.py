@@ -1,5 +1,7 @@
 """Template helpers for the console's forms and tables."""
 
+from datetime import timedelta
+
 from django import template
 
 register = template.Library()
@@ -40,3 +42,9 @@ def duration_label(delta) -> str:
             count = seconds // size
             return f"{count} {unit}{'s' if count != 1 else ''}"
     return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
+@register.filter
+def seconds_label(seconds) -> str:
+    """A number of seconds in words, as duration_label says a timedelta."""
+    return duration_label(timedelta(seconds=int(seconds)))

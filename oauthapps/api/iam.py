@@ -41,6 +41,8 @@ API_FIELD = {
     "denied_scopes": "policy.deny",
     # An error of the request as a whole (e.g. the account's app limit): no field to name.
     NON_FIELD_ERRORS: api_settings.NON_FIELD_ERRORS_KEY,
+    "access_token_ttl": "access_token_ttl",
+    "grace_period": "grace_period",
 }
 APP_PAGING = KeysetPaging(key="apps", date_field="created", token_salt="iam.oauth-apps.page")
 
@@ -177,7 +179,8 @@ class OAuthAppApi(IamApi):
         request=AppWriteSerializer,
         responses={200: AppSerializer},
         description=needs("update") + NO_ESCALATION,
-        summary="Change App name, Description of the app or the policy; fields left out stay as they are.",
+        summary="Change App name, Description of the app, the policy or the Token expiration time; "
+        "fields left out stay as they are.",
     )
     def put(self, request, sid: str):
         app = self.app_or_404(sid)
@@ -222,8 +225,9 @@ class OAuthAppSecretRotateApi(IamApi):
         request=SecretRotateSerializer,
         description=needs("update") + NO_TAKEOVER,
         responses={200: AppWithSecretSerializer},
-        summary="Rotate the Client Secret: the new one is returned once; the old one works for 24 hours "
-        "unless revoke_previous is true.",
+        summary="Rotate the Client Secret: the new one is returned once; the old one works for the "
+        "grace_period (24 hours by default) unless revoke_previous is true. An older secret still in "
+        "its grace period stops at once (at most two valid secrets).",
     )
     def post(self, request, sid: str):
         app = self.app_or_404(sid)
@@ -235,7 +239,10 @@ class OAuthAppSecretRotateApi(IamApi):
                 actor=self.actor(),
                 revoke_previous=serializer.validated_data["revoke_previous"],
                 caller_permissions=self.caller_permissions(),
+                grace_period=serializer.chosen_grace_period(),
             )
+        except DjangoValidationError as exc:
+            raise api_validation_error(exc) from None
         except OAuthApp.DoesNotExist:
             raise NotFound(f"The OAuth app {sid} was not found.") from None
         return self.render(issued.app, secret=issued.secret)

@@ -14,4 +14,11 @@ urlpatterns = [
         iam.OAuthAppSecretRotateApi.as_view(),
         name="oauth-app-secret",
     ),
+    # Twilio's iam v1 spec spells the rotation path in lower case; its console and older
+    # docs use /Secret. Both rotate.
+    path(
+        "v1/Account/OAuthApps/<str:sid>/secret",
+        iam.OAuthAppSecretRotateApi.as_view(),
+        name="oauth-app-secret-lower",
+    ),
 ]

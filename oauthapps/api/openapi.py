@@ -1,6 +1,6 @@
 """This app's part of the OpenAPI description (drf-spectacular): the Bearer scheme, and
-``POST /v2/token``, which is a plain Django view (oauthlib's protocol, reached through
-django-oauth-toolkit) that drf-spectacular cannot describe by itself.
+``POST /v2/token`` (and Twilio's older ``POST /v1/token``), plain Django views (oauthlib's
+protocol, reached through django-oauth-toolkit) that drf-spectacular cannot describe by itself.
 
 drf-spectacular finds an extension by subclassing, so ``OAuthAppsConfig.ready()`` imports
 this module before any schema is generated; ``add_token_endpoint`` is a postprocessing
@@ -37,18 +37,36 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
-def _token_operation() -> dict:
-    form = {
+def _token_form(names: dict[str, str]) -> dict:
+    """The token request's form, with each field spelled as ``names`` says."""
+    return {
         "type": "object",
         "properties": {
-            "grant_type": {"type": "string", "enum": ["client_credentials"]},
-            "client_id": {"type": "string", "example": "OQ0123456789abcdef0123456789abcdef"},
-            "client_secret": {"type": "string", "format": "password"},
-            "scope": {"type": "string", "description": "Space-separated subset of the app's permissions."},
-            "audience": {"type": "string"},
+            names["grant_type"]: {"type": "string", "enum": ["client_credentials"]},
+            names["client_id"]: {"type": "string", "example": "OQ0123456789abcdef0123456789abcdef"},
+            names["client_secret"]: {"type": "string", "format": "password"},
+            names["scope"]: {
+                "type": "string",
+                "description": "Space-separated subset of the app's permissions.",
+            },
+            names["audience"]: {"type": "string"},
         },
-        "required": ["grant_type"],
+        "required": [names["grant_type"]],
     }
+
+
+RFC_NAMES = {name: name for name in ("grant_type", "client_id", "client_secret", "scope", "audience")}
+# Twilio's oauth v1 spelling of the same fields.
+OAUTH_V1_NAMES = {
+    "grant_type": "GrantType",
+    "client_id": "ClientId",
+    "client_secret": "ClientSecret",
+    "scope": "Scope",
+    "audience": "Audience",
+}
+
+
+def _token_operation(*, version: str) -> dict:
     token = {
         "type": "object",
         "properties": {
@@ -56,26 +74,53 @@ def _token_operation() -> dict:
             "refresh_token": {"type": "string", "nullable": True},
             "id_token": {"type": "string", "nullable": True},
             "token_type": {"type": "string", "enum": ["Bearer"]},
-            "expires_in": {"type": "integer", "example": 3600},
+            "expires_in": {
+                "type": "integer",
+                "example": 3600,
+                "description": "The app's Token expiration time (access_token_ttl), in seconds.",
+            },
             "scope": {"type": "string"},
         },
         "required": ["access_token", "token_type", "expires_in"],
     }
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/TokenError"}}}
+    if version == "v2":
+        operation_id, success, form = "CreateToken", "200", _token_form(RFC_NAMES)
+        summary = "Issue an access token (client credentials grant, RFC 6749 §4.4)."
+        parameters = [
+            {
+                "name": "account_sid",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "pattern": "^AC[0-9a-fA-F]{32}$"},
+                "description": "Twilio's optional account SID: accepted when it is the app's own account, "
+                "refused (invalid_request) otherwise. No other query parameter is accepted.",
+            }
+        ]
+    else:
+        operation_id, success = "CreateTokenV1", "201"
+        form = {"oneOf": [_token_form(OAUTH_V1_NAMES), _token_form(RFC_NAMES)]}
+        summary = "The same grant on Twilio's older path: oauth v1 field names or iam v1's (RFC 6749's); 201."
+        parameters = []
     return {
         "post": {
-            "operationId": "CreateToken",
+            "operationId": operation_id,
             "tags": ["OAuth: token"],
-            "summary": "Issue an access token (client credentials grant, RFC 6749 §4.4).",
-            "description": "Authenticate with client_id and client_secret in the form (client_secret_post) "
-            "or in HTTP Basic (client_secret_basic).",
+            "summary": summary,
+            "description": "Authenticate with the Client ID and Client Secret in the form "
+            "(client_secret_post)"
+            " or in HTTP Basic (client_secret_basic).",
             "security": [{"clientBasic": []}, {}],
+            "parameters": parameters,
             "requestBody": {
                 "required": True,
                 "content": {"application/x-www-form-urlencoded": {"schema": form}},
             },
             "responses": {
-                "200": {"description": "A Bearer token.", "content": {"application/json": {"schema": token}}},
+                success: {
+                    "description": "A Bearer token.",
+                    "content": {"application/json": {"schema": token}},
+                },
                 **{
                     status: {"description": text, "content": error}
                     for status, text in {
@@ -92,7 +137,8 @@ def _token_operation() -> dict:
 
 
 def add_token_endpoint(result: dict, generator, request, public) -> dict:
-    """drf-spectacular POSTPROCESSING_HOOK: ``POST /v2/token``, its error body and Basic scheme."""
+    """drf-spectacular POSTPROCESSING_HOOK: ``POST /v2/token`` and ``/v1/token``, their error body and
+    Basic scheme."""
     components = result.setdefault("components", {})
     components.setdefault("schemas", {})["TokenError"] = TOKEN_ERROR
     components.setdefault("securitySchemes", {})["clientBasic"] = {
@@ -100,5 +146,7 @@ def add_token_endpoint(result: dict, generator, request, public) -> dict:
         "scheme": "basic",
         "description": "client_secret_basic: the Client ID and Client Secret (token endpoint only).",
     }
-    result.setdefault("paths", {})["/v2/token"] = _token_operation()
+    paths = result.setdefault("paths", {})
+    paths["/v2/token"] = _token_operation(version="v2")
+    paths["/v1/token"] = _token_operation(version="v1")
     return result

@@ -4,8 +4,13 @@ twilio-python 9.x sends create/update bodies as JSON with ``friendly_name``,
 ``description``, ``policy: {"allow", "deny"}``, ``type``, ``access_token_ttl`` and, on
 create, ``owner_sid``, ``client_sid`` and ``token_endpoint_auth_method``; it drops
 ``None`` values before sending, and other clients may send explicit ``null``: both mean
-"not given".
+"not given". twilio-node 6.x sends the same fields from its typed request objects with
+camelCase keys (``friendlyName``, ``accessTokenTtl``, ``ownerSid``): both spellings are
+accepted, and any other key is a 400 that names it (a silently dropped field would look
+like a successful update that changed nothing).
 """
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.urls import reverse
@@ -13,7 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from console.api_paging import PageMetaSerializer
-from oauthapps.models import OAuthApp
+from oauthapps.models import ACCESS_TOKEN_TTL_RANGE_TEXT, SECRET_GRACE_RANGE_TEXT, OAuthApp
 
 APP_TYPE = "client_credentials"
 AUTH_METHODS = ("client_secret_basic", "client_secret_post")
@@ -43,9 +48,65 @@ class BoundedListField(serializers.ListField):
 POLICY_LIST_MAX_ITEMS = 1000
 
 
+def camel_case(name: str) -> str:
+    """``access_token_ttl`` -> ``accessTokenTtl``, as twilio-node's request objects spell it."""
+    first, *rest = name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
+class StrictKeysSerializer(serializers.Serializer):
+    """A JSON object whose keys are this serializer's fields, in snake_case or camelCase."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            data = self._snake_case_keys(data)
+        return super().to_internal_value(data)
+
+    def _snake_case_keys(self, data: dict) -> dict:
+        spellings = {name: name for name in self.fields}
+        spellings.update({camel_case(name): name for name in self.fields})
+        unknown = [key for key in data if key not in spellings]
+        if unknown:
+            known = ", ".join(sorted(self.fields))
+            raise serializers.ValidationError(
+                {
+                    str(key)[:40]: f"Unknown field; this request takes (in snake_case or camelCase): {known}."
+                    for key in unknown
+                }
+            )
+        renamed = {}
+        for key, value in data.items():
+            name = spellings[key]
+            if name in renamed:
+                raise serializers.ValidationError({name: f"Given twice, as {name} and {camel_case(name)}."})
+            renamed[name] = value
+        return renamed
+
+
+def access_token_ttl_field(**kwargs) -> serializers.IntegerField:
+    """The app's Token expiration time on the wire (seconds), described by its model field."""
+    model_field = OAuthApp._meta.get_field("access_token_ttl")
+    message = (
+        f"{model_field.verbose_name} must be a whole number of seconds from {ACCESS_TOKEN_TTL_RANGE_TEXT}."
+    )
+    return serializers.IntegerField(
+        min_value=settings.ACCESS_TOKEN_TTL_MIN_SECONDS,
+        max_value=settings.ACCESS_TOKEN_TTL_MAX_SECONDS,
+        help_text=f"{model_field.help_text} "
+        f"New apps get {settings.ACCESS_TOKEN_TTL_SECONDS} when it is left out.",
+        error_messages={
+            "invalid": message,
+            "min_value": message,
+            "max_value": message,
+            "max_string_length": message,
+        },
+        **kwargs,
+    )
+
+
 # Lengths and permission counts are checked by oauthapps.services, the one set of rules
 # shared with the console; these serializers only check types and shapes.
-class PolicySerializer(serializers.Serializer):
+class PolicySerializer(StrictKeysSerializer):
     allow = BoundedListField(
         child=TextField(),
         max_length=POLICY_LIST_MAX_ITEMS,
@@ -62,8 +123,8 @@ class PolicySerializer(serializers.Serializer):
     )
 
 
-class AppWriteSerializer(serializers.Serializer):
-    """Fields both create and update accept."""
+class AppWriteSerializer(StrictKeysSerializer):
+    """Fields both create and update accept, in snake_case or camelCase; any other key is a 400."""
 
     type = serializers.ChoiceField(
         choices=[APP_TYPE],
@@ -86,19 +147,7 @@ class AppWriteSerializer(serializers.Serializer):
         help_text="Description of the app (at most 1000 characters).",
     )
     policy = PolicySerializer(required=False, allow_null=True)
-    access_token_ttl = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        help_text="Token lifetime in seconds; this server issues tokens for exactly ACCESS_TOKEN_TTL_SECONDS "
-        "(3600 by default) and refuses any other value.",
-    )
-
-    def validate_access_token_ttl(self, value):
-        if value is not None and value != settings.ACCESS_TOKEN_TTL_SECONDS:
-            raise serializers.ValidationError(
-                f"This server issues access tokens for exactly {settings.ACCESS_TOKEN_TTL_SECONDS} seconds."
-            )
-        return value
+    access_token_ttl = access_token_ttl_field(required=False, allow_null=True)
 
     def service_arguments(self) -> dict:
         """The given fields as keyword arguments of oauthapps.services (null = not given)."""
@@ -113,6 +162,8 @@ class AppWriteSerializer(serializers.Serializer):
             arguments["scopes"] = policy["allow"]
         if "deny" in policy:
             arguments["denied_scopes"] = policy["deny"]
+        if "access_token_ttl" in data:
+            arguments["access_token_ttl"] = data["access_token_ttl"]
         return arguments
 
 
@@ -161,7 +212,7 @@ class AppSerializer(serializers.Serializer):
     creator_sid = serializers.CharField()
     status = serializers.CharField()
     policy = serializers.SerializerMethodField()
-    access_token_ttl = serializers.SerializerMethodField()
+    access_token_ttl = access_token_ttl_field()
     client_id = serializers.CharField()
     url = serializers.SerializerMethodField()
 
@@ -171,9 +222,6 @@ class AppSerializer(serializers.Serializer):
     @extend_schema_field(PolicySerializer)
     def get_policy(self, app: OAuthApp) -> dict:
         return {"allow": list(app.scopes), "deny": list(app.denied_scopes)}
-
-    def get_access_token_ttl(self, app: OAuthApp) -> int:
-        return settings.ACCESS_TOKEN_TTL_SECONDS
 
     def get_url(self, app: OAuthApp) -> str:
         path = reverse("iam:oauth-app", kwargs={"sid": app.client_id})
@@ -188,12 +236,31 @@ class AppWithSecretSerializer(AppSerializer):
         return self.context["secret"]
 
 
-class SecretRotateSerializer(serializers.Serializer):
+class SecretRotateSerializer(StrictKeysSerializer):
+    """The optional JSON body of a rotation (empty: the default grace period)."""
+
+    grace_period = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=settings.SECRET_GRACE_MAX_SECONDS,
+        help_text=f"Seconds the replaced secret keeps working: {SECRET_GRACE_RANGE_TEXT}; "
+        f"{settings.SECRET_GRACE_SECONDS} when left out. A previous secret still in its grace period "
+        "stops at once either way: at most two secrets are valid at any time.",
+        error_messages={
+            key: f"The grace period must be a whole number of seconds from {SECRET_GRACE_RANGE_TEXT}."
+            for key in ("invalid", "min_value", "max_value", "max_string_length")
+        },
+    )
     revoke_previous = serializers.BooleanField(
         required=False,
         default=False,
-        help_text="Stop the replaced secret at once (it leaked) instead of after the 24-hour grace period.",
+        help_text="Stop the replaced secret at once (it leaked) instead of after its grace period.",
     )
+
+    def chosen_grace_period(self) -> timedelta | None:
+        seconds = self.validated_data.get("grace_period")
+        return None if seconds is None else timedelta(seconds=seconds)
 
 
 class AppPageSerializer(serializers.Serializer):

@@ -8,10 +8,10 @@ docs/domain.md, and Twilio's error fields beside the RFC 6749 §5.2 ones.
 
 import codecs
 import json
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -100,9 +100,11 @@ def check_form_charset(request) -> None:
         )
 
 
-def _check_shape(request) -> str | None:
+def _check_shape(request, field_names: dict[str, str] | None = None) -> str | None:
     """Refuse what oauthlib would misread or silently accept (RFC 6749 §3.2, §5.2).
-    Returns the Client ID the request names (body or Basic header), if any."""
+    ``field_names`` renames another spelling of the form fields to RFC 6749's (Twilio's
+    oauth v1 ``GrantType``); oauthlib then reads the renamed form. Returns the Client ID
+    the request names (body or Basic header), if any."""
     content_type = request.content_type or ""
     if content_type != FORM_CONTENT_TYPE:
         raise TokenRequestError(
@@ -134,6 +136,8 @@ def _check_shape(request) -> str | None:
             )
         seen.add(name)
     params = dict(pairs)
+    if field_names:
+        params = _renamed(request, params, field_names)
     if not params.get("grant_type"):
         raise TokenRequestError(
             "invalid_request", "The grant_type parameter is missing; send grant_type=client_credentials."
@@ -164,10 +168,28 @@ def _check_shape(request) -> str | None:
     return params.get("client_id") or (basic[0] if basic else None)
 
 
+def _renamed(request, params: dict, field_names: dict[str, str]) -> dict:
+    """The form with ``field_names``' spellings replaced by RFC 6749's, in one spelling only."""
+    other = [name for name in params if name in field_names]
+    rfc = [name for name in params if name in field_names.values()]
+    if other and rfc:
+        raise TokenRequestError(
+            "invalid_request",
+            f"The form mixes two spellings ({other[0]} and {rfc[0]}); use one of them for every field.",
+        )
+    renamed = {field_names.get(name, name): value for name, value in params.items()}
+    if other:
+        request.POST = QueryDict(urlencode(renamed))  # what DOT hands to oauthlib
+    return renamed
+
+
 @method_decorator(csrf_exempt, name="dispatch")
-@method_decorator(sensitive_post_parameters("client_secret"), name="dispatch")
+@method_decorator(sensitive_post_parameters("client_secret", "ClientSecret"), name="dispatch")
 class TokenApi(OAuthLibMixin, View):
     http_method_names = ["post", "options"]
+    # Twilio's oauth v2 answers 200 (RFC 6749 §5.1); its oauth and iam v1 answer 201.
+    success_status = 200
+    field_names: dict[str, str] | None = None
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         response = token_error_response(
@@ -179,7 +201,7 @@ class TokenApi(OAuthLibMixin, View):
     def post(self, request, *args, **kwargs):
         with metrics.TOKEN_LATENCY.time():
             response = self._answer(request)
-        if response.status_code == 200:
+        if response.status_code == self.success_status:
             metrics.TOKENS_ISSUED.inc()
         else:
             metrics.TOKENS_REFUSED.labels(error=self._error_of(response)).inc()
@@ -194,7 +216,7 @@ class TokenApi(OAuthLibMixin, View):
 
     def _answer(self, request):
         try:
-            client_id = _check_shape(request)
+            client_id = _check_shape(request, self.field_names)
             _check_rate(request)
         except TokenRequestError as exc:
             return token_error_response(exc.error, exc.description, exc.status, exc.headers)
@@ -218,8 +240,29 @@ class TokenApi(OAuthLibMixin, View):
                 "expires_in": int(payload["expires_in"]),
                 # RFC 6749 §5.1: scope is returned because it may differ from what was asked.
                 "scope": payload.get("scope", ""),
-            }
+            },
+            status=self.success_status,
         )
         for name, value in NO_STORE.items():
             response[name] = value
         return response
+
+
+class TokenV1Api(TokenApi):
+    """``POST /v1/token``: the same grant, for Twilio's two older token endpoints that share
+    this path on different hosts. oauth v1 (``oauth.twilio.com``) spells the form fields
+    ``GrantType``, ``ClientId``, ``ClientSecret``, ``Scope``, ``Audience``; iam v1
+    (``iam.twilio.com``) spells them as RFC 6749 does. Without the host, the spelling tells
+    them apart; both answer 201 with the same token body."""
+
+    success_status = 201
+    field_names = {
+        "GrantType": "grant_type",
+        "ClientId": "client_id",
+        "ClientSecret": "client_secret",
+        "Scope": "scope",
+        "Audience": "audience",
+        "Code": "code",
+        "RedirectUri": "redirect_uri",
+        "RefreshToken": "refresh_token",
+    }

@@ -6,6 +6,7 @@ from oauthapps.api import checks, gateway, token
 
 urlpatterns = [
     path("v2/token", token.TokenApi.as_view(), name="oauth-token"),
+    path("v1/token", token.TokenV1Api.as_view(), name="oauth-token-v1"),
     path("v2/token/introspect", checks.IntrospectApi.as_view(), name="oauth-introspect"),
     path("v2/token/revoke", checks.RevokeApi.as_view(), name="oauth-revoke"),
     path(

@@ -2,6 +2,7 @@
 import { initAcknowledge } from "./acknowledge.js";
 import { initCopyButtons } from "./copy.js";
 import { initDialogs } from "./dialogs.js";
+import { initGracePeriods } from "./grace-period.js";
 import { initScopePickers } from "./scope-picker.js";
 import { initSubmitOnce } from "./submit-once.js";
 
@@ -10,6 +11,7 @@ function start() {
   for (const element of document.querySelectorAll("[data-js-only]")) element.hidden = false;
   initCopyButtons(document);
   initDialogs(document);
+  initGracePeriods(document);
   initAcknowledge(document);
   initScopePickers(document);
   initSubmitOnce(document);

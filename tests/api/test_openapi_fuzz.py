@@ -81,9 +81,11 @@ def test_the_description_is_served_and_lists_every_operation(client):
         ("PUT", "/v1/Account/OAuthApps/{sid}"),
         ("DELETE", "/v1/Account/OAuthApps/{sid}"),
         ("POST", "/v1/Account/OAuthApps/{sid}/Secret"),
+        ("POST", "/v1/Account/OAuthApps/{sid}/secret"),
         ("GET", "/v1/Events"),
         ("GET", "/v1/Events/{sid}"),
         ("POST", "/v2/token"),
+        ("POST", "/v1/token"),
     }
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 

@@ -57,6 +57,7 @@ def change_form_data(app: OAuthApp, **overrides) -> dict:
         "name": app.name,
         "description": app.description,
         "scopes": list(app.scopes),
+        "access_token_ttl": app.access_token_ttl,
         "expected_version": app.version,
         "secrets-TOTAL_FORMS": len(secrets),
         "secrets-INITIAL_FORMS": len(secrets),
@@ -130,6 +131,7 @@ def test_app_change_page_hides_dot_fields(admin_client, app):
         "name",
         "description",
         "scopes",
+        "access_token_ttl",
         "expected_version",
     }
     for dot_field in ("client_secret", "redirect_uris", "authorization_grant_type", "registration_source"):
@@ -334,3 +336,56 @@ def test_str_of_a_secret_shows_only_its_hint(issued):
     record = ClientSecret.objects.get(app=issued.app)
     assert record.digest not in str(record) and issued.secret not in str(record)
     assert record.hint in str(record)
+
+
+def test_edit_the_token_expiration_time_in_admin(admin_client, app):
+    response = admin_client.post(
+        admin_url(OAuthApp, "change", app.pk), change_form_data(app, access_token_ttl=600)
+    )
+    assert response.status_code == 302
+    app.refresh_from_db()
+    assert app.access_token_ttl == 600
+    event = AuditEvent.objects.get(event_type="oauth-apps.updated")
+    assert event.event_data["updated"] == {"access_token_ttl": 600}
+
+
+def test_admin_refuses_a_token_expiration_time_out_of_range(admin_client, app):
+    response = admin_client.post(
+        admin_url(OAuthApp, "change", app.pk), change_form_data(app, access_token_ttl=30)
+    )
+    assert response.status_code == 200
+    assert "1 minute (60 seconds) to 30 days" in response.content.decode()
+    app.refresh_from_db()
+    assert app.access_token_ttl == 3600
+
+
+def test_rotate_action_asks_for_a_grace_period(admin_client, app):
+    page = run_action(admin_client, "rotate_secret", app, confirm=False).content.decode()
+    assert "Grace period" in page and 'name="grace_period_0"' in page
+
+
+def test_rotate_action_with_a_chosen_grace_period(admin_client, issued):
+    data = {
+        "action": "rotate_secret",
+        "_selected_action": [issued.app.pk],
+        "post": "yes",
+        "grace_period_0": "3",
+        "grace_period_1": "hours",
+    }
+    response = admin_client.post(admin_url(OAuthApp, "changelist"), data)
+    assert "New Client Secret" in response.content.decode()
+    previous = ClientSecret.objects.get(app=issued.app, replaced_at__isnull=False)
+    assert (previous.expires_at - previous.replaced_at).total_seconds() == 3 * 3600
+
+
+def test_rotate_action_refuses_a_grace_period_over_30_days(admin_client, issued):
+    data = {
+        "action": "rotate_secret",
+        "_selected_action": [issued.app.pk],
+        "post": "yes",
+        "grace_period_0": "31",
+        "grace_period_1": "days",
+    }
+    page = admin_client.post(admin_url(OAuthApp, "changelist"), data).content.decode()
+    assert "to 30 days" in page and "New Client Secret" not in page
+    assert ClientSecret.objects.filter(app=issued.app).count() == 1

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -77,3 +79,18 @@ def test_bad_number_is_a_clear_error():
     result = load_settings(SECRET_GRACE_SECONDS="one day")
     assert result.returncode != 0
     assert "SECRET_GRACE_SECONDS must be an integer" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("ACCESS_TOKEN_TTL_SECONDS", "59", "ACCESS_TOKEN_TTL_SECONDS must be from 60 to 2592000"),
+        ("ACCESS_TOKEN_TTL_SECONDS", "2592001", "ACCESS_TOKEN_TTL_SECONDS must be from 60 to 2592000"),
+        ("SECRET_GRACE_SECONDS", "-1", "SECRET_GRACE_SECONDS must be from 0 to 2592000"),
+        ("SECRET_GRACE_SECONDS", "2592001", "SECRET_GRACE_SECONDS must be from 0 to 2592000"),
+    ],
+)
+def test_defaults_outside_twilios_ranges_are_refused(name, value, message):
+    result = load_settings(**{name: value})
+    assert result.returncode != 0
+    assert message in result.stderr

@@ -72,3 +72,49 @@ def test_oauthapp_create_reports_bad_scopes():
         call_command(
             "oauthapp", "create", "--name", "x", "--scope", "/twilio/bogus/thing/read", stdout=StringIO()
         )
+
+
+def create_app(*extra) -> dict:
+    run("account", "create", "--name", "Default", "--owner-email", "ops@acme.test")
+    return run("oauthapp", "create", "--name", "x", "--scope", "/twilio/monitor/events/read", *extra)
+
+
+def test_oauthapp_create_with_a_token_ttl():
+    created = create_app("--token-ttl", "900")
+    assert created["access_token_ttl"] == 900
+    assert OAuthApp.objects.get(client_id=created["sid"]).access_token_ttl == 900
+
+
+def test_oauthapp_create_refuses_a_token_ttl_out_of_range_naming_it():
+    run("account", "create", "--name", "Default", "--owner-email", "ops@acme.test")
+    with pytest.raises(CommandError, match=r"access_token_ttl: .*1 minute \(60 seconds\) to 30 days"):
+        call_command(
+            "oauthapp",
+            "create",
+            "--name",
+            "x",
+            "--scope",
+            "/twilio/monitor/events/read",
+            "--token-ttl",
+            "59",
+            stdout=StringIO(),
+        )
+
+
+def test_oauthapp_update_changes_the_token_ttl():
+    created = create_app()
+    assert run("oauthapp", "update", created["sid"], "--token-ttl", "120")["access_token_ttl"] == 120
+    assert AuditEvent.objects.filter(event_type="oauth-apps.updated", source="cli").count() == 1
+
+
+def test_oauthapp_rotate_with_a_grace_period():
+    created = create_app()
+    run("oauthapp", "rotate", created["sid"], "--grace-period", "0")
+    assert client_authenticate(client_id=created["sid"], secret=created["secret"]) is None
+
+
+def test_oauthapp_rotate_refuses_a_grace_period_over_30_days():
+    created = create_app()
+    with pytest.raises(CommandError, match="grace_period: .*30 days"):
+        call_command("oauthapp", "rotate", created["sid"], "--grace-period", "2592001", stdout=StringIO())
+    assert client_authenticate(client_id=created["sid"], secret=created["secret"]) is not None

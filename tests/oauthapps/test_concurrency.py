@@ -4,9 +4,11 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from oauthapps import services
+from oauthapps.authentication import client_authenticate
 from oauthapps.models import ClientSecret, OAuthApp
 from tests.factories import web_actor
 
@@ -47,8 +49,23 @@ def test_parallel_rotations_leave_one_current_secret(issued, member):
     assert all(isinstance(o, services.IssuedSecret) for o in outcomes), outcomes
     secrets = ClientSecret.objects.filter(app=issued.app)
     assert secrets.filter(expires_at__isnull=True).count() == 1
-    assert secrets.count() == 5
     assert AuditEvent.objects.filter(event_type="oauth-apps.secret-rotated").count() == 4
+
+
+def test_parallel_rotations_leave_at_most_two_valid_secrets(issued, member):
+    actor = web_actor(member.user)
+    outcomes = run_together(*[lambda: services.oauth_app_secret_rotate(app=issued.app, actor=actor)] * 4)
+    assert all(isinstance(o, services.IssuedSecret) for o in outcomes), outcomes
+    valid = ClientSecret.objects.valid_at(timezone.now()).filter(app=issued.app)
+    assert valid.count() == 2
+    assert valid.filter(expires_at__isnull=True).count() == 1
+    # Each rotation but the first ended the secret the one before it had put in its grace period.
+    assert AuditEvent.objects.filter(event_type="oauth-apps.secret-expired").count() == 3
+    still_working = [
+        o.secret for o in outcomes if client_authenticate(client_id=issued.app.client_id, secret=o.secret)
+    ]
+    assert len(still_working) == 2
+    assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is None
 
 
 def test_rotate_while_deleting_leaves_nothing_valid(issued, member):

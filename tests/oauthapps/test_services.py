@@ -122,14 +122,93 @@ def test_previous_secret_stops_working_after_grace_period(issued, member, settin
     assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is None
 
 
-def test_each_replaced_secret_keeps_its_own_grace_period(issued, member):
+def test_rotating_during_a_grace_period_ends_the_older_secret_at_once(issued, member):
     actor = web_actor(member.user)
     second = services.oauth_app_secret_rotate(app=issued.app, actor=actor)
+    third = services.oauth_app_secret_rotate(app=issued.app, actor=actor)
+    client_id = issued.app.client_id
+    assert client_authenticate(client_id=client_id, secret=issued.secret) is None
+    assert client_authenticate(client_id=client_id, secret=second.secret) is not None
+    assert client_authenticate(client_id=client_id, secret=third.secret) is not None
+    assert ClientSecret.objects.valid_at(timezone.now()).filter(app=issued.app).count() == 2
+    expired = AuditEvent.objects.get(event_type="oauth-apps.secret-expired")
+    assert expired.event_data["secret"]["hint"] == "…" + issued.secret[-4:]
+
+
+def test_the_two_secret_rule_ends_nothing_when_no_grace_period_is_running(issued, member):
+    actor = web_actor(member.user)
+    services.oauth_app_secret_rotate(app=issued.app, actor=actor, grace_period=timedelta(0))
     services.oauth_app_secret_rotate(app=issued.app, actor=actor)
-    first_record = ClientSecret.objects.get(digest=secret_digest(issued.secret))
-    second_record = ClientSecret.objects.get(digest=secret_digest(second.secret))
-    assert first_record.expires_at < second_record.expires_at
-    assert ClientSecret.objects.filter(app=issued.app, expires_at__isnull=True).count() == 1
+    assert not AuditEvent.objects.filter(event_type="oauth-apps.secret-expired").exists()
+
+
+def test_rotate_with_a_chosen_grace_period(issued, member):
+    services.oauth_app_secret_rotate(
+        app=issued.app, actor=web_actor(member.user), grace_period=timedelta(hours=2)
+    )
+    previous = ClientSecret.objects.get(digest=secret_digest(issued.secret))
+    assert previous.expires_at - previous.replaced_at == timedelta(hours=2)
+
+
+def test_rotate_with_a_zero_grace_period_stops_the_old_secret_at_once(issued, member):
+    services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user), grace_period=timedelta(0))
+    assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is None
+
+
+@pytest.mark.parametrize("grace", [timedelta(seconds=-1), timedelta(days=30, seconds=1)])
+def test_rotate_refuses_a_grace_period_outside_0_to_30_days(issued, member, grace):
+    with pytest.raises(ValidationError, match="grace period must be from 0") as exc:
+        services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user), grace_period=grace)
+    assert "grace_period" in exc.value.message_dict
+    assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is not None
+
+
+def test_rotate_accepts_the_bounds_of_the_grace_period(issued, member):
+    actor = web_actor(member.user)
+    services.oauth_app_secret_rotate(app=issued.app, actor=actor, grace_period=timedelta(days=30))
+    services.oauth_app_secret_rotate(app=issued.app, actor=actor, grace_period=timedelta(0))
+
+
+def test_new_apps_get_the_default_token_expiration_time(account, member, settings):
+    settings.ACCESS_TOKEN_TTL_SECONDS = 900
+    assert make_app(account, user=member.user).app.access_token_ttl == 900
+
+
+@pytest.mark.parametrize("ttl", [60, 3600, 2_592_000])
+def test_create_with_a_token_expiration_time_in_range(account, member, ttl):
+    issued = services.oauth_app_create(
+        account=account, actor=web_actor(member.user), name="A", scopes=DEFAULT_SCOPES, access_token_ttl=ttl
+    )
+    issued.app.refresh_from_db()
+    assert issued.app.access_token_ttl == ttl
+
+
+@pytest.mark.parametrize("ttl", [59, 0, -60, 2_592_001, "an hour", 90.5, True])
+def test_create_refuses_a_token_expiration_time_out_of_range_naming_it(account, member, ttl):
+    with pytest.raises(ValidationError) as exc:
+        services.oauth_app_create(
+            account=account,
+            actor=web_actor(member.user),
+            name="A",
+            scopes=DEFAULT_SCOPES,
+            access_token_ttl=ttl,
+        )
+    assert "access_token_ttl" in exc.value.message_dict
+    assert not OAuthApp.objects.exists()
+
+
+def test_update_token_expiration_time_records_previous_and_updated(app, member):
+    services.oauth_app_update(app=app, actor=web_actor(member.user), access_token_ttl=600)
+    app.refresh_from_db()
+    assert app.access_token_ttl == 600
+    event = AuditEvent.objects.get(event_type="oauth-apps.updated")
+    assert event.event_data["previous"] == {"access_token_ttl": 3600}
+    assert event.event_data["updated"] == {"access_token_ttl": 600}
+
+
+def test_update_refuses_a_token_expiration_time_out_of_range(app, member):
+    with pytest.raises(ValidationError, match="1 minute"):
+        services.oauth_app_update(app=app, actor=web_actor(member.user), access_token_ttl=30)
 
 
 def test_rotate_with_revoke_previous_stops_old_secret_at_once(issued, member):

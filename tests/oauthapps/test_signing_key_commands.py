@@ -43,11 +43,19 @@ def test_retired_key_leaves_the_jwks_once_its_tokens_have_expired(client, issued
     keys_command("rotate")
     SigningKey.objects.filter(kid=old_kid).update(
         retired_at=timezone.now()
-        - timedelta(seconds=settings.ACCESS_TOKEN_TTL_SECONDS)
+        - timedelta(seconds=settings.ACCESS_TOKEN_TTL_MAX_SECONDS)
         - timedelta(minutes=6)
     )
     signing_keys_forget()
     assert old_kid not in published_kids(client)
+
+
+def test_retired_key_stays_published_while_a_30_day_token_may_be_live(client, issued, settings):
+    old_kid = jwt.get_unverified_header(issue(client, issued))["kid"]
+    keys_command("rotate")
+    SigningKey.objects.filter(kid=old_kid).update(retired_at=timezone.now() - timedelta(days=29))
+    signing_keys_forget()
+    assert old_kid in published_kids(client)
 
 
 def test_create_es256_and_list(client, issued):

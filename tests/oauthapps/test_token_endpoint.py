@@ -272,3 +272,34 @@ def test_successful_request_logs_neither_secret_nor_token(client, issued, caplog
 def test_last_used_is_recorded(client, issued):
     post_token(client, credentials(issued))
     assert ClientSecret.objects.get(app=issued.app).last_used_at is not None
+
+
+def token_lifetime(response) -> tuple[int, int]:
+    body = response.json()
+    claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+    return body["expires_in"], claims["exp"] - claims["iat"]
+
+
+@pytest.mark.parametrize("ttl", [60, 5400, 2_592_000])
+def test_token_lifetime_is_the_apps_token_expiration_time(client, account, member, ttl):
+    issued = services.oauth_app_create(
+        account=account,
+        actor=web_actor(member.user),
+        name="Short-lived",
+        scopes=["/twilio/monitor/events/list"],
+        access_token_ttl=ttl,
+    )
+    response = post_token(client, credentials(issued))
+    assert token_lifetime(response) == (ttl, ttl)
+    row = AccessToken.objects.get(application=issued.app)
+    assert abs((row.expires - timezone.now()).total_seconds() - ttl) < 5
+
+
+def test_changing_the_token_expiration_time_changes_new_tokens_only(client, issued, member):
+    before = post_token(client, credentials(issued))
+    services.oauth_app_update(app=issued.app, actor=web_actor(member.user), access_token_ttl=120)
+    after = post_token(client, credentials(issued))
+    assert token_lifetime(before) == (3600, 3600)
+    assert token_lifetime(after) == (120, 120)
+    old_claims = jwt.decode(before.json()["access_token"], options={"verify_signature": False})
+    assert old_claims["exp"] - old_claims["iat"] == 3600  # an issued token keeps its lifetime

@@ -423,3 +423,100 @@ def test_security_headers_on_console_pages(admin_client, app):
 def test_login_page_signs_in_by_email(client, member):
     response = client.post("/login/", {"username": member.user.email, "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == url("list")
+
+
+# Token expiration time and grace period (Twilio parity)
+
+
+def test_create_page_offers_the_token_expiration_time_with_its_range(admin_client, settings):
+    settings.ACCESS_TOKEN_TTL_SECONDS = 7200
+    body = admin_client.get(url("create")).content.decode()
+    assert '<label for="id_access_token_ttl_0">Token expiration time</label>' in body
+    assert "from 1 minute to 30 days" in body
+    assert 'name="access_token_ttl_0" value="2"' in body
+    assert re.search(r'<option value="hours" selected>hours</option>', body)
+    assert 'aria-label="Token expiration time unit"' in body
+
+
+@pytest.mark.parametrize(
+    ("number", "unit", "seconds"), [("90", "minutes", 5400), ("30", "days", 2_592_000), ("60", "seconds", 60)]
+)
+def test_create_with_a_token_expiration_time(admin_client, number, unit, seconds):
+    admin_client.post(url("create"), create_form(access_token_ttl_0=number, access_token_ttl_1=unit))
+    assert OAuthApp.objects.get(name="Billing sync").access_token_ttl == seconds
+
+
+@pytest.mark.parametrize(
+    ("number", "unit"), [("59", "seconds"), ("31", "days"), ("0", "minutes"), ("1.5", "hours")]
+)
+def test_create_refuses_a_token_expiration_time_out_of_range_naming_it(admin_client, number, unit):
+    response = admin_client.post(
+        url("create"), create_form(access_token_ttl_0=number, access_token_ttl_1=unit)
+    )
+    assert "1 minute (60 seconds) to 30 days" in response.content.decode()
+    assert not OAuthApp.objects.exists()
+
+
+def test_create_without_the_field_gets_the_default(admin_client, settings):
+    settings.ACCESS_TOKEN_TTL_SECONDS = 600
+    admin_client.post(url("create"), create_form())
+    assert OAuthApp.objects.get(name="Billing sync").access_token_ttl == 600
+
+
+def test_edit_shows_and_changes_the_token_expiration_time(admin_client, app):
+    body = admin_client.get(url("detail", app)).content.decode()
+    assert 'name="access_token_ttl_0" value="1"' in body
+    data = {
+        "name": app.name,
+        "description": app.description,
+        "scopes": app.scopes,
+        "version": app.version,
+        "access_token_ttl_0": "15",
+        "access_token_ttl_1": "minutes",
+    }
+    admin_client.post(url("detail", app), data)
+    app.refresh_from_db()
+    assert app.access_token_ttl == 900
+
+
+def test_read_only_member_sees_the_token_expiration_time(reader_client, app):
+    body = reader_client.get(url("detail", app)).content.decode()
+    assert "Token expiration time" in body and "1 hour" in body
+
+
+def test_rotate_with_a_chosen_grace_period(admin_client, app):
+    admin_client.post(url("rotate", app), {"grace_period_0": "2", "grace_period_1": "hours"})
+    previous = app.secrets.exclude(expires_at__isnull=True).get()
+    assert (previous.expires_at - previous.replaced_at).total_seconds() == 7200
+
+
+def test_rotate_with_a_zero_grace_period_stops_the_old_secret_at_once(admin_client, issued):
+    admin_client.post(url("rotate", issued.app), {"grace_period_0": "0", "grace_period_1": "days"})
+    from oauthapps.authentication import client_authenticate
+
+    assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is None
+
+
+def test_rotate_refuses_a_grace_period_over_30_days(admin_client, app):
+    response = admin_client.post(url("rotate", app), {"grace_period_0": "31", "grace_period_1": "days"})
+    assert response.status_code == 400
+    assert "0 (the old secret stops at once) to 30 days" in response.content.decode()
+    assert app.secrets.count() == 1
+
+
+def test_rotation_pop_up_offers_the_grace_period_and_says_what_0_does(admin_client, app, settings):
+    body = admin_client.get(url("secrets", app)).content.decode()
+    assert '<label for="rotate-dialog-grace_period_0">Grace period</label>' in body
+    assert "0 stops the current secret at once" in body
+    assert 'name="grace_period_0" value="1"' in body
+    assert '<option value="days" selected>days</option>' in body
+    assert "data-two-secret-warning" not in body
+
+
+def test_rotation_pop_up_warns_when_a_previous_secret_would_stop(admin_client, app):
+    oauth_app_secret_rotate(app=app, actor=web_actor(app.created_by))
+    previous = app.secrets.filter(expires_at__isnull=False).get()
+    for page in (url("secrets", app), url("rotate", app)):
+        body = admin_client.get(page).content.decode()
+        assert "data-two-secret-warning" in body, page
+        assert f"The previous secret {previous.hint} stops at once." in body

@@ -83,6 +83,7 @@ API_ROUTES = {
     "iam:oauth-apps",
     "iam:oauth-app",
     "iam:oauth-app-secret",
+    "iam:oauth-app-secret-lower",
     "monitor:events",
     "monitor:event",
 }
@@ -92,6 +93,7 @@ PUBLIC = {
     "console:login",
     "console:logout",
     "oauth-token",
+    "oauth-token-v1",
     "oauth-introspect",
     "oauth-revoke",
     "oauth-metadata",
@@ -342,6 +344,7 @@ def api_calls(world: World) -> list[ApiCall]:
         ),
         ApiCall("iam:oauth-app", "DELETE", None, "/twilio/iam/account-oauth-apps/delete", True),
         ApiCall("iam:oauth-app-secret", "POST", {}, "/twilio/iam/account-oauth-apps/update", True),
+        ApiCall("iam:oauth-app-secret-lower", "POST", {}, "/twilio/iam/account-oauth-apps/update", True),
         ApiCall("monitor:events", "GET", None, "/twilio/monitor/events/list", False),
         ApiCall("monitor:event", "GET", None, "/twilio/monitor/events/read", True),
     ]
@@ -351,6 +354,7 @@ def api_url(world: World, route: str) -> str:
     kwargs = {
         "iam:oauth-app": {"sid": world.app.client_id},
         "iam:oauth-app-secret": {"sid": world.app.client_id},
+        "iam:oauth-app-secret-lower": {"sid": world.app.client_id},
         "monitor:event": {"sid": world.event.sid},
     }.get(route, {})
     return reverse(route, kwargs=kwargs)

@@ -1,6 +1,7 @@
 """Staff automation: create, list, rotate and delete OAuth apps through the services (source cli)."""
 
 import json
+from datetime import timedelta
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -21,6 +22,7 @@ def app_json(app: OAuthApp, secret: str | None = None) -> dict:
         "friendly_name": app.name,
         "description": app.description,
         "scopes": app.scopes,
+        "access_token_ttl": app.access_token_ttl,
         "date_created": app.created.isoformat(),
         "created_by": app.created_by_label,
     }
@@ -30,7 +32,7 @@ def app_json(app: OAuthApp, secret: str | None = None) -> dict:
 
 
 class Command(BaseCommand):
-    help = "Manage OAuth apps: create, list, rotate SID, delete SID. Prints JSON."
+    help = "Manage OAuth apps: create, list, update SID, rotate SID, delete SID. Prints JSON."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -41,11 +43,26 @@ class Command(BaseCommand):
         create.add_argument(
             "--scope", action="append", required=True, help="A permission; repeat for several."
         )
+        create.add_argument(
+            "--token-ttl",
+            type=int,
+            help="Token expiration time in seconds, 60 to 2592000 (30 days); "
+            "ACCESS_TOKEN_TTL_SECONDS if omitted.",
+        )
+        update = sub.add_parser("update", help="Change an app's Token expiration time.")
+        update.add_argument("sid")
+        update.add_argument("--token-ttl", type=int, required=True, help="Seconds, 60 to 2592000 (30 days).")
         listing = sub.add_parser("list", help="List the account's apps.")
         listing.add_argument("--account")
         rotate = sub.add_parser("rotate", help="Rotate an app's secret; prints the new secret once.")
         rotate.add_argument("sid")
         rotate.add_argument("--revoke-previous", action="store_true", help="Stop the old secret at once.")
+        rotate.add_argument(
+            "--grace-period",
+            type=int,
+            help="Seconds the old secret keeps working, 0 to 2592000 (30 days); SECRET_GRACE_SECONDS if "
+            "omitted. A previous secret still in its grace period stops at once.",
+        )
         delete = sub.add_parser("delete", help="Delete an app; its secrets and tokens stop working.")
         delete.add_argument("sid")
 
@@ -59,6 +76,7 @@ class Command(BaseCommand):
                     name=options["name"],
                     description=options["description"],
                     scopes=options["scope"],
+                    access_token_ttl=options["token_ttl"],
                 )
                 return self._print(app_json(issued.app, issued.secret))
             if action == "list":
@@ -66,9 +84,18 @@ class Command(BaseCommand):
                     [app_json(app) for app in oauth_app_list(account=self._account(options["account"]))]
                 )
             app = self._app(options["sid"])
+            if action == "update":
+                updated = services.oauth_app_update(
+                    app=app, actor=actor, access_token_ttl=options["token_ttl"]
+                )
+                return self._print(app_json(updated))
             if action == "rotate":
+                grace = options["grace_period"]
                 issued = services.oauth_app_secret_rotate(
-                    app=app, actor=actor, revoke_previous=options["revoke_previous"]
+                    app=app,
+                    actor=actor,
+                    revoke_previous=options["revoke_previous"],
+                    grace_period=None if grace is None else timedelta(seconds=grace),
                 )
                 return self._print(app_json(issued.app, issued.secret))
             services.oauth_app_delete(app=app, actor=actor)
