@@ -3,7 +3,7 @@ Monitor Events API."""
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from audit.models import AuditEvent
 from console.models import Account
@@ -48,25 +48,29 @@ def audit_event_get(*, account: Account, sid: str) -> AuditEvent | None:
 
 
 def _distinct_pairs(*, account: Account, sid_field: str, label_field: str) -> list[tuple[str, str]]:
-    # Distinct (sid, label) pairs are few (apps x renames), unlike the events themselves.
+    # Distinct (sid, label) pairs are few (apps x renames), unlike the events themselves. The
+    # label of a SID's newest event is its current name: a filter lists apps as people know
+    # them now, not by a name they had before a rename.
     pairs = (
         AuditEvent.objects.filter(account=account)
         .exclude(**{sid_field: ""})
         .order_by()
         .values_list(sid_field, label_field)
-        .distinct()
+        .annotate(last_seen=Max("event_date"))
     )
-    labels: dict[str, str] = {}
-    for sid, label in pairs:
-        labels[sid] = min(labels.get(sid, label), label) if label else labels.get(sid, "")
+    newest: dict[str, tuple] = {}  # sid: (last seen, label); a label beats no label
+    for sid, label, last_seen in pairs:
+        if sid not in newest or (label and (not newest[sid][1] or last_seen > newest[sid][0])):
+            newest[sid] = (last_seen, label)
+    labels = {sid: label for sid, (_, label) in newest.items()}
     return sorted(labels.items(), key=lambda item: (item[1].lower(), item[0]))
 
 
 def audit_event_resources(*, account: Account) -> list[tuple[str, str]]:
-    """(resource SID, a name it had) of every app with events, deleted apps included."""
+    """(resource SID, its latest name) of every app with events, deleted apps included."""
     return _distinct_pairs(account=account, sid_field="resource_sid", label_field="resource_name")
 
 
 def audit_event_actors(*, account: Account) -> list[tuple[str, str]]:
-    """(actor SID, a label it had) of everyone who caused an event; system actors have no SID."""
+    """(actor SID, its latest label) of everyone who caused an event; system actors have no SID."""
     return _distinct_pairs(account=account, sid_field="actor_sid", label_field="actor_label")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/", views.ConsoleLoginView.as_view(), name="login"),
     path("logout/", views.ConsoleLogoutView.as_view(), name="logout"),
     path("account/switch/", views.account_switch, name="account-switch"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("console/catalog/", catalog_views.catalog_area_list, name="catalog"),
     path("console/catalog/<slug:key>/", catalog_views.catalog_area_detail, name="catalog-area"),
     path(

@@ -16,7 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from console.actors import Actor, Source, client_ip
 from console.decorators import manager_required, membership_required
@@ -24,7 +24,12 @@ from oauthapps import services
 from oauthapps.forms import OAuthAppCreateForm, OAuthAppEditForm, scope_picker_areas
 from oauthapps.models import ClientSecret, OAuthApp
 from oauthapps.reveal import reveal_forget, reveal_keep, reveal_pop
-from oauthapps.selectors import oauth_app_get, oauth_app_list, oauth_app_secrets_in_use
+from oauthapps.selectors import (
+    oauth_app_get,
+    oauth_app_list,
+    oauth_app_name_taken,
+    oauth_app_secrets_in_use,
+)
 
 CREATE_TOKENS_KEY = "oauthapps.create-tokens"
 CREATE_TOKENS_KEPT = 20
@@ -48,8 +53,19 @@ def _no_store(response):
     return response
 
 
+def _warn_if_name_taken(request, app: OAuthApp) -> None:
+    # Names need not be unique (Twilio's are not); two alike are told apart by Client ID.
+    if oauth_app_name_taken(app=app):
+        messages.warning(
+            request,
+            f"Another OAuth app in this account is also named “{app.name}”. "
+            "Tell them apart by Client ID, or rename one.",
+        )
+
+
 def _picker_context(form) -> dict:
-    return {"picker_areas": scope_picker_areas(), "selected": form.selected_scopes()}
+    selected = form.selected_scopes()
+    return {"picker_areas": scope_picker_areas(), "selected": selected, "selected_sorted": sorted(selected)}
 
 
 @membership_required
@@ -81,6 +97,7 @@ def oauth_app_create_page(request):
                 form.add_service_error(exc)
             else:
                 used[token] = issued.app.client_id
+                _warn_if_name_taken(request, issued.app)
                 request.session[CREATE_TOKENS_KEY] = dict(list(used.items())[-CREATE_TOKENS_KEPT:])
                 return reveal_keep(
                     request,
@@ -105,6 +122,15 @@ def _reveal_page(request, sid: str, *, kind: str, template: str):
 @membership_required
 def oauth_app_credentials_page(request, sid: str):
     return _reveal_page(request, sid, kind="created", template="oauthapps/credentials.html")
+
+
+@membership_required
+@require_POST
+def oauth_app_credentials_done(request, sid: str):
+    """The "Got it!" form's Finish: the new app is confirmed by name on the list."""
+    app = _app_or_404(request, sid)
+    messages.success(request, f"The OAuth app “{app.name}” was created.")
+    return redirect("oauthapps:list")
 
 
 @membership_required
@@ -134,6 +160,8 @@ def oauth_app_detail_page(request, sid: str):
                 return redirect("oauthapps:list")
             else:
                 messages.success(request, f"Your changes to “{form.cleaned_data['name']}” were saved.")
+                app.name = form.cleaned_data["name"]
+                _warn_if_name_taken(request, app)
                 return redirect("oauthapps:detail", sid=app.client_id)
     else:
         form = OAuthAppEditForm(
@@ -189,6 +217,15 @@ def oauth_app_rotate_page(request, sid: str):
 @membership_required
 def oauth_app_rotated_page(request, sid: str):
     return _reveal_page(request, sid, kind="rotated", template="oauthapps/rotated.html")
+
+
+@membership_required
+@require_POST
+def oauth_app_rotated_done(request, sid: str):
+    """The "Got it!" form's Done after a rotation: confirmed by name on Credentials."""
+    app = _app_or_404(request, sid)
+    messages.success(request, f"The Client Secret of “{app.name}” was rotated.")
+    return redirect("oauthapps:secrets", sid=app.client_id)
 
 
 @manager_required
