@@ -16,7 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from console.actors import Actor, Source, client_ip
 from console.decorators import manager_required, membership_required
@@ -124,12 +124,13 @@ def oauth_app_credentials_page(request, sid: str):
     return _reveal_page(request, sid, kind="created", template="oauthapps/credentials.html")
 
 
-@membership_required
-@require_POST
+@manager_required
+@require_http_methods(["GET", "POST"])
 def oauth_app_credentials_done(request, sid: str):
-    """The "Got it!" form's Finish: the new app is confirmed by name on the list."""
+    """The "Got it!" form's Finish (a POST): the new app is confirmed by name on the list."""
     app = _app_or_404(request, sid)
-    messages.success(request, f"The OAuth app “{app.name}” was created.")
+    if request.method == "POST":
+        messages.success(request, f"The OAuth app “{app.name}” was created.")
     return redirect("oauthapps:list")
 
 
@@ -219,12 +220,13 @@ def oauth_app_rotated_page(request, sid: str):
     return _reveal_page(request, sid, kind="rotated", template="oauthapps/rotated.html")
 
 
-@membership_required
-@require_POST
+@manager_required
+@require_http_methods(["GET", "POST"])
 def oauth_app_rotated_done(request, sid: str):
-    """The "Got it!" form's Done after a rotation: confirmed by name on Credentials."""
+    """The "Got it!" form's Done (a POST) after a rotation: confirmed by name on Credentials."""
     app = _app_or_404(request, sid)
-    messages.success(request, f"The Client Secret of “{app.name}” was rotated.")
+    if request.method == "POST":
+        messages.success(request, f"The Client Secret of “{app.name}” was rotated.")
     return redirect("oauthapps:secrets", sid=app.client_id)
 
 

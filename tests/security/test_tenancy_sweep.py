@@ -70,7 +70,14 @@ CONSOLE_READ = {
     "console:catalog-area",
     "console:catalog-download",
 }
-CONSOLE_WRITE = {"oauthapps:create", "oauthapps:rotate", "oauthapps:revoke", "oauthapps:delete"}
+CONSOLE_WRITE = {
+    "oauthapps:create",
+    "oauthapps:rotate",
+    "oauthapps:revoke",
+    "oauthapps:delete",
+    "oauthapps:credentials-done",
+    "oauthapps:rotated-done",
+}
 CONSOLE_POST_WRITES = CONSOLE_WRITE | {"oauthapps:detail"}
 # Signed in, but not bound to the account's data: switching only picks among one's memberships.
 CONSOLE_SESSION = {"console:account-switch"}
@@ -86,6 +93,7 @@ PUBLIC = {
     "console:home",
     "console:login",
     "console:logout",
+    "console:favicon",
     "oauth-token",
     "oauth-introspect",
     "oauth-revoke",
@@ -121,6 +129,8 @@ class World:
             "oauthapps:credentials": app_kwargs,
             "oauthapps:secrets": app_kwargs,
             "oauthapps:rotated": app_kwargs,
+            "oauthapps:credentials-done": app_kwargs,
+            "oauthapps:rotated-done": app_kwargs,
             "oauthapps:rotate": app_kwargs,
             "oauthapps:delete": app_kwargs,
             "oauthapps:revoke": {**app_kwargs, "secret_id": self.previous_secret_id},
