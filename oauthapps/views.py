@@ -144,7 +144,7 @@ def oauth_app_detail_page(request, sid: str):
         form = OAuthAppEditForm(request.POST)
         if form.is_valid():
             try:
-                services.oauth_app_update(
+                updated = services.oauth_app_update(
                     app=app,
                     actor=_actor(request),
                     name=form.cleaned_data["name"],
@@ -161,8 +161,7 @@ def oauth_app_detail_page(request, sid: str):
                 return redirect("oauthapps:list")
             else:
                 messages.success(request, f"Your changes to “{form.cleaned_data['name']}” were saved.")
-                app.name = form.cleaned_data["name"]
-                _warn_if_name_taken(request, app)
+                _warn_if_name_taken(request, updated)
                 return redirect("oauthapps:detail", sid=app.client_id)
     else:
         form = OAuthAppEditForm(
