@@ -54,6 +54,7 @@ function initPicker(picker) {
   }
 
   function showSelected() {
+    if (!selectedList) return; // only when editing: see _scope_picker.html
     const names = boxes.filter((box) => box.checked).map((box) => box.value).sort();
     const shown = [...selectedList.querySelectorAll("[data-remove]")].map((b) => b.dataset.remove);
     if (names.join("\n") === shown.join("\n")) return;
@@ -91,7 +92,7 @@ function initPicker(picker) {
     });
   }
 
-  selectedList.addEventListener("click", (event) => {
+  selectedList?.addEventListener("click", (event) => {
     const remove = event.target.closest("[data-remove]");
     if (!remove) return;
     const box = boxes.find((candidate) => candidate.value === remove.dataset.remove);
