@@ -3,6 +3,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Tokens, metadata and the default audience name the server `make run` starts, wherever
+# HOST and PORT put it (an OAUTH_ISSUER set in the environment wins).
+OAUTH_ISSUER ?= http://$(HOST):$(PORT)
 
 .PHONY: install run serve migrate audit test test-fast lint format bench
 BENCH_ARGS ?=
@@ -18,7 +21,8 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bootstrap
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Serving the console and OAuth issuer $(OAUTH_ISSUER)"
+	OAUTH_ISSUER=$(OAUTH_ISSUER) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production serving: migrations are a separate deploy step (`make migrate`), never at start.
 serve: install

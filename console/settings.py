@@ -44,6 +44,7 @@ def _env_list(name: str, default: list[str]) -> list[str]:
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
 DEV_DIGEST_KEY = "dev-insecure-client-secret-digest-key"
 DEV_AUDIT_CHAIN_KEY = "dev-insecure-audit-chain-key"
+# `make run` passes OAUTH_ISSUER=http://$(HOST):$(PORT); this is its value for the defaults.
 DEV_ISSUER = "http://127.0.0.1:8000"
 DEV_ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 

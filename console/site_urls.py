@@ -13,4 +13,5 @@ urlpatterns = [
     path("account/switch/", views.account_switch, name="account-switch"),
     path("account/confirm-password/", account_views.reauthenticate, name="reauth"),
     path("account/password/", account_views.ConsolePasswordChangeView.as_view(), name="password-change"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

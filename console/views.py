@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -36,6 +37,17 @@ class ConsoleLoginView(auth_views.LoginView):
 
 class ConsoleLogoutView(auth_views.LogoutView):
     """POST only (Django 5): a link or a prefetch cannot sign anyone out."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        # After logout(): the message goes into the new, anonymous session.
+        messages.info(request, "You have been logged out.")
+        return response
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says."""
+    return redirect(static("console/favicon.svg"), permanent=True)
 
 
 def home(request):

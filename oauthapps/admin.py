@@ -2,20 +2,25 @@
 
 Every change to an app goes through ``oauthapps.services`` with audit source ``admin``, so
 the admin writes the same events as the console. Nothing here shows a secret's digest, a
-signing key's private part or an access token's checksum; a new secret is shown once, on
-a page that is never cached and never stored in the session (unlike a flash message).
+signing key's private part or an access token's checksum. A new secret is shown once, as
+in the console: the rotate action seals it (oauthapps/reveal.py) and redirects, and the
+page it lands on opens it once, uncached; a reload finds nothing and rotates nothing.
 """
 
+import json
+import secrets
 from functools import cache
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template import engines
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
@@ -33,10 +38,12 @@ from console.reauth import auth_is_recent, reauth_url
 from oauthapps import services
 from oauthapps.forms import SecretRotateForm
 from oauthapps.models import ClientSecret, OAuthApp, SigningKey
+from oauthapps.reveal import reveal_forget, reveal_keep, reveal_pop
 from scopes.catalog import get_catalog
 from scopes.validation import ScopeError, validate_scopes
 
 AccessToken = get_access_token_model()
+ADMIN_REVEAL = "admin-rotated"
 
 
 def admin_actor(request) -> Actor:
@@ -60,7 +67,9 @@ _unregister(
 
 # Templates of the two intermediate pages. They live here, with the only code that renders
 # them, and extend the admin's own layout.
-CONFIRM_PAGE = """{% extends "admin/base_site.html" %}{% load admin_urls %}
+CONFIRM_PAGE = """{% extends "admin/base_site.html" %}{% load admin_urls static %}
+{% block extrastyle %}{{ block.super }}
+<link rel="stylesheet" href="{% static 'console/admin.css' %}">{% endblock %}
 {% block breadcrumbs %}<div class="breadcrumbs"><a href="{% url 'admin:index' %}">Home</a>
 &rsaquo; <a href="{% url 'admin:app_list' app_label=opts.app_label %}">{{ opts.app_config.verbose_name }}</a>
 &rsaquo; <a href="{% url opts|admin_urlname:'changelist' %}">{{ opts.verbose_name_plural|capfirst }}</a>
@@ -79,20 +88,28 @@ CONFIRM_PAGE = """{% extends "admin/base_site.html" %}{% load admin_urls %}
 </div></form>
 {% endblock %}"""
 
-SECRETS_PAGE = """{% extends "admin/base_site.html" %}{% load admin_urls %}
+SECRETS_PAGE = """{% extends "admin/base_site.html" %}{% load admin_urls static %}
+{% block extrastyle %}{{ block.super }}
+<link rel="stylesheet" href="{% static 'console/admin.css' %}">{% endblock %}
 {% block breadcrumbs %}<div class="breadcrumbs"><a href="{% url 'admin:index' %}">Home</a>
 &rsaquo; <a href="{% url 'admin:app_list' app_label=opts.app_label %}">{{ opts.app_config.verbose_name }}</a>
 &rsaquo; <a href="{% url opts|admin_urlname:'changelist' %}">{{ opts.verbose_name_plural|capfirst }}</a>
 &rsaquo; {{ title }}</div>{% endblock %}
 {% block content %}
+{% if not rotated %}
+<p>The new Client Secrets were already shown: for your security each is shown only once and
+cannot be displayed again. If you did not store one, rotate that app's secret again.</p>
+{% else %}
 <p><strong>Copy each new Client Secret now: it is shown only once and cannot be retrieved
 later.</strong> Each previous secret keeps working until the time shown, unless you revoke it.</p>
 <table>
-<thead><tr><th>App</th><th>Client ID</th><th>New Client Secret</th>
-<th>Previous secret works until</th></tr></thead>
+<thead><tr><th scope="col">App</th><th scope="col">Client ID</th><th scope="col">New Client Secret</th>
+<th scope="col">Previous secret works until</th></tr></thead>
 <tbody>{% for row in rotated %}<tr><td>{{ row.app.name }}</td><td><code>{{ row.app.client_id }}</code></td>
-<td><code>{{ row.secret }}</code></td><td>{{ row.previous_until|default:"-" }}</td></tr>{% endfor %}</tbody>
+<td><code>{{ row.secret }}</code></td>
+<td>{{ row.previous_until|default:"-" }}</td></tr>{% endfor %}</tbody>
 </table>
+{% endif %}
 <p><a href="{% url opts|admin_urlname:'changelist' %}" class="button">Done</a></p>
 {% endblock %}"""
 
@@ -160,6 +177,7 @@ class ClientSecretInline(admin.TabularInline):
     """Secrets as hints and dates only: never the digest."""
 
     model = ClientSecret
+    template = "admin/oauthapps/secrets_inline.html"
     fields = ("hint", "created_at", "replaced_at", "expires_at", "revoked_at", "last_used_at")
     readonly_fields = fields
     extra = 0
@@ -221,6 +239,10 @@ class OAuthAppAdmin(admin.ModelAdmin):
     # DOT's get_absolute_url points at its own management views, which are not mounted.
     view_on_site = False
 
+    class Media:
+        css = {"all": ["console/admin.css"]}
+        js = ["console/admin.js"]
+
     def has_add_permission(self, request) -> bool:
         # Creating an app reveals its first secret, and the app belongs to an account's
         # administrators: staff create apps in the console or with `manage.py oauthapp create`.
@@ -244,6 +266,14 @@ class OAuthAppAdmin(admin.ModelAdmin):
     @admin.display(description="Created by", ordering="created_by_label")
     def created_by_display(self, app: OAuthApp) -> str:
         return app.created_by_label or (str(app.created_by) if app.created_by_id else "-")
+
+    def get_urls(self):
+        rotated = path(
+            "rotated/",
+            self.admin_site.admin_view(self.rotated_secrets_view),
+            name="oauthapps_oauthapp_rotated",
+        )
+        return [rotated, *super().get_urls()]
 
     # Writes: the services, never the ORM directly.
 
@@ -322,29 +352,51 @@ class OAuthAppAdmin(admin.ModelAdmin):
                 question="Rotate the secret of these apps? Each new secret is shown once; each "
                 "previous secret keeps working for the grace period below. A previous secret "
                 "still in its grace period stops at once (at most two valid secrets).",
-                confirm_label="Yes, rotate secret",
+                confirm_label="Yes,rotate secret",  # the console's wording
                 form=form,
             )
         actor = admin_actor(request)
         rotated = []
         for app in queryset:
             try:
-                issued = services.oauth_app_secret_rotate(
-                    app=app,
-                    actor=actor,
-                    revoke_previous=form.cleaned_data["revoke_previous"],
-                    grace_period=form.chosen_grace_period(),
+                rotated.append(
+                    services.oauth_app_secret_rotate(
+                        app=app,
+                        actor=actor,
+                        revoke_previous=form.cleaned_data["revoke_previous"],
+                        grace_period=form.chosen_grace_period(),
+                    )
                 )
             except OAuthApp.DoesNotExist:
                 continue
-            previous = issued.app.secrets.exclude(pk=issued.secret_record.pk).first()
-            rotated.append(
+        # POST/redirect/GET: a reload of the result page must not rotate again. The new
+        # secrets travel sealed, as one reveal for the batch (one cookie however many apps).
+        batch = secrets.token_urlsafe(12)
+        sealed = json.dumps({issued.app.client_id: issued.secret for issued in rotated})
+        response = HttpResponseRedirect(
+            f"{reverse('admin:oauthapps_oauthapp_rotated')}?{urlencode({'batch': batch})}"
+        )
+        return reveal_keep(
+            request, response, kind=ADMIN_REVEAL, sid=batch, secret=sealed, path=reverse("admin:index")
+        )
+
+    @sensitive_variables("opened", "new_secrets", "rows")
+    def rotated_secrets_view(self, request):
+        """The new secrets of the apps just rotated, opened once: a reload shows none."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        batch = request.GET.get("batch", "")
+        opened = reveal_pop(request, kind=ADMIN_REVEAL, sid=batch) if batch else None
+        new_secrets = json.loads(opened) if opened else {}
+        now = timezone.now()
+        rows = []
+        for app in OAuthApp.objects.filter(client_id__in=list(new_secrets)).order_by("name"):
+            previous = ClientSecret.objects.in_grace_period(now).filter(app=app).order_by("-expires_at")
+            rows.append(
                 {
-                    "app": issued.app,
-                    "secret": issued.secret,
-                    "previous_until": previous.expires_at
-                    if previous and previous.revoked_at is None
-                    else None,
+                    "app": app,
+                    "secret": new_secrets[app.client_id],
+                    "previous_until": previous.values_list("expires_at", flat=True).first(),
                 }
             )
         context = {
@@ -354,11 +406,13 @@ class OAuthAppAdmin(admin.ModelAdmin):
             # Set, so that the admin template's lookup of it cannot fail and be logged with
             # the whole context (the secret included).
             "subtitle": None,
-            "rotated": rotated,
+            "rotated": rows,
         }
         response = HttpResponse(_page(SECRETS_PAGE).render(context, request))
+        reveal_forget(response, kind=ADMIN_REVEAL, sid=batch, path=reverse("admin:index"))
         # The secret must not survive in any cache: only the staff member's screen has it.
         add_never_cache_headers(response)
+        patch_cache_control(response, no_store=True, private=True)
         return response
 
     @admin.action(description="Revoke previous secrets now", permissions=["change"])

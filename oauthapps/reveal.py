@@ -19,7 +19,8 @@ def _names(kind: str, sid: str) -> tuple[str, str]:
     return f"{SESSION_PREFIX}:{kind}:{sid}", f"{COOKIE_PREFIX}{kind}_{sid}"
 
 
-def reveal_keep(request, response, *, kind: str, sid: str, secret: str):
+def reveal_keep(request, response, *, kind: str, sid: str, secret: str, path: str = COOKIE_PATH):
+    """Seal ``secret`` for the page under ``path`` that ``response`` redirects to."""
     session_key, cookie = _names(kind, sid)
     key = Fernet.generate_key()
     request.session[session_key] = Fernet(key).encrypt(secret.encode()).decode()
@@ -27,7 +28,7 @@ def reveal_keep(request, response, *, kind: str, sid: str, secret: str):
         cookie,
         key.decode(),
         max_age=COOKIE_MAX_AGE_SECONDS,
-        path=COOKIE_PATH,
+        path=path,
         httponly=True,
         samesite="Strict",
         secure=settings.SESSION_COOKIE_SECURE,
@@ -48,6 +49,6 @@ def reveal_pop(request, *, kind: str, sid: str) -> str | None:
         return None
 
 
-def reveal_forget(response, *, kind: str, sid: str):
-    response.delete_cookie(_names(kind, sid)[1], path=COOKIE_PATH, samesite="Strict")
+def reveal_forget(response, *, kind: str, sid: str, path: str = COOKIE_PATH):
+    response.delete_cookie(_names(kind, sid)[1], path=path, samesite="Strict")
     return response

@@ -24,6 +24,11 @@ def oauth_app_search(*, account: Account, text: str) -> QuerySet[OAuthApp]:
     return apps
 
 
+def oauth_app_name_taken(*, app: OAuthApp) -> bool:
+    """Whether another app of the same account has ``app``'s name (allowed, but confusing)."""
+    return oauth_app_list(account=app.account).filter(name=app.name).exclude(pk=app.pk).exists()
+
+
 def oauth_app_get(*, account: Account, sid: str) -> OAuthApp | None:
     """The app with Client ID ``sid`` in ``account``; None for another account's app."""
     return oauth_app_list(account=account).filter(client_id=sid).first()

@@ -29,6 +29,7 @@ from oauthapps.reveal import reveal_forget, reveal_keep, reveal_pop
 from oauthapps.selectors import (
     oauth_app_get,
     oauth_app_list,
+    oauth_app_name_taken,
     oauth_app_search,
     oauth_app_secret_in_grace_period,
     oauth_app_secrets_in_use,
@@ -63,8 +64,19 @@ def _given(value):
     return services.UNSET if value is None else value
 
 
+def _warn_if_name_taken(request, app: OAuthApp) -> None:
+    # Names need not be unique (Twilio's are not); two alike are told apart by Client ID.
+    if oauth_app_name_taken(app=app):
+        messages.warning(
+            request,
+            f"Another OAuth app in this account is also named “{app.name}”. "
+            "Tell them apart by Client ID, or rename one.",
+        )
+
+
 def _picker_context(form) -> dict:
-    return {"picker_areas": scope_picker_areas(), "selected": form.selected_scopes()}
+    selected = form.selected_scopes()
+    return {"picker_areas": scope_picker_areas(), "selected": selected, "selected_sorted": sorted(selected)}
 
 
 @membership_required
@@ -105,6 +117,7 @@ def oauth_app_create_page(request):
                 form.add_service_error(exc)
             else:
                 used[token] = issued.app.client_id
+                _warn_if_name_taken(request, issued.app)
                 request.session[CREATE_TOKENS_KEY] = dict(list(used.items())[-CREATE_TOKENS_KEPT:])
                 return reveal_keep(
                     request,
@@ -136,6 +149,16 @@ def oauth_app_credentials_page(request, sid: str):
     return _reveal_page(request, sid, kind="created", template="oauthapps/credentials.html")
 
 
+@manager_required
+@require_http_methods(["GET", "POST"])
+def oauth_app_credentials_done(request, sid: str):
+    """The "Got it!" form's Finish (a POST): the new app is confirmed by name on the list."""
+    app = _app_or_404(request, sid)
+    if request.method == "POST":
+        messages.success(request, f"The OAuth app “{app.name}” was created.")
+    return redirect("oauthapps:list")
+
+
 @membership_required
 @require_http_methods(["GET", "POST"])
 def oauth_app_detail_page(request, sid: str):
@@ -146,7 +169,7 @@ def oauth_app_detail_page(request, sid: str):
         form = OAuthAppEditForm(request.POST)
         if form.is_valid():
             try:
-                services.oauth_app_update(
+                updated = services.oauth_app_update(
                     app=app,
                     actor=_actor(request),
                     name=form.cleaned_data["name"],
@@ -164,6 +187,7 @@ def oauth_app_detail_page(request, sid: str):
                 return redirect("oauthapps:list")
             else:
                 messages.success(request, f"Your changes to “{form.cleaned_data['name']}” were saved.")
+                _warn_if_name_taken(request, updated)
                 return redirect("oauthapps:detail", sid=app.client_id)
     else:
         form = OAuthAppEditForm(
@@ -241,6 +265,16 @@ def oauth_app_rotate_page(request, sid: str):
 @membership_required
 def oauth_app_rotated_page(request, sid: str):
     return _reveal_page(request, sid, kind="rotated", template="oauthapps/rotated.html")
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def oauth_app_rotated_done(request, sid: str):
+    """The "Got it!" form's Done (a POST) after a rotation: confirmed by name on Credentials."""
+    app = _app_or_404(request, sid)
+    if request.method == "POST":
+        messages.success(request, f"The Client Secret of “{app.name}” was rotated.")
+    return redirect("oauthapps:secrets", sid=app.client_id)
 
 
 @manager_required

@@ -3,6 +3,7 @@ import { initAcknowledge } from "./acknowledge.js";
 import { initCopyButtons } from "./copy.js";
 import { initDialogs } from "./dialogs.js";
 import { initGracePeriods } from "./grace-period.js";
+import { initLeaveGuard } from "./leave-guard.js";
 import { initScopePickers } from "./scope-picker.js";
 import { initSubmitOnce } from "./submit-once.js";
 
@@ -15,6 +16,9 @@ function start() {
   initAcknowledge(document);
   initScopePickers(document);
   initSubmitOnce(document);
+  initLeaveGuard(document);
+  // After a refused submission, start from the summary of what went wrong.
+  document.querySelector("[data-error-summary]")?.focus();
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

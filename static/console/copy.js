@@ -1,4 +1,6 @@
 // Copy buttons: [data-copy="<input id>"] copies that input's value, [data-copy-text] its own text.
+// [data-what] names what is copied ("Client Secret"): the button's accessible name and a
+// polite live region say that it was copied, since a changed button text alone is not spoken.
 
 async function writeClipboard(text, fallbackInput) {
   try {
@@ -13,14 +15,34 @@ async function writeClipboard(text, fallbackInput) {
   }
 }
 
+function liveRegion() {
+  let region = document.getElementById("copy-status");
+  if (!region) {
+    region = document.createElement("div");
+    region.id = "copy-status";
+    region.className = "visually-hidden";
+    region.setAttribute("aria-live", "polite");
+    document.body.append(region);
+  }
+  return region;
+}
+
 function confirm(button, ok) {
+  const what = button.dataset.what || "text";
   const label = button.dataset.label || button.textContent;
+  const name = button.dataset.name || button.getAttribute("aria-label");
   button.dataset.label = label;
-  button.textContent = ok ? "Copied" : "Press Ctrl+C to copy";
+  button.dataset.name = name;
+  button.textContent = ok ? "Copied" : "Press Ctrl+C";
+  button.setAttribute("aria-label", ok ? `${what} copied` : `Copy failed: press Ctrl+C to copy the ${what}`);
   button.classList.toggle("is-copied", ok);
+  liveRegion().textContent = ok
+    ? `${what} copied to the clipboard.`
+    : `Could not copy. The ${what} is selected: press Ctrl+C to copy it.`;
   clearTimeout(button._copyTimer);
   button._copyTimer = setTimeout(() => {
     button.textContent = label;
+    button.setAttribute("aria-label", name);
     button.classList.remove("is-copied");
   }, 2500);
 }

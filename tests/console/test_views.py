@@ -55,6 +55,24 @@ def test_logout_is_post_only(admin_client):
     assert admin_client.get(reverse("oauthapps:list")).status_code == 302
 
 
+def test_logout_says_so_on_the_login_page(admin_client):
+    page = admin_client.post("/logout/", follow=True)
+    assert "You have been logged out." in page.content.decode()
+
+
+def test_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("console/favicon.svg")
+    assert 'rel="icon"' in client.get(reverse("console:login")).content.decode()
+
+
+def test_catalog_area_opens_with_an_introduction_and_keeps_the_notes_for_later(admin_client):
+    body = admin_client.get(reverse("console:catalog-area", args=["voice"])).content.decode()
+    notes = get_catalog().areas["voice"].notes
+    assert body.index("endpoints listed next to it") < body.index("How this catalog is built")
+    assert body.index("How this catalog is built") < body.index(notes[:40])
+
+
 def test_account_switcher_shows_for_users_in_several_accounts(client, member):
     second = AccountFactory(name="Zeta Corp")
     MembershipFactory(user=member.user, account=second, role=Role.READ_ONLY)

@@ -14,9 +14,15 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+# axe-core comes from the npm registry (`.ci/run` installs it); the tests load it from this file.
+AXE = ROOT / "artifacts" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_INSTALL = "npm install --prefix artifacts/axe axe-core@4"
 DESKTOP = {"width": 1280, "height": 860}
+LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
+SMALLEST_PHONE = {"width": 320, "height": 640}
 
 
 @pytest.fixture(scope="session")
@@ -82,3 +88,36 @@ def shot():
         page.set_viewport_size(DESKTOP)
 
     return shot
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    if not AXE.exists():
+        message = f"axe-core is not installed: run `{AXE_INSTALL}` to run the accessibility checks."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE.read_text()
+
+
+@pytest.fixture
+def axe(axe_script):
+    """The serious and critical axe-core violations of the page as it is now (or, with
+    ``also``, those plus the violations of the rules it names, whatever their impact)."""
+
+    def axe(page, also: tuple[str, ...] = ()) -> list[dict]:
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.evaluate(axe_script)
+        return page.evaluate(
+            """async (also) => (await axe.run(document, {resultTypes: ["violations"]})).violations
+                .filter((v) => v.impact === "serious" || v.impact === "critical" || also.includes(v.id))
+                .map((v) => ({id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" "))}))""",
+            list(also),
+        )
+
+    return axe
+
+
+def horizontal_overflow(page) -> int:
+    """How many pixels the page is wider than its viewport (0: no sideways scrolling)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

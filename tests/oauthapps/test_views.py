@@ -299,7 +299,8 @@ def test_create_form_has_every_permission_as_a_labelled_checkbox(admin_client):
         "Description of the app",
         "OAuth Scopes",
         "Create app",
-        "0</strong> of 100 selected",
+        "<strong data-count>0</strong>",
+        " of 100 selected",
     ]:
         assert label in body
     for permission in get_catalog():
@@ -520,3 +521,50 @@ def test_rotation_pop_up_warns_when_a_previous_secret_would_stop(admin_client, a
         body = admin_client.get(page).content.decode()
         assert "data-two-secret-warning" in body, page
         assert f"The previous secret {previous.hint} stops at once." in body
+
+
+# Feedback
+
+
+def test_a_duplicate_name_is_created_with_a_warning(admin_client, app):
+    response = admin_client.post(url("create"), create_form(name=app.name, form_token="t-dup"), follow=True)
+    assert OAuthApp.objects.filter(name=app.name).count() == 2
+    assert "is also named" in response.content.decode()
+
+
+def test_a_rename_to_a_taken_name_is_saved_with_a_warning(admin_client, app):
+    other = make_app(app.account, name="Reports").app
+    data = {"name": app.name, "description": "", "scopes": SCOPES, "version": other.version}
+    response = admin_client.post(url("detail", other), data, follow=True)
+    other.refresh_from_db()
+    assert other.name == app.name
+    assert "is also named" in response.content.decode()
+
+
+def test_a_unique_name_gets_no_warning(admin_client, app):
+    response = admin_client.post(url("create"), create_form(name="Unique", form_token="t-u"), follow=True)
+    assert "is also named" not in response.content.decode()
+
+
+def test_finish_and_done_confirm_by_name(admin_client, app):
+    finished = admin_client.post(url("credentials-done", app), follow=True)
+    assert finished.redirect_chain[-1][0] == url("list")
+    assert f"The OAuth app “{app.name}” was created." in finished.content.decode()
+    done = admin_client.post(url("rotated-done", app), follow=True)
+    assert done.redirect_chain[-1][0] == url("secrets", app)
+    assert f"The Client Secret of “{app.name}” was rotated." in done.content.decode()
+    # A GET (a bookmark, the address bar) only goes on, confirming nothing.
+    plain = admin_client.get(url("credentials-done", app), follow=True)
+    assert "was created" not in plain.content.decode()
+
+
+def test_confirmation_pages_without_javascript_have_a_main_heading(admin_client, app):
+    previous = oauth_app_secret_rotate(app=app, actor=web_actor(app.created_by))
+    old = app.secrets.exclude(pk=previous.secret_record.pk).get()
+    for page in [url("rotate", app), url("delete", app), url("revoke", app, secret_id=old.pk)]:
+        assert re.search(r"<h1[ >]", admin_client.get(page).content.decode()), page
+
+
+def test_scopes_error_marks_the_filter_box_invalid(admin_client):
+    body = admin_client.post(url("create"), create_form(scopes=[])).content.decode()
+    assert re.search(r'<input id="scope-filter"[^>]*aria-invalid="true"', body)

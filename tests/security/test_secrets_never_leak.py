@@ -315,10 +315,13 @@ def admin_procedures(sweep: Sweep, staff, app: OAuthApp) -> None:
     changelist = reverse("admin:oauthapps_oauthapp_changelist")
     data = {"action": "rotate_secret", "_selected_action": [app.pk]}
     sweep.record("admin rotate confirm", client.post(changelist, data))
-    page = client.post(changelist, {**data, "post": "yes"})
+    rotated = client.post(changelist, {**data, "post": "yes"})
+    sweep.record("admin rotate redirect", rotated)
+    page = client.get(rotated["Location"])
     [secret] = SECRET_ON_ADMIN_PAGE.findall(page.content.decode())
     sweep.secrets.append(secret)
     sweep.record("admin rotate reveal", page, reveals=secret)
+    sweep.record("admin rotate reveal reloaded", client.get(rotated["Location"]))
 
 
 def console_and_api_crawl(sweep: Sweep, owner, account, api: Api) -> None:

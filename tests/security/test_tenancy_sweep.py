@@ -72,7 +72,14 @@ CONSOLE_READ = {
     "scopes:catalog-area",
     "scopes:catalog-download",
 }
-CONSOLE_WRITE = {"oauthapps:create", "oauthapps:rotate", "oauthapps:revoke", "oauthapps:delete"}
+CONSOLE_WRITE = {
+    "oauthapps:create",
+    "oauthapps:rotate",
+    "oauthapps:revoke",
+    "oauthapps:delete",
+    "oauthapps:credentials-done",
+    "oauthapps:rotated-done",
+}
 CONSOLE_POST_WRITES = CONSOLE_WRITE | {"oauthapps:detail"}
 # POST, but a read: any member may have the account's audit events written to a file.
 CONSOLE_EXPORT = {"audit:export-create"}
@@ -92,6 +99,7 @@ PUBLIC = {
     "console:home",
     "console:login",
     "console:logout",
+    "console:favicon",
     "oauth-token",
     "oauth-token-v1",
     "oauth-introspect",
@@ -129,6 +137,8 @@ class World:
             "oauthapps:credentials": app_kwargs,
             "oauthapps:secrets": app_kwargs,
             "oauthapps:rotated": app_kwargs,
+            "oauthapps:credentials-done": app_kwargs,
+            "oauthapps:rotated-done": app_kwargs,
             "oauthapps:rotate": app_kwargs,
             "oauthapps:delete": app_kwargs,
             "oauthapps:revoke": {**app_kwargs, "secret_id": self.previous_secret_id},
