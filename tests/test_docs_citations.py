@@ -12,7 +12,7 @@ SKIPPED_DIRS = {".venv", ".git", "node_modules", "bench-results", "artifacts", "
 TEXT_SUFFIXES = {".py", ".md", ".html", ".json", ".toml", ".conf", ".txt", ".cfg", ".yml", ".yaml"}
 CITATION = re.compile(r"[A-Za-z0-9_./-]*[A-Za-z0-9_-]\.md\b")
 # Written by `make bench` into bench-results/<run>/, not part of the source tree.
-GENERATED = {"query-plans.md"}
+GENERATED = {"query-plans.md", "audit-query-plans.md"}
 
 
 def text_files():

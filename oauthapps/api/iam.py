@@ -7,7 +7,7 @@ token's account: another account's SID is indistinguishable from one that never 
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -246,3 +246,9 @@ class OAuthAppSecretRotateApi(IamApi):
         except OAuthApp.DoesNotExist:
             raise NotFound(f"The OAuth app {sid} was not found.") from None
         return self.render(issued.app, secret=issued.secret)
+
+
+@extend_schema_view(post=extend_schema(operation_id="RotateOAuthAppSecretLowerCase"))
+class OAuthAppSecretRotateLowerCaseApi(OAuthAppSecretRotateApi):
+    """``/secret``, as Twilio's iam v1 spec spells the path: the same rotation, its own
+    operation id (OpenAPI needs each to be unique)."""

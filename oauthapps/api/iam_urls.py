@@ -18,7 +18,7 @@ urlpatterns = [
     # docs use /Secret. Both rotate.
     path(
         "v1/Account/OAuthApps/<str:sid>/secret",
-        iam.OAuthAppSecretRotateApi.as_view(),
+        iam.OAuthAppSecretRotateLowerCaseApi.as_view(),
         name="oauth-app-secret-lower",
     ),
 ]

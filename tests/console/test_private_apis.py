@@ -60,7 +60,12 @@ def test_django_resets_the_flag_per_request_and_its_check_sets_it():
     clean-up, done after Django's own check, and our setter makes the check a no-op."""
     wrapper = connections["default"]
     wrapper.ensure_connection()
-    with mock.patch.object(wrapper, "health_check_enabled", True):
+    # A connection kept across requests (CONN_MAX_AGE > 0, as in production): with the
+    # development default of 0 the request boundary closes it instead of checking it.
+    with (
+        mock.patch.object(wrapper, "health_check_enabled", True),
+        mock.patch.object(wrapper, "close_at", None),
+    ):
         wrapper.close_if_unusable_or_obsolete()  # what request_started/finished run
         assert health_check_pending(wrapper)
         with mock.patch.object(wrapper, "is_usable", return_value=True) as is_usable:

@@ -104,7 +104,12 @@ def test_oauthapp_create_refuses_a_token_ttl_out_of_range_naming_it():
 def test_oauthapp_update_changes_the_token_ttl():
     created = create_app()
     assert run("oauthapp", "update", created["sid"], "--token-ttl", "120")["access_token_ttl"] == 120
-    assert AuditEvent.objects.filter(event_type="oauth-apps.updated", source="cli").count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            event_type="oauth-apps.updated", source="twilio", event_data__via="cli"
+        ).count()
+        == 1
+    )
 
 
 def test_oauthapp_rotate_with_a_grace_period():

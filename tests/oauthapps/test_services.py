@@ -202,8 +202,7 @@ def test_update_token_expiration_time_records_previous_and_updated(app, member):
     app.refresh_from_db()
     assert app.access_token_ttl == 600
     event = AuditEvent.objects.get(event_type="oauth-apps.updated")
-    assert event.event_data["previous"] == {"access_token_ttl": 3600}
-    assert event.event_data["updated"] == {"access_token_ttl": 600}
+    assert event.event_data["resource_properties"] == {"access_token_ttl": {"previous": 3600, "updated": 600}}
 
 
 def test_update_refuses_a_token_expiration_time_out_of_range(app, member):
