@@ -17,6 +17,7 @@ from audit.forms import AuditFilterForm
 from audit.models import AuditExport, ExportStatus
 from audit.selectors import audit_event_get, audit_event_list, audit_event_page
 from console.decorators import membership_required
+from oauthapps.models import OAuthApp
 
 PAGE_SIZE = 25
 
@@ -106,12 +107,18 @@ def audit_event_detail_page(request, sid: str):
     return render(request, "audit/detail.html", context)
 
 
+def _app_label(field: str) -> str:
+    return str(OAuthApp._meta.get_field(field).verbose_name)
+
+
+# An update's fields as the events name them (the IAM API's names), labelled as the app's
+# model fields are.
 FIELD_LABELS = {
-    "friendly_name": "App name",
-    "description": "Description of the app",
-    "policy.allow": "OAuth Scopes",
-    "policy.deny": "Denied scopes",
-    "access_token_ttl": "Token expiration time (seconds)",
+    "friendly_name": _app_label("name"),
+    "description": _app_label("description"),
+    "policy.allow": _app_label("scopes"),
+    "policy.deny": _app_label("denied_scopes"),
+    "access_token_ttl": f"{_app_label('access_token_ttl')} (seconds)",
 }
 
 

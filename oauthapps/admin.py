@@ -9,15 +9,14 @@ page it lands on opens it once, uncached; a reload finds nothing and rotates not
 
 import json
 import secrets
-from functools import cache
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
-from django.template import engines
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -36,7 +35,7 @@ from console.actors import Actor, Source, client_ip
 from console.admin import ReadOnlyAdmin
 from console.reauth import auth_is_recent, reauth_url
 from oauthapps import services
-from oauthapps.forms import SecretRotateForm
+from oauthapps.forms import SecretRotateForm, app_label, app_text_field
 from oauthapps.models import ClientSecret, OAuthApp, SigningKey
 from oauthapps.reveal import reveal_forget, reveal_keep, reveal_pop
 from scopes.catalog import get_catalog
@@ -65,60 +64,6 @@ _unregister(
 )
 
 
-# Templates of the two intermediate pages. They live here, with the only code that renders
-# them, and extend the admin's own layout.
-CONFIRM_PAGE = """{% extends "admin/base_site.html" %}{% load admin_urls static %}
-{% block extrastyle %}{{ block.super }}
-<link rel="stylesheet" href="{% static 'console/admin.css' %}">{% endblock %}
-{% block breadcrumbs %}<div class="breadcrumbs"><a href="{% url 'admin:index' %}">Home</a>
-&rsaquo; <a href="{% url 'admin:app_list' app_label=opts.app_label %}">{{ opts.app_config.verbose_name }}</a>
-&rsaquo; <a href="{% url opts|admin_urlname:'changelist' %}">{{ opts.verbose_name_plural|capfirst }}</a>
-&rsaquo; {{ title }}</div>{% endblock %}
-{% block content %}
-<p>{{ question }}</p>
-<ul>{% for app in apps %}<li>{{ app.name }} ({{ app.client_id }})</li>{% endfor %}</ul>
-<form method="post">{% csrf_token %}{% if form %}{{ form.non_field_errors }}{% for field in form %}
-<p>{{ field.errors }}{{ field.label_tag }} {{ field }}<br>
-<span class="help">{{ field.help_text }}</span></p>{% endfor %}{% endif %}<div>
-{% for app in apps %}<input type="hidden" name="_selected_action" value="{{ app.pk }}">{% endfor %}
-<input type="hidden" name="action" value="{{ action }}">
-<input type="hidden" name="post" value="yes">
-<input type="submit" value="{{ confirm_label }}">
-<a href="{% url opts|admin_urlname:'changelist' %}" class="button">No, take me back</a>
-</div></form>
-{% endblock %}"""
-
-SECRETS_PAGE = """{% extends "admin/base_site.html" %}{% load admin_urls static %}
-{% block extrastyle %}{{ block.super }}
-<link rel="stylesheet" href="{% static 'console/admin.css' %}">{% endblock %}
-{% block breadcrumbs %}<div class="breadcrumbs"><a href="{% url 'admin:index' %}">Home</a>
-&rsaquo; <a href="{% url 'admin:app_list' app_label=opts.app_label %}">{{ opts.app_config.verbose_name }}</a>
-&rsaquo; <a href="{% url opts|admin_urlname:'changelist' %}">{{ opts.verbose_name_plural|capfirst }}</a>
-&rsaquo; {{ title }}</div>{% endblock %}
-{% block content %}
-{% if not rotated %}
-<p>The new Client Secrets were already shown: for your security each is shown only once and
-cannot be displayed again. If you did not store one, rotate that app's secret again.</p>
-{% else %}
-<p><strong>Copy each new Client Secret now: it is shown only once and cannot be retrieved
-later.</strong> Each previous secret keeps working until the time shown, unless you revoke it.</p>
-<table>
-<thead><tr><th scope="col">App</th><th scope="col">Client ID</th><th scope="col">New Client Secret</th>
-<th scope="col">Previous secret works until</th></tr></thead>
-<tbody>{% for row in rotated %}<tr><td>{{ row.app.name }}</td><td><code>{{ row.app.client_id }}</code></td>
-<td><code>{{ row.secret }}</code></td>
-<td>{{ row.previous_until|default:"-" }}</td></tr>{% endfor %}</tbody>
-</table>
-{% endif %}
-<p><a href="{% url opts|admin_urlname:'changelist' %}" class="button">Done</a></p>
-{% endblock %}"""
-
-
-@cache
-def _page(source: str):
-    return engines["django"].from_string(source)
-
-
 # As in the console, what destroys credentials needs a recent password check.
 RECENT_AUTH_ACTIONS = {"rotate_secret", "delete_selected"}
 
@@ -132,15 +77,10 @@ class OAuthAppChangeForm(forms.ModelForm):
     """Name, description and scopes, checked by the rules the service applies; the service
     checks them again when saving."""
 
-    name = forms.CharField(label="App name", max_length=services.NAME_MAX_LENGTH)
-    description = forms.CharField(
-        label="Description of the app",
-        max_length=services.DESCRIPTION_MAX_LENGTH,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    name = app_text_field("name")
+    description = app_text_field("description", widget=forms.Textarea(attrs={"rows": 3}))
     scopes = forms.MultipleChoiceField(
-        label="OAuth Scopes", widget=FilteredSelectMultiple("OAuth Scopes", is_stacked=False)
+        label=app_label("scopes"), widget=FilteredSelectMultiple(app_label("scopes"), is_stacked=False)
     )
     # The version the editor saw: saving over someone else's newer edit is refused.
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
@@ -259,7 +199,7 @@ class OAuthAppAdmin(admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description="OAuth Scopes")
+    @admin.display(description=app_label("scopes"))
     def scope_count(self, app: OAuthApp) -> int:
         return len(app.scopes or ())
 
@@ -280,9 +220,9 @@ class OAuthAppAdmin(admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except (ValidationError, services.EditConflict) as exc:
-            # Only reached when the app changed between the form's checks and the locked
-            # write; the form itself reports ordinary errors next to the fields.
+        except (ValidationError, services.EditConflict, services.AppGone) as exc:
+            # Only reached when the app changed (or was deleted) between the form's checks and
+            # the locked write; the form itself reports ordinary errors next to the fields.
             self.message_user(request, _error_text(exc), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
@@ -300,14 +240,17 @@ class OAuthAppAdmin(admin.ModelAdmin):
         obj.updated = updated.updated
 
     def delete_model(self, request, obj: OAuthApp) -> None:
-        services.oauth_app_delete(app=obj, actor=admin_actor(request))
+        try:
+            services.oauth_app_delete(app=obj, actor=admin_actor(request))
+        except services.AppGone:
+            pass  # deleted meanwhile by someone else: the outcome stands
 
     def delete_queryset(self, request, queryset) -> None:
         actor = admin_actor(request)
         for app in queryset:
             try:
                 services.oauth_app_delete(app=app, actor=actor)
-            except OAuthApp.DoesNotExist:
+            except services.AppGone:
                 continue  # deleted meanwhile by someone else: the outcome stands
 
     def delete_view(self, request, object_id, extra_context=None):
@@ -337,7 +280,7 @@ class OAuthAppAdmin(admin.ModelAdmin):
             "action": action,
             "apps": list(queryset),
         }
-        return HttpResponse(_page(CONFIRM_PAGE).render(context, request))
+        return render(request, "admin/oauthapps/oauthapp/confirm_action.html", context)
 
     @admin.action(description="Rotate secret", permissions=["change"])
     @sensitive_variables("rotated", "issued")
@@ -367,8 +310,8 @@ class OAuthAppAdmin(admin.ModelAdmin):
                         grace_period=form.chosen_grace_period(),
                     )
                 )
-            except OAuthApp.DoesNotExist:
-                continue
+            except services.AppGone:
+                continue  # deleted meanwhile: nothing to rotate
         # POST/redirect/GET: a reload of the result page must not rotate again. The new
         # secrets travel sealed, as one reveal for the batch (one cookie however many apps).
         batch = secrets.token_urlsafe(12)
@@ -408,7 +351,7 @@ class OAuthAppAdmin(admin.ModelAdmin):
             "subtitle": None,
             "rotated": rows,
         }
-        response = HttpResponse(_page(SECRETS_PAGE).render(context, request))
+        response = render(request, "admin/oauthapps/oauthapp/rotated_secrets.html", context)
         reveal_forget(response, kind=ADMIN_REVEAL, sid=batch, path=reverse("admin:index"))
         # The secret must not survive in any cache: only the staff member's screen has it.
         add_never_cache_headers(response)
@@ -434,7 +377,7 @@ class OAuthAppAdmin(admin.ModelAdmin):
             for record in ClientSecret.objects.in_grace_period(now).filter(app=app):
                 try:
                     services.oauth_app_secret_revoke(app=app, actor=actor, secret_id=record.pk)
-                except (OAuthApp.DoesNotExist, ValidationError):
+                except (services.AppGone, ValidationError):
                     continue
                 revoked += 1
         self.message_user(

@@ -10,7 +10,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from console.templatetags.console_ui import duration_label
 from oauthapps.models import SECRET_GRACE_RANGE_TEXT, OAuthApp
-from oauthapps.services import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 from scopes.catalog import get_catalog
 from scopes.validation import MAX_SCOPES
 
@@ -123,20 +122,28 @@ def access_token_ttl_field() -> DurationField:
     )
 
 
+def app_label(field: str) -> str:
+    """An app field's label, as its model field names it."""
+    return str(OAuthApp._meta.get_field(field).verbose_name)
+
+
+def app_text_field(field: str, **kwargs) -> forms.CharField:
+    """The form field of an app's text field: label, length and whether it may be blank from
+    the model field (the services check the same, and say so in the same words)."""
+    model_field = OAuthApp._meta.get_field(field)
+    return forms.CharField(
+        label=model_field.verbose_name,
+        max_length=model_field.max_length,
+        required=not model_field.blank,
+        **kwargs,
+    )
+
+
 class OAuthAppForm(forms.Form):
-    name = forms.CharField(
-        label="App name",
-        max_length=NAME_MAX_LENGTH,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    description = forms.CharField(
-        label="Description of the app",
-        required=False,
-        max_length=DESCRIPTION_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    name = app_text_field("name", widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    description = app_text_field("description", widget=forms.Textarea(attrs={"rows": 3}))
     scopes = forms.MultipleChoiceField(
-        label="OAuth Scopes",
+        label=app_label("scopes"),
         choices=scope_choices,
         error_messages={
             "required": "Select at least 1 OAuth scope.",

@@ -34,17 +34,19 @@ class OAuthApp(AbstractApplication):
     """
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="oauth_apps")
-    description = models.TextField(blank=True, max_length=1000)
-    scopes = models.JSONField(default=list)
-    denied_scopes = models.JSONField(default=list, blank=True)
+    # The one description of each field people edit: its label and limits. The services'
+    # checks, the console and admin forms, the IAM serializer's help, the command line's help
+    # and the audit trail's labels read them from here (``_meta.get_field(...)``).
+    name = models.CharField("App name", max_length=100)  # DOT's is 255 and optional
+    description = models.TextField("Description of the app", blank=True, max_length=1000)
+    scopes = models.JSONField("OAuth Scopes", default=list)
+    denied_scopes = models.JSONField("Denied scopes", default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     creator_sid = models.CharField(max_length=34, blank=True)
     created_by_label = models.CharField(max_length=254, blank=True)
     status = models.CharField(max_length=16, choices=AppStatus.choices, default=AppStatus.ACTIVE)
-    # Described once here: the console form, the IAM serializer and the admin derive their
-    # label, bounds and help text from this field.
     access_token_ttl = models.PositiveIntegerField(
         "Token expiration time",
         default=default_access_token_ttl,

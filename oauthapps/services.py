@@ -31,8 +31,6 @@ from oauthapps.secrets import secret_digest, secret_generate, secret_hint
 from scopes.resolver import concrete_permissions, effective_permissions
 from scopes.validation import ScopeError, validate_scopes
 
-NAME_MAX_LENGTH = 100
-DESCRIPTION_MAX_LENGTH = 1000
 UNSET = object()
 
 
@@ -49,11 +47,25 @@ class AppLimitReached(ValidationError):
         )
 
 
-class EditConflict(Exception):
+class OAuthAppError(Exception):
+    """A change the services refuse for a reason of the domain, not of one field's value
+    (those are ValidationErrors). Each edge translates it once, into its own answer."""
+
+
+class AppGone(OAuthAppError):
+    """The app was deleted (by someone else, meanwhile) before this change could lock it.
+    The edges answer as for an app that does not exist: a 404, a message, a skipped row."""
+
+    def __init__(self, client_id: str) -> None:
+        self.client_id = client_id
+        super().__init__(f"The OAuth app {client_id} no longer exists; it was deleted.")
+
+
+class EditConflict(OAuthAppError):
     """The app changed since the editor loaded it; their edit would overwrite someone else's."""
 
 
-class PermissionEscalation(Exception):
+class PermissionEscalation(OAuthAppError):
     """The caller would create, widen or take over (by rotating its secret) an app holding
     permissions the caller does not hold itself."""
 
@@ -85,11 +97,14 @@ def _clean_denied(denied: Iterable[str]) -> list[str]:
     return _clean_scopes(denied, field="denied_scopes")
 
 
-def _clean_text(value: str, *, field: str, label: str, max_length: int, required: bool) -> str:
+def _clean_text(value: str, *, field: str) -> str:
+    """A text field of the app, by its model field's label, length and blank (= optional)."""
+    model_field = OAuthApp._meta.get_field(field)
+    label, max_length = model_field.verbose_name, model_field.max_length
     if not isinstance(value, str):
         raise ValidationError({field: f"{label} must be text."})
     value = value.strip()
-    if required and not value:
+    if not model_field.blank and not value:
         raise ValidationError({field: f"{label} is required."})
     if len(value) > max_length:
         raise ValidationError(
@@ -181,14 +196,8 @@ def oauth_app_create(
     app = OAuthApp(
         client_id=new_sid("OQ"),
         account=account,
-        name=_clean_text(name, field="name", label="App name", max_length=NAME_MAX_LENGTH, required=True),
-        description=_clean_text(
-            description,
-            field="description",
-            label="Description of the app",
-            max_length=DESCRIPTION_MAX_LENGTH,
-            required=False,
-        ),
+        name=_clean_text(name, field="name"),
+        description=_clean_text(description, field="description"),
         scopes=_clean_scopes(scopes),
         denied_scopes=_clean_denied(denied_scopes),
         created_by=created_by,
@@ -221,8 +230,11 @@ def _check_app_limit(account: Account) -> None:
 
 
 def _lock(app: OAuthApp) -> OAuthApp:
-    """Re-read the app under a row lock; a deleted app raises OAuthApp.DoesNotExist."""
-    return OAuthApp.objects.select_for_update().get(pk=app.pk, status=AppStatus.ACTIVE)
+    """Re-read the app under a row lock; an app deleted meanwhile raises AppGone."""
+    locked = OAuthApp.objects.select_for_update().filter(pk=app.pk, status=AppStatus.ACTIVE).first()
+    if locked is None:
+        raise AppGone(app.client_id)
+    return locked
 
 
 @transaction.atomic
@@ -250,17 +262,9 @@ def oauth_app_update(
         )
     wanted = {}
     if name is not UNSET:
-        wanted["name"] = _clean_text(
-            name, field="name", label="App name", max_length=NAME_MAX_LENGTH, required=True
-        )
+        wanted["name"] = _clean_text(name, field="name")
     if description is not UNSET:
-        wanted["description"] = _clean_text(
-            description,
-            field="description",
-            label="Description of the app",
-            max_length=DESCRIPTION_MAX_LENGTH,
-            required=False,
-        )
+        wanted["description"] = _clean_text(description, field="description")
     if scopes is not UNSET:
         wanted["scopes"] = _clean_scopes(scopes)
     if denied_scopes is not UNSET:

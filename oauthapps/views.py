@@ -8,6 +8,7 @@ button finds nothing to show (POST/redirect/GET, and ``Cache-Control: no-store``
 """
 
 import secrets
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -51,6 +52,21 @@ def _app_or_404(request, sid: str) -> OAuthApp:
     if app is None:
         raise Http404("No such OAuth app in this account.")
     return app
+
+
+def _app_gone_to_list(view):
+    """The console's one translation of ``services.AppGone``: the app was deleted meanwhile
+    (by someone else), so say so on the list instead of failing on a page that is gone."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except services.AppGone:
+            messages.error(request, APP_GONE)
+            return redirect("oauthapps:list")
+
+    return wrapper
 
 
 def _no_store(response):
@@ -161,6 +177,7 @@ def oauth_app_credentials_done(request, sid: str):
 
 @membership_required
 @require_http_methods(["GET", "POST"])
+@_app_gone_to_list
 def oauth_app_detail_page(request, sid: str):
     app = _app_or_404(request, sid)
     if request.method == "POST":
@@ -182,9 +199,6 @@ def oauth_app_detail_page(request, sid: str):
                 form.add_error(None, str(exc))
             except ValidationError as exc:
                 form.add_service_error(exc)
-            except OAuthApp.DoesNotExist:
-                messages.error(request, APP_GONE)
-                return redirect("oauthapps:list")
             else:
                 messages.success(request, f"Your changes to “{form.cleaned_data['name']}” were saved.")
                 _warn_if_name_taken(request, updated)
@@ -232,6 +246,7 @@ def _rotate_context(app: OAuthApp, form: SecretRotateForm) -> dict:
 @manager_required
 @recent_auth_required
 @require_http_methods(["GET", "POST"])
+@_app_gone_to_list
 def oauth_app_rotate_page(request, sid: str):
     app = _app_or_404(request, sid)
     form = SecretRotateForm(request.POST if request.method == "POST" else None)
@@ -243,9 +258,6 @@ def oauth_app_rotate_page(request, sid: str):
                 revoke_previous=form.cleaned_data["revoke_previous"],
                 grace_period=form.chosen_grace_period(),
             )
-        except OAuthApp.DoesNotExist:
-            messages.error(request, APP_GONE)
-            return redirect("oauthapps:list")
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
@@ -279,6 +291,7 @@ def oauth_app_rotated_done(request, sid: str):
 
 @manager_required
 @require_http_methods(["GET", "POST"])
+@_app_gone_to_list
 def oauth_app_secret_revoke_page(request, sid: str, secret_id: int):
     app = _app_or_404(request, sid)
     record = ClientSecret.objects.filter(app=app, pk=secret_id).first()
@@ -289,9 +302,6 @@ def oauth_app_secret_revoke_page(request, sid: str, secret_id: int):
             services.oauth_app_secret_revoke(app=app, actor=_actor(request), secret_id=record.pk)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-        except OAuthApp.DoesNotExist:
-            messages.error(request, APP_GONE)
-            return redirect("oauthapps:list")
         else:
             messages.success(request, f"The previous secret {record.hint} was revoked. It no longer works.")
         return redirect("oauthapps:secrets", sid=app.client_id)
@@ -301,14 +311,11 @@ def oauth_app_secret_revoke_page(request, sid: str, secret_id: int):
 @manager_required
 @recent_auth_required
 @require_http_methods(["GET", "POST"])
+@_app_gone_to_list
 def oauth_app_delete_page(request, sid: str):
     app = _app_or_404(request, sid)
     if request.method == "POST":
-        try:
-            services.oauth_app_delete(app=app, actor=_actor(request))
-        except OAuthApp.DoesNotExist:
-            messages.error(request, APP_GONE)
-        else:
-            messages.success(request, f"The OAuth app “{app.name}” was deleted.")
+        services.oauth_app_delete(app=app, actor=_actor(request))
+        messages.success(request, f"The OAuth app “{app.name}” was deleted.")
         return redirect(reverse("oauthapps:list"))
     return render(request, "oauthapps/delete_confirm.html", {"app": app})

@@ -95,8 +95,11 @@ class IamApi(TwilioApiView):
         return Actor.for_app(self.request.auth.app, client_ip(self.request))
 
     def handle_exception(self, exc):
-        if isinstance(exc, services.PermissionEscalation):  # the one translation of the refusal
+        # The one translation of each service refusal for this API.
+        if isinstance(exc, services.PermissionEscalation):
             exc = escalation_refused(exc)
+        elif isinstance(exc, services.AppGone):  # deleted after app_or_404 found it
+            exc = NotFound(f"The OAuth app {exc.client_id} was not found.")
         return super().handle_exception(exc)
 
     def caller_permissions(self) -> frozenset[str]:
@@ -195,8 +198,6 @@ class OAuthAppApi(IamApi):
             )
         except DjangoValidationError as exc:
             raise api_validation_error(exc) from None
-        except OAuthApp.DoesNotExist:
-            raise NotFound(f"The OAuth app {sid} was not found.") from None
         return self.render(app)
 
     @extend_schema(
@@ -208,10 +209,7 @@ class OAuthAppApi(IamApi):
     )
     def delete(self, request, sid: str):
         app = self.app_or_404(sid)
-        try:
-            services.oauth_app_delete(app=app, actor=self.actor())
-        except OAuthApp.DoesNotExist:
-            raise NotFound(f"The OAuth app {sid} was not found.") from None
+        services.oauth_app_delete(app=app, actor=self.actor())
         return Response(status=204)
 
 
@@ -243,8 +241,6 @@ class OAuthAppSecretRotateApi(IamApi):
             )
         except DjangoValidationError as exc:
             raise api_validation_error(exc) from None
-        except OAuthApp.DoesNotExist:
-            raise NotFound(f"The OAuth app {sid} was not found.") from None
         return self.render(issued.app, secret=issued.secret)
 
 

@@ -83,6 +83,11 @@ class StrictKeysSerializer(serializers.Serializer):
         return renamed
 
 
+# The model fields behind friendly_name and description: their label and length, for the help.
+NAME = OAuthApp._meta.get_field("name")
+DESCRIPTION = OAuthApp._meta.get_field("description")
+
+
 def access_token_ttl_field(**kwargs) -> serializers.IntegerField:
     """The app's Token expiration time on the wire (seconds), described by its model field."""
     model_field = OAuthApp._meta.get_field("access_token_ttl")
@@ -137,14 +142,14 @@ class AppWriteSerializer(StrictKeysSerializer):
         allow_null=True,
         allow_blank=True,
         trim_whitespace=False,
-        help_text="App name (required on create; at most 100 characters).",
+        help_text=f"{NAME.verbose_name} (required on create; at most {NAME.max_length} characters).",
     )
     description = TextField(
         required=False,
         allow_null=True,
         allow_blank=True,
         trim_whitespace=False,
-        help_text="Description of the app (at most 1000 characters).",
+        help_text=f"{DESCRIPTION.verbose_name} (at most {DESCRIPTION.max_length} characters).",
     )
     policy = PolicySerializer(required=False, allow_null=True)
     access_token_ttl = access_token_ttl_field(required=False, allow_null=True)

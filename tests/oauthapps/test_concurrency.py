@@ -77,7 +77,7 @@ def test_rotate_while_deleting_leaves_nothing_valid(issued, member):
     assert not OAuthApp.objects.filter(pk=issued.app.pk).exists()
     assert not ClientSecret.objects.exists()
     rotated = isinstance(outcomes[0], services.IssuedSecret)
-    assert rotated or isinstance(outcomes[0], OAuthApp.DoesNotExist)
+    assert rotated or isinstance(outcomes[0], services.AppGone)
     assert AuditEvent.objects.filter(event_type="oauth-apps.secret-rotated").count() == int(rotated)
     assert AuditEvent.objects.filter(event_type="oauth-apps.deleted").count() == 1
 

@@ -275,7 +275,7 @@ def test_events_carry_actor_source_and_ip(app, member):
 def test_services_refuse_a_deleted_app(issued, member):
     actor = web_actor(member.user)
     services.oauth_app_delete(app=issued.app, actor=actor)
-    with pytest.raises(OAuthApp.DoesNotExist):
+    with pytest.raises(services.AppGone):
         services.oauth_app_secret_rotate(app=issued.app, actor=actor)
 
 

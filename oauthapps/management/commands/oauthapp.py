@@ -10,8 +10,18 @@ from console.actors import Actor
 from console.models import Account
 from console.selectors import account_default
 from oauthapps import services
-from oauthapps.models import OAuthApp
+from oauthapps.models import ACCESS_TOKEN_TTL_RANGE_TEXT, OAuthApp
 from oauthapps.selectors import oauth_app_list
+
+# Labels and limits come from the model fields, as everywhere an app field is shown.
+TOKEN_TTL_HELP = (
+    f"{OAuthApp._meta.get_field('access_token_ttl').verbose_name} in seconds, {ACCESS_TOKEN_TTL_RANGE_TEXT}"
+)
+
+
+def _text_help(field: str) -> str:
+    model_field = OAuthApp._meta.get_field(field)
+    return f"{model_field.verbose_name}, at most {model_field.max_length} characters."
 
 
 def app_json(app: OAuthApp, secret: str | None = None) -> dict:
@@ -38,20 +48,19 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="Create an app; prints its client_id and secret once.")
         create.add_argument("--account", help="Account SID (AC…); the default account if omitted.")
-        create.add_argument("--name", required=True)
-        create.add_argument("--description", default="")
+        create.add_argument("--name", required=True, help=_text_help("name"))
+        create.add_argument("--description", default="", help=_text_help("description"))
         create.add_argument(
             "--scope", action="append", required=True, help="A permission; repeat for several."
         )
         create.add_argument(
             "--token-ttl",
             type=int,
-            help="Token expiration time in seconds, 60 to 2592000 (30 days); "
-            "ACCESS_TOKEN_TTL_SECONDS if omitted.",
+            help=f"{TOKEN_TTL_HELP}; ACCESS_TOKEN_TTL_SECONDS if omitted.",
         )
         update = sub.add_parser("update", help="Change an app's Token expiration time.")
         update.add_argument("sid")
-        update.add_argument("--token-ttl", type=int, required=True, help="Seconds, 60 to 2592000 (30 days).")
+        update.add_argument("--token-ttl", type=int, required=True, help=f"{TOKEN_TTL_HELP}.")
         listing = sub.add_parser("list", help="List the account's apps.")
         listing.add_argument("--account")
         rotate = sub.add_parser("rotate", help="Rotate an app's secret; prints the new secret once.")
@@ -100,6 +109,8 @@ class Command(BaseCommand):
                 return self._print(app_json(issued.app, issued.secret))
             services.oauth_app_delete(app=app, actor=actor)
             return self._print({"sid": options["sid"], "deleted": True})
+        except services.AppGone as exc:  # deleted meanwhile, after _app found it
+            raise CommandError(f"No OAuth app {exc.client_id}.") from None
         except ValidationError as exc:
             raise CommandError(
                 "; ".join(
