@@ -31,7 +31,7 @@ def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(payload.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:  # ValueError: non-ASCII text
         raise MalformedBasicAuth(
             "The Basic Authorization header is not valid base64 of 'client_id:client_secret'."
         ) from exc

@@ -95,3 +95,16 @@ def test_refused_hostile_requests_change_nothing(client, issued):
         == before
     )
     assert not AccessToken.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/v2/token", "/v1/token", "/v2/token/introspect", "/v2/token/revoke"])
+@pytest.mark.parametrize("payload", ["\u00e9\u00e9", "T1E\u00e9", "\u00ff" * 40])
+def test_a_basic_header_with_non_ascii_characters_is_a_json_error(client, issued, path, payload):
+    """Found by attacking a running server: b64decode raises ValueError (not binascii.Error)
+    for non-ASCII text, and an unauthenticated caller got a 500 on every client-auth endpoint."""
+    body = urlencode({"grant_type": "client_credentials", "token": "x"})
+    response = client.post(
+        path, body, content_type="application/x-www-form-urlencoded", HTTP_AUTHORIZATION=f"Basic {payload}"
+    )
+    assert response.status_code in {400, 401}
+    assert response.json()["error"] in {"invalid_request", "invalid_client"}
