@@ -8,6 +8,7 @@ starts. On PostgreSQL the trigger lets a DELETE through only for events an ancho
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
@@ -81,10 +82,24 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_safe(value):
-    """``value`` as a spreadsheet shows it literally: a leading quote before a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """``value`` as a spreadsheet shows it literally: a leading quote before a formula.
+
+    Spreadsheets also read full-width signs (``＝``) as formulas and skip invisible and
+    space characters before them, so the first character that shows is what counts, after
+    NFKC folds full-width forms to ASCII."""
+    if isinstance(value, str) and _first_visible(value).startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+def _first_visible(value: str) -> str:
+    for index, character in enumerate(value):
+        if character in "\t\r":
+            return character
+        if character.isspace() or unicodedata.category(character) in {"Cf", "Zs"}:
+            continue
+        return unicodedata.normalize("NFKC", value[index : index + 1])
+    return ""
 
 
 def _row(values: dict) -> dict:

@@ -44,7 +44,27 @@ def test_export_command_csv_neutralises_every_dangerous_first_character(formula_
     assert rows[0]["resource_name"] == "'" + FORMULA
 
 
-@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=1+1",
+        "+1",
+        "-1",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        # Found by attacking a running server: spreadsheets read full-width signs as formulas
+        # too, and skip invisible characters before them.
+        "\uff1d1+1",
+        "\uff0b1",
+        "\uff0d1",
+        "\uff20SUM(A1)",
+        "\u200b=1+1",
+        "\ufeff=1+1",
+        " =1+1",
+        "\u00a0=1+1",
+    ],
+)
 def test_dangerous_cells_get_a_leading_quote(value):
     from audit.retention import csv_safe
 
