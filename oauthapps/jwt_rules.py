@@ -95,3 +95,37 @@ def within_lifetime(claims: dict, *, leeway_seconds: float, now: float | None = 
     now = time.time() if now is None else now
     not_before = max(claims.get("nbf", 0), claims.get("iat", 0))
     return not_before - leeway_seconds <= now < claims["exp"] + leeway_seconds
+
+
+def bearer_token(authorization: bytes) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (RFC 6750 §2.1); None when the
+    header is absent or another scheme. Raises MalformedAuthorization for ``Bearer`` followed by
+    anything but one token, InvalidToken for a token that is not ASCII."""
+    parts = authorization.split()
+    if not parts or parts[0].lower() != b"bearer":
+        return None
+    if len(parts) != 2:
+        raise MalformedAuthorization("The Authorization header must be 'Bearer <access token>'.")
+    try:
+        return parts[1].decode("ascii")
+    except UnicodeDecodeError:
+        raise InvalidToken("The access token is not ASCII.") from None
+
+
+class TokenPrincipal:
+    """``request.user`` for a call made with an app's token: who calls, authenticated.
+
+    ``app`` is the app itself where the caller loaded it (the server's own APIs); a separate
+    resource server has only the ids the token carries.
+    """
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, *, client_id: str, account_sid: str | None, app: object | None = None) -> None:
+        self.client_id = client_id
+        self.account_sid = account_sid
+        self.app = app
+
+    def __str__(self) -> str:
+        return self.client_id

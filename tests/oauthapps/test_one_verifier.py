@@ -17,12 +17,13 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.utils import timezone
 
-from oauthapps.jwt_rules import InvalidToken
+from oauthapps.jwt_rules import InvalidToken, TokenPrincipal, bearer_token
 from oauthapps.resource_server import JwksKeys, TokenVerifier
 from oauthapps.signing_keys import signing_key_active
 from oauthapps.token_checks import token_check
 from oauthapps.token_rows import access_token_record
 from oauthapps.tokens import InvalidAccessToken, access_token_claims
+from scopes.permissions import InsufficientScope, declared_permission
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -134,3 +135,30 @@ def test_both_refuse_the_same_malformed_tokens(verify, app, claims, case):
 
 def test_the_server_and_the_helper_raise_one_exception_type():
     assert InvalidAccessToken is InvalidToken
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [(b"", None), (b"Basic abc", None), (b"Bearer abc", "abc"), (b"bearer  abc ", "abc")],
+)
+def test_one_bearer_parser_reads_the_header(header, expected):
+    assert bearer_token(header) == expected
+
+
+@pytest.mark.parametrize("header", [b"Bearer", b"Bearer a b", "Bearer é".encode()])
+def test_one_bearer_parser_refuses_what_is_not_one_ascii_token(header):
+    with pytest.raises(InvalidToken):
+        bearer_token(header)
+
+
+def test_head_falls_back_to_get_unless_declared():
+    assert declared_permission({"GET": "/read"}, "HEAD") == "/read"
+    assert declared_permission({"GET": "/read", "HEAD": "/head"}, "head") == "/head"
+    assert declared_permission({"GET": "/read"}, "POST") is None
+
+
+def test_the_helper_reuses_the_servers_policy_classes():
+    from oauthapps.resource_server import drf
+
+    assert drf.InsufficientScope is InsufficientScope
+    assert drf.TokenPrincipal is TokenPrincipal
