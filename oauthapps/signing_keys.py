@@ -20,9 +20,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from oauthapps.jwt_rules import DEFAULT_ALGORITHMS
 from oauthapps.models import SigningKey
 
-SUPPORTED_ALGORITHMS = ("RS256", "ES256")
+# The algorithms this server signs with are the ones every verifier accepts by default.
+SUPPORTED_ALGORITHMS = DEFAULT_ALGORITHMS
 KEY_CACHE_SECONDS = 30.0
 # pg_advisory_xact_lock key of "create the first active key" (any constant no other code uses).
 ACTIVE_KEY_CREATION_LOCK = 0x0A07_5167_4B45_5901

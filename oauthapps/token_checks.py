@@ -5,7 +5,6 @@ deletion take effect at once for every server that asks us.
 """
 
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 import jwt
 from django.conf import settings
 
+from oauthapps.jwt_rules import within_lifetime
 from oauthapps.models import OAuthApp
 from oauthapps.signing_keys import signing_keys_published
 from oauthapps.token_rows import live_token
@@ -59,7 +59,8 @@ class _VerifiedTokens:
                 self._claims.move_to_end(token)
         if remembered is not None:
             kid, claims = remembered
-            if kid in signing_keys_published() and _within_lifetime(claims):
+            leeway = settings.TOKEN_CLOCK_LEEWAY_SECONDS
+            if kid in signing_keys_published() and within_lifetime(claims, leeway_seconds=leeway):
                 return dict(claims)  # the caller's own copy: the remembered one stays as verified
             self.forget(token)
         claims = access_token_verify(token)  # raises InvalidAccessToken
@@ -76,13 +77,6 @@ class _VerifiedTokens:
                 self._claims.clear()
             else:
                 self._claims.pop(token, None)
-
-
-def _within_lifetime(claims: dict) -> bool:
-    """The lifetime check PyJWT made at verification, with the same leeway, at this moment."""
-    now, leeway = time.time(), settings.TOKEN_CLOCK_LEEWAY_SECONDS
-    not_before = max(claims.get("nbf", 0), claims.get("iat", 0))
-    return not_before - leeway <= now < claims["exp"] + leeway
 
 
 def _audience_matches(claims: dict, audiences: Collection[str]) -> bool:

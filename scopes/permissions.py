@@ -7,13 +7,32 @@ from scopes.resolver import grants
 
 
 class InsufficientScope(PermissionDenied):
-    """RFC 6750 §3.1 ``insufficient_scope``: a valid token without the needed permission."""
+    """RFC 6750 §3.1 ``insufficient_scope``: a valid token without the needed permission.
+
+    Raised by this server's APIs and by the resource-server helper alike. ``challenge``, when
+    given, is the ``WWW-Authenticate`` value DRF's default exception handler sends
+    (``auth_header``); this server's handler words its own from ``required``.
+    """
 
     default_code = "insufficient_scope"
 
-    def __init__(self, required: str):
-        super().__init__(f"The access token does not grant {required}; add it to the app's OAuth Scopes.")
-        self.required = required
+    def __init__(self, required: str | None, *, challenge: str | None = None):
+        if required:
+            super().__init__(f"The access token does not grant {required}; add it to the app's OAuth Scopes.")
+        else:
+            super().__init__("No permission covers this request; it is refused.")
+        self.required = required or ""
+        if challenge:
+            self.auth_header = challenge
+
+
+def declared_permission(declared: dict[str, str], method: str) -> str | None:
+    """The permission a view declares for ``method``; HEAD falls back to GET's, as HEAD is a
+    GET without the body (RFC 9110 §9.3.2). A method not declared gets None: refused."""
+    method = method.upper()
+    if method == "HEAD":
+        return declared.get("HEAD", declared.get("GET"))
+    return declared.get(method)
 
 
 class HasCatalogPermission(BasePermission):
@@ -29,9 +48,7 @@ class HasCatalogPermission(BasePermission):
             raise NotAuthenticated(
                 "Send an access token: 'Authorization: Bearer <token>' (get one from /v2/token)."
             )
-        required = getattr(view, "required_permissions", {}).get(request.method)
-        if request.method == "HEAD" and required is None:
-            required = getattr(view, "required_permissions", {}).get("GET")
+        required = declared_permission(getattr(view, "required_permissions", {}), request.method)
         if required is None or not grants(granted, required):
             raise InsufficientScope(required or f"a permission for {request.method}")
         return True

@@ -7,25 +7,11 @@ from django.conf import settings
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
+from oauthapps.jwt_rules import InvalidToken, MalformedAuthorization, TokenPrincipal, bearer_token
 from oauthapps.models import AppStatus, OAuthApp
 from oauthapps.token_checks import TokenGrant, token_check
-from oauthapps.tokens import InvalidAccessToken
 
 REALM = "oauth-apps"
-
-
-class AppPrincipal:
-    """``request.user`` for a call made with an app's token: the app, authenticated."""
-
-    is_authenticated = True
-    is_anonymous = False
-
-    def __init__(self, app: OAuthApp) -> None:
-        self.app = app
-
-    def __str__(self) -> str:
-        return self.app.client_id
-
 
 INVALID_TOKEN = "The access token is invalid, expired or revoked; fetch a new one from /v2/token."
 
@@ -34,24 +20,20 @@ def bearer_grant(authorization: bytes, *, audiences: Collection[str]) -> TokenGr
     """The live grant of an ``Authorization: Bearer`` header; None when the header is not
     Bearer. Raises AuthenticationFailed for a malformed header or a token that is not good,
     a token for another audience than ``audiences`` included."""
-    parts = authorization.split()
-    if not parts or parts[0].lower() != b"bearer":
-        return None
-    if len(parts) != 2:
-        raise AuthenticationFailed(
-            "The Authorization header must be 'Bearer <access token>'.", "invalid_token"
-        )
     try:
-        return token_check(parts[1].decode("ascii"), audiences=audiences)
-    except (InvalidAccessToken, UnicodeDecodeError):
+        token = bearer_token(authorization)
+        return None if token is None else token_check(token, audiences=audiences)
+    except MalformedAuthorization as exc:
+        raise AuthenticationFailed(str(exc), "invalid_token") from None
+    except InvalidToken:
         raise AuthenticationFailed(INVALID_TOKEN, "invalid_token") from None
 
 
 class BearerTokenAuthentication(BaseAuthentication):
-    """Sets ``request.user`` to an AppPrincipal and ``request.auth`` to the TokenGrant, with
+    """Sets ``request.user`` to a TokenPrincipal and ``request.auth`` to the TokenGrant, with
     the app and its account loaded. Only tokens meant for this server's APIs are accepted."""
 
-    def authenticate(self, request) -> tuple[AppPrincipal, TokenGrant] | None:
+    def authenticate(self, request) -> tuple[TokenPrincipal, TokenGrant] | None:
         grant = bearer_grant(get_authorization_header(request), audiences=settings.API_AUDIENCES)
         if grant is None:
             return None
@@ -63,7 +45,8 @@ class BearerTokenAuthentication(BaseAuthentication):
         if app is None:  # deleted between the token check and now
             raise AuthenticationFailed(INVALID_TOKEN, "invalid_token")
         request._request.log_client_id = app.client_id
-        return AppPrincipal(app), dataclasses.replace(grant, app=app)
+        principal = TokenPrincipal(client_id=app.client_id, account_sid=grant.account_sid, app=app)
+        return principal, dataclasses.replace(grant, app=app)
 
     def authenticate_header(self, request) -> str:
         return f'Bearer realm="{REALM}"'

@@ -10,13 +10,23 @@ actions are expanded exactly as the authorization server and the gateway expand 
 """
 
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated, PermissionDenied
+from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated
 from rest_framework.permissions import BasePermission
 
+from oauthapps.jwt_rules import InvalidToken, TokenPrincipal, bearer_token
 from oauthapps.resource_server.conf import setting, token_verifier
 from oauthapps.resource_server.keys import JwksUnavailable
-from oauthapps.resource_server.verification import InvalidToken, VerifiedToken
+from oauthapps.resource_server.verification import VerifiedToken
+from scopes.permissions import InsufficientScope, declared_permission
 from scopes.resolver import grants, required_permission
+
+__all__ = [
+    "HasPermission",
+    "HasRequestPermission",
+    "InsufficientScope",
+    "JWTAuthentication",
+    "TokenPrincipal",
+]
 
 # Set on the DRF request by authenticate() so that authenticate_header() can say why (RFC 6750 §3.1).
 _ERROR_ATTRIBUTE = "_oauth_apps_token_error"
@@ -30,59 +40,29 @@ def bearer_challenge(**params: str) -> str:
     return f"Bearer {quoted}"
 
 
-class TokenPrincipal:
-    """``request.user`` for a call made with an app's token."""
-
-    is_authenticated = True
-    is_anonymous = False
-
-    def __init__(self, token: VerifiedToken) -> None:
-        self.client_id = token.client_id
-        self.account_sid = token.account_sid
-
-    def __str__(self) -> str:
-        return self.client_id
-
-
 class KeysUnavailable(APIException):
     status_code = 503
     default_detail = "Access tokens cannot be verified right now; try again shortly."
     default_code = "temporarily_unavailable"
 
 
-class InsufficientScope(PermissionDenied):
-    """RFC 6750 §3.1 ``insufficient_scope``: a valid token without the needed permission."""
-
-    default_code = "insufficient_scope"
-
-    def __init__(self, required: str | None) -> None:
-        if required:
-            super().__init__(f"The access token does not grant {required}.")
-            self.auth_header = bearer_challenge(error="insufficient_scope", scope=required)
-        else:
-            super().__init__("No permission covers this request; it is refused.")
-            self.auth_header = bearer_challenge(error="insufficient_scope")
-
-
 class JWTAuthentication(BaseAuthentication):
     """Sets ``request.user`` to a TokenPrincipal and ``request.auth`` to the VerifiedToken."""
 
     def authenticate(self, request) -> tuple[TokenPrincipal, VerifiedToken] | None:
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != b"bearer":
-            return None
         try:
-            if len(parts) != 2:
-                raise InvalidToken("The Authorization header must be 'Bearer <access token>'.")
-            token = token_verifier().verify(parts[1].decode("ascii"))
-        except (InvalidToken, UnicodeDecodeError):
+            raw = bearer_token(get_authorization_header(request))
+            if raw is None:
+                return None
+            token = token_verifier().verify(raw)
+        except InvalidToken:
             setattr(request, _ERROR_ATTRIBUTE, "invalid_token")
             raise AuthenticationFailed(
                 "The access token is invalid or expired; fetch a new one.", "invalid_token"
             ) from None
         except JwksUnavailable:
             raise KeysUnavailable() from None
-        return TokenPrincipal(token), token
+        return TokenPrincipal(client_id=token.client_id, account_sid=token.account_sid), token
 
     def authenticate_header(self, request) -> str:
         error = getattr(request, _ERROR_ATTRIBUTE, None)
@@ -100,7 +80,12 @@ class _TokenGrantsPermission(BasePermission):
             raise NotAuthenticated("Send an access token: 'Authorization: Bearer <token>'.")
         required = self.permission_for(request, view)
         if required is None or not grants(request.auth.scopes, required):
-            raise InsufficientScope(required)
+            raise InsufficientScope(
+                required,
+                challenge=bearer_challenge(
+                    error="insufficient_scope", **({"scope": required} if required else {})
+                ),
+            )
         return True
 
 
@@ -108,10 +93,7 @@ class HasPermission(_TokenGrantsPermission):
     """Views declare ``required_permissions = {"GET": "/twilio/…/read", …}``; other methods are refused."""
 
     def permission_for(self, request, view) -> str | None:
-        declared = getattr(view, "required_permissions", {})
-        if request.method == "HEAD":
-            return declared.get("HEAD", declared.get("GET"))
-        return declared.get(request.method)
+        return declared_permission(getattr(view, "required_permissions", {}), request.method)
 
 
 class HasRequestPermission(_TokenGrantsPermission):
