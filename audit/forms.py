@@ -1,6 +1,6 @@
 """The audit page's filter form (a GET form: filters live in the URL, so they can be shared)."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from django import forms
 from django.utils import timezone
@@ -52,9 +52,7 @@ class AuditFilterForm(forms.Form):
         if data.get("start"):
             start = datetime.combine(data["start"], time.min, tzinfo=zone)
         if data.get("end"):
-            end = datetime.combine(data["end"] + timedelta(days=1), time.min, tzinfo=zone) - timedelta(
-                microseconds=1
-            )
+            end = datetime.combine(data["end"], time.max, tzinfo=zone)  # (day after 9999-12-31: none)
         return {
             "event_type": data.get("event_type") or None,
             "resource_sid": data.get("app") or None,

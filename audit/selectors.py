@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 
 from audit.models import AuditEvent
 from console.models import Account
+from console.sids import is_sid
 from console.signals import LOGIN_LOCKED
 from oauthapps.models import AppStatus, OAuthApp
 from oauthapps.signals import EVENT_TYPES
@@ -44,7 +45,10 @@ def audit_event_list(
 
 
 def audit_event_get(*, account: Account, sid: str) -> AuditEvent | None:
-    """The event ``sid`` of ``account``; None for another account's event."""
+    """The event ``sid`` of ``account``; None for another account's event, or for anything
+    that is not an event SID."""
+    if not is_sid(sid, "AE"):
+        return None
     return AuditEvent.objects.filter(account=account, sid=sid).first()
 
 

@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from console.models import Account
+from console.sids import is_sid
 from oauthapps.models import AppStatus, ClientSecret, OAuthApp
 
 
@@ -30,7 +31,10 @@ def oauth_app_name_taken(*, app: OAuthApp) -> bool:
 
 
 def oauth_app_get(*, account: Account, sid: str) -> OAuthApp | None:
-    """The app with Client ID ``sid`` in ``account``; None for another account's app."""
+    """The app with Client ID ``sid`` in ``account``; None for another account's app, or
+    for anything that is not a Client ID (a NUL character would be a database error)."""
+    if not is_sid(sid, "OQ"):
+        return None
     return oauth_app_list(account=account).filter(client_id=sid).first()
 
 

@@ -99,7 +99,9 @@ def _picker_context(form) -> dict:
 def oauth_app_list_page(request):
     """One page of the account's apps, optionally those matching ``?q=`` (name or Client ID)."""
     account = request.membership.account
-    query = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    query = (
+        request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
+    )  # NUL: not text to PostgreSQL
     page = Paginator(oauth_app_search(account=account, text=query), APPS_PER_PAGE).get_page(
         request.GET.get("page")
     )
