@@ -127,24 +127,32 @@ def _decode_unreserved(match: re.Match[str]) -> str:
 def host_key(host: str) -> str | None:
     """The catalog host key of a known host: a ``*.twilio.com`` host or one of the
     ``SCOPES_HOST_ALIASES``, with or without a port. None for any other host: the client
-    chooses the Host header, so an unknown name must not choose the API (and its permission)."""
-    host = host.strip().lower().rstrip(".")
+    chooses the Host header, so an unknown name must not choose the API (and its permission).
+    One trailing dot (DNS's absolute form) is allowed; a port is digits."""
+    host = host.strip().lower()
     if not host:
         return None
     aliases = _host_aliases()
     if host in aliases:
         return aliases[host]
     hostname = _strip_port(host)
+    if hostname is None:
+        return None
+    hostname = hostname.removesuffix(".")
     if hostname in aliases:
         return aliases[hostname]
     twilio_host = TWILIO_HOST_RE.fullmatch(hostname)
     return twilio_host["key"] if twilio_host else None
 
 
-def _strip_port(host: str) -> str:
+def _strip_port(host: str) -> str | None:
+    """``host`` without its port; None when what follows the colon is not a port."""
     if host.startswith("["):
         return host.split("]", 1)[0] + "]"
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    if host.count(":") != 1:
+        return host
+    hostname, _, port = host.partition(":")
+    return hostname if port.isascii() and port.isdigit() else None
 
 
 def _host_aliases() -> dict[str, str]:

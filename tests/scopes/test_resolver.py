@@ -227,6 +227,12 @@ def test_without_a_host_an_ambiguous_path_is_refused():
         ("a.b.c.serverless.twilio.com", None),
         ("[::1]:8000", None),
         ("", None),
+        # Found attacking a running server: one trailing dot is DNS's absolute form, two are
+        # no host name; a port is digits.
+        ("api.twilio.com..", None),
+        ("api.twilio.com:abc", None),
+        ("api.twilio.com:", None),
+        ("api.twilio.com.:443", "api"),
     ],
 )
 def test_host_key_is_the_api_label_of_a_twilio_host_only(host, key):
