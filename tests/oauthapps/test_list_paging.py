@@ -22,7 +22,9 @@ def admin_client(client, member):
 def listed(response) -> list[str]:
     """The Client IDs in the rendered table, in order."""
     assert response.status_code == 200
-    return re.findall(r'data-label="Client ID"><code class="sid"[^>]*>(OQ\w+)</code>', response.content.decode())
+    return re.findall(
+        r'data-label="Client ID"><code class="sid"[^>]*>(OQ\w+)</code>', response.content.decode()
+    )
 
 
 def test_a_page_holds_fifty_apps_newest_first(admin_client, account, member):
