@@ -2,7 +2,10 @@
 
 Installed as DRF's ``EXCEPTION_HANDLER``. 401 and 403 carry the RFC 6750 §3 Bearer
 challenge, so OAuth-aware clients learn whether to fetch a new token (``invalid_token``)
-or ask for another permission (``insufficient_scope``).
+or ask for another permission (``insufficient_scope``). The OAuth endpoints (token,
+introspection, revocation) raise ``OAuthError`` instead: RFC 6749 §5.2's ``error`` and
+``error_description`` beside Twilio's fields, never cached, and the Basic challenge on 401
+since their clients authenticate with Basic, not Bearer.
 """
 
 from functools import wraps
@@ -17,6 +20,8 @@ from rest_framework.response import Response
 from console.errors import twilio_error
 
 REALM = "oauth-apps"
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+BASIC_CHALLENGE = 'Basic realm="oauth", charset="UTF-8"'
 # An error answer names the first few problems and counts the rest: a hostile body must not
 # turn into a bigger answer (one message per item of a 64 KiB list was 2.7 MB).
 MAX_PROBLEMS_SHOWN = 5
@@ -31,6 +36,31 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = 413
     default_detail = "The request body is too large."
     default_code = "payload_too_large"
+
+
+class OAuthError(exceptions.APIException):
+    """An RFC 6749 §5.2 error (``invalid_request``, ``invalid_client``, ...) of an OAuth endpoint."""
+
+    def __init__(self, error: str, description: str, status: int = 400, headers: dict | None = None):
+        super().__init__(description)
+        self.status_code = status
+        self.error = error
+        self.description = description
+        self.headers = headers or {}
+
+
+def oauth_error_response(
+    error: str, description: str, status: int, headers: dict | None = None
+) -> JsonResponse:
+    """The RFC 6749 §5.2 body with Twilio's fields beside it, ``no-store``, and on 401 the
+    challenge of the scheme the client authenticates with (Basic)."""
+    body = {"error": error, "error_description": description, **twilio_error(status, description)}
+    response = JsonResponse(body, status=status)
+    for name, value in {**NO_STORE, **(headers or {})}.items():
+        response[name] = value
+    if status == 401:
+        response["WWW-Authenticate"] = BASIC_CHALLENGE
+    return response
 
 
 def bearer_challenge(**params: str) -> str:
@@ -91,8 +121,10 @@ def _as_api_exception(exc: Exception) -> exceptions.APIException | None:
     return None
 
 
-def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+def api_exception_handler(exc: Exception, context: dict) -> Response | JsonResponse | None:
     """DRF ``EXCEPTION_HANDLER``: anything else propagates (a real 500, logged by Django)."""
+    if isinstance(exc, OAuthError):
+        return oauth_error_response(exc.error, exc.description, exc.status_code, exc.headers)
     api_exc = _as_api_exception(exc)
     if api_exc is None:
         return None

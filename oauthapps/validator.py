@@ -1,53 +1,18 @@
 """The seam to django-oauth-toolkit/oauthlib: client authentication, scopes, token rows."""
 
-import base64
-import binascii
 from datetime import UTC, datetime
-from urllib.parse import unquote
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
 from oauthlib.oauth2.rfc6749 import errors
 
 from console.actors import client_address
-from oauthapps.authentication import is_client_id
-from oauthapps.client_limits import client_authenticate_limited, token_issuance_count
+from oauthapps.client_credentials import MalformedBasicAuth, authenticate_client
+from oauthapps.client_limits import token_issuance_count
 from oauthapps.dot_private import set_request_resources
 from oauthapps.token_rows import TokenIssuerGone, access_token_record
 from scopes.catalog import get_catalog
 from scopes.resolver import effective_permissions, grants
-
-
-class MalformedBasicAuth(ValueError):
-    """The Authorization header says Basic but does not carry ``id:secret`` in base64."""
-
-
-def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
-    """RFC 6749 §2.3.1: client_id and secret, form-urlencoded then base64 in Basic auth."""
-    if not authorization:
-        return None
-    scheme, _, payload = authorization.strip().partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(payload.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:  # ValueError: non-ASCII text
-        raise MalformedBasicAuth(
-            "The Basic Authorization header is not valid base64 of 'client_id:client_secret'."
-        ) from exc
-    if ":" not in decoded:
-        raise MalformedBasicAuth("The Basic Authorization header must carry 'client_id:client_secret'.")
-    client_id, _, secret = decoded.partition(":")
-    return unquote(client_id), unquote(secret)
-
-
-def client_basic_credentials(authorization: str | None) -> tuple[str, str] | None:
-    """Basic credentials only when they name one of our clients: Twilio's helper library may
-    send its account SID and auth token in Basic alongside body credentials (docs/domain.md)."""
-    credentials = basic_credentials(authorization)
-    if credentials is None or not is_client_id(credentials[0]):
-        return None
-    return credentials
 
 
 def app_permissions(app) -> list[str]:
@@ -71,16 +36,17 @@ class CatalogScopes(BaseScopes):
 
 class OAuthAppValidator(OAuth2Validator):
     def authenticate_client(self, request, *args, **kwargs):
-        try:
-            basic = client_basic_credentials(request.headers.get("Authorization"))
-        except MalformedBasicAuth:
-            return False  # the token endpoint answers invalid_request before reaching here
-        client_id, secret = basic if basic else (request.client_id, request.client_secret)
         # Raises ClientThrottled (a 429 for the token and revocation views); oauthlib's
         # request.headers is DOT's copy of the WSGI environ, so the address rules are ours.
-        app = client_authenticate_limited(
-            client_id=client_id or "", secret=secret or "", address=client_address(request.headers)
-        )
+        try:
+            app = authenticate_client(
+                authorization=request.headers.get("Authorization"),
+                client_id=request.client_id,
+                client_secret=request.client_secret,
+                address=client_address(request.headers),
+            )
+        except MalformedBasicAuth:
+            return False  # the token endpoint answers invalid_request before reaching here
         if app is None:
             return False
         requested_account = getattr(request, "account_sid", None)

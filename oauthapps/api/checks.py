@@ -10,16 +10,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.views import RevokeTokenView
 
 from console.actors import client_ip
-from oauthapps.api.token import (
-    TokenRequestError,
-    check_form_charset,
-    throttled_response,
-    token_error_response,
-)
-from oauthapps.client_limits import ClientThrottled, client_authenticate_limited
+from console.api_errors import OAuthError, oauth_error_response
+from oauthapps.api.token import check_form_charset, throttled_response
+from oauthapps.client_credentials import MalformedBasicAuth, authenticate_client
+from oauthapps.client_limits import ClientThrottled
 from oauthapps.token_checks import token_check
 from oauthapps.tokens import InvalidAccessToken, jwks
-from oauthapps.validator import MalformedBasicAuth, client_basic_credentials
 from scopes.catalog import get_catalog
 
 PUBLIC_CACHE = "public, max-age=300"
@@ -66,28 +62,25 @@ class IntrospectApi(View):
     def post(self, request):
         try:
             check_form_charset(request)
-            basic = client_basic_credentials(request.headers.get("Authorization"))
-        except TokenRequestError as exc:
-            return token_error_response(exc.error, exc.description, exc.status)
-        except MalformedBasicAuth as exc:
-            return token_error_response("invalid_request", str(exc), 400)
-        client_id, secret = basic or (
-            request.POST.get("client_id", ""),
-            request.POST.get("client_secret", ""),
-        )
-        try:
-            caller = client_authenticate_limited(
-                client_id=client_id, secret=secret, address=client_ip(request)
+            caller = authenticate_client(
+                authorization=request.headers.get("Authorization"),
+                client_id=request.POST.get("client_id"),
+                client_secret=request.POST.get("client_secret"),
+                address=client_ip(request),
             )
+        except OAuthError as exc:
+            return oauth_error_response(exc.error, exc.description, exc.status_code)
+        except MalformedBasicAuth as exc:
+            return oauth_error_response("invalid_request", str(exc), 400)
         except ClientThrottled as exc:
             return throttled_response(exc.retry_after, exc.description)
         if caller is None:
-            return token_error_response(
+            return oauth_error_response(
                 "invalid_client", "Authenticate with the Client ID and Client Secret of an app.", 401
             )
         token = request.POST.get("token", "")
         if not token:
-            return token_error_response("invalid_request", "The token parameter is missing.", 400)
+            return oauth_error_response("invalid_request", "The token parameter is missing.", 400)
         response = JsonResponse(introspection(token, account_id=caller.account_id))
         response["Cache-Control"] = "no-store"
         return response
@@ -119,8 +112,8 @@ class RevokeApi(RevokeTokenView):
     def post(self, request, *args, **kwargs):
         try:
             check_form_charset(request)
-        except TokenRequestError as exc:
-            return token_error_response(exc.error, exc.description, exc.status)
+        except OAuthError as exc:
+            return oauth_error_response(exc.error, exc.description, exc.status_code)
         try:
             return super().post(request, *args, **kwargs)
         except ClientThrottled as exc:  # raised by our validator's client authentication

@@ -1,14 +1,17 @@
 """``POST /v2/token``: the client credentials grant (RFC 6749 §4.4), Twilio's path.
 
-The protocol is oauthlib's, reached through django-oauth-toolkit's OAuthLibMixin and our
-validator. This view only adds what they leave out: strict request shape checks (content
-type, size, repeated parameters, Basic header syntax, audience), the response body of
-docs/domain.md, and Twilio's error fields beside the RFC 6749 §5.2 ones.
+A DRF ``APIView``: DRF's form parser reads the body once (strictly: see
+``StrictFormParser``), a DRF throttle counts requests per address, and the project's one
+exception handler (console/api_errors.py) answers every refusal as RFC 6749 §5.2 with
+Twilio's fields beside it. The protocol stays oauthlib's, reached through
+django-oauth-toolkit's OAuthLibMixin and our validator (oauthapps/validator.py). This view
+only adds what they leave out: strict request shape checks (content type, size, repeated
+parameters, Basic header syntax, audience) and the response body of docs/domain.md.
 """
 
 import codecs
 import json
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.http import JsonResponse, QueryDict
@@ -17,18 +20,22 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.views.mixins import OAuthLibMixin
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
 
 from console.actors import client_ip
-from console.errors import twilio_error
+from console.api_errors import NO_STORE, OAuthError, oauth_error_response
 from console.metrics import THROTTLED
 from console.throttling import Limit, limit_hit
 from oauthapps import metrics
+from oauthapps.authentication import is_client_id
+from oauthapps.client_credentials import MalformedBasicAuth, client_basic_credentials
 from oauthapps.client_limits import ClientThrottled
-from oauthapps.validator import MalformedBasicAuth, basic_credentials
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-BASIC_CHALLENGE = 'Basic realm="oauth", charset="UTF-8"'
 
 # What to tell the caller when oauthlib's own description is generic.
 ERROR_MESSAGES = {
@@ -40,46 +47,68 @@ ERROR_MESSAGES = {
 }
 
 
-class TokenRequestError(Exception):
-    def __init__(self, error: str, description: str, status: int = 400, headers: dict | None = None):
-        super().__init__(description)
-        self.error = error
-        self.description = description
-        self.status = status
-        self.headers = headers or {}
-
-
-def _check_rate(request) -> None:
+class TokenAddressThrottle(BaseThrottle):
     """Requests per source address, whoever they name: a flood from one address is slowed
     down before it costs a database query. The limits per client are in
-    oauthapps/client_limits.py: nobody but the client can use them up."""
-    limit = Limit.parse("token-ip", settings.THROTTLE_TOKEN_PER_IP)
-    verdict = limit_hit(limit, client_ip(request) or "unknown")
-    if not verdict.allowed:
+    oauthapps/client_limits.py: nobody but the client can use them up.
+
+    Not DRF's ``SimpleRateThrottle``: it keeps a list of timestamps per address in the
+    cache and writes it back (a read-modify-write that concurrent processes overwrite, so a
+    flood spread over workers is under-counted), and it fails the request when the cache
+    is down. console/throttling.py counts in one atomic Redis round trip and falls back to
+    per-process memory while Redis is away, which is the contract of every other limit."""
+
+    def __init__(self) -> None:
+        self.retry_after: int | None = None
+
+    def allow_request(self, request, view) -> bool:
+        limit = Limit.parse("token-ip", settings.THROTTLE_TOKEN_PER_IP)
+        verdict = limit_hit(limit, client_ip(request) or "unknown")
+        if verdict.allowed:
+            return True
         THROTTLED.labels(limit=limit.name).inc()
-        raise TokenRequestError(
-            "too_many_requests",
-            f"Too many token requests from this address; retry after {verdict.retry_after} seconds.",
-            status=429,
-            headers={"Retry-After": str(verdict.retry_after)},
-        )
+        self.retry_after = verdict.retry_after
+        return False
+
+    def wait(self) -> int | None:
+        return self.retry_after
 
 
-def throttled_response(retry_after: int, description: str) -> JsonResponse:
-    """429 with Retry-After, in the RFC 6749 §5.2 shape with Twilio's fields beside it."""
-    return token_error_response("too_many_requests", description, 429, {"Retry-After": str(retry_after)})
+class StrictFormParser(FormParser):
+    """DRF's form parser, refusing what Django's lenient one would let through: a body
+    that is not UTF-8 form encoding, and a repeated parameter (RFC 6749 §3.2). A view's
+    ``field_names`` renames another spelling of the fields to RFC 6749's (Twilio's oauth v1
+    ``GrantType``), so everything after the parser, oauthlib included, reads one form."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        body = stream.read()
+        try:
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise OAuthError("invalid_request", "The request body is not valid UTF-8 form encoding.") from exc
+        params = {}
+        for name, value in pairs:
+            if name in params:
+                raise OAuthError(
+                    "invalid_request",
+                    f"The parameter '{name}' is repeated; send each parameter once (RFC 6749 §3.2).",
+                )
+            params[name] = value
+        field_names = getattr((parser_context or {}).get("view"), "field_names", None)
+        if field_names:
+            params = _renamed(params, field_names)
+        form = QueryDict(mutable=True)
+        for name, value in params.items():
+            form[name] = value
+        return form
 
 
-def token_error_response(
-    error: str, description: str, status: int, headers: dict | None = None
-) -> JsonResponse:
-    body = {"error": error, "error_description": description, **twilio_error(status, description)}
-    response = JsonResponse(body, status=status)
-    for name, value in {**NO_STORE, **(headers or {})}.items():
-        response[name] = value
-    if status == 401:
-        response["WWW-Authenticate"] = BASIC_CHALLENGE  # RFC 6749 §5.2: match the client's scheme
-    return response
+class FirstRenderer(DefaultContentNegotiation):
+    """The token endpoint answers JSON whatever ``Accept`` says, as it always has: a
+    client's odd Accept header must not turn a token into a 406."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 def check_form_charset(request) -> None:
@@ -94,20 +123,19 @@ def check_form_charset(request) -> None:
     except LookupError:
         utf8 = False
     if not utf8:
-        raise TokenRequestError(
+        raise OAuthError(
             "invalid_request",
             f"Send the form body as UTF-8 (RFC 6749 Appendix B); the declared charset was {charset[:40]}.",
         )
 
 
-def _check_shape(request, field_names: dict[str, str] | None = None) -> str | None:
-    """Refuse what oauthlib would misread or silently accept (RFC 6749 §3.2, §5.2).
-    ``field_names`` renames another spelling of the form fields to RFC 6749's (Twilio's
-    oauth v1 ``GrantType``); oauthlib then reads the renamed form. Returns the Client ID
-    the request names (body or Basic header), if any."""
-    content_type = request.content_type or ""
+def _check_shape(request) -> str | None:
+    """Refuse what oauthlib would misread or silently accept (RFC 6749 §3.2, §5.2), in
+    this order. Returns the Client ID the request names (body or Basic header), if any."""
+    # Django's content type, without its parameters (DRF's ``content_type`` keeps them).
+    content_type = request._request.content_type or ""
     if content_type != FORM_CONTENT_TYPE:
-        raise TokenRequestError(
+        raise OAuthError(
             "invalid_request",
             f"Send the token request as {FORM_CONTENT_TYPE} (RFC 6749 §4.4.2); "
             f"the Content-Type was {content_type or 'missing'}.",
@@ -116,51 +144,32 @@ def _check_shape(request, field_names: dict[str, str] | None = None) -> str | No
     declared = request.META.get("CONTENT_LENGTH") or "0"
     limit = settings.TOKEN_ENDPOINT_MAX_BODY_BYTES
     if not declared.isdigit() or int(declared) > limit or len(request.body) > limit:
-        raise TokenRequestError(
-            "invalid_request", f"The request body is larger than {limit} bytes.", status=413
-        )
-    try:
-        pairs = parse_qsl(
-            request.body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(request.body)
-        )
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise TokenRequestError(
-            "invalid_request", "The request body is not valid UTF-8 form encoding."
-        ) from exc
-    seen = set()
-    for name, _value in pairs:
-        if name in seen:
-            raise TokenRequestError(
-                "invalid_request",
-                f"The parameter '{name}' is repeated; send each parameter once (RFC 6749 §3.2).",
-            )
-        seen.add(name)
-    params = dict(pairs)
-    if field_names:
-        params = _renamed(request, params, field_names)
+        raise OAuthError("invalid_request", f"The request body is larger than {limit} bytes.", status=413)
+    params = request.data  # StrictFormParser: parsed once, for this check and for oauthlib
     if not params.get("grant_type"):
-        raise TokenRequestError(
+        raise OAuthError(
             "invalid_request", "The grant_type parameter is missing; send grant_type=client_credentials."
         )
     if params["grant_type"] != "client_credentials":
-        raise TokenRequestError(
+        raise OAuthError(
             "unsupported_grant_type",
             f"grant_type '{params['grant_type'][:64]}' is not supported; this server issues tokens only for "
             "grant_type=client_credentials.",
         )
     try:
-        basic = basic_credentials(request.headers.get("Authorization"))
+        # The validator reads the same credentials the same way (oauthapps/client_credentials.py).
+        basic = client_basic_credentials(request.headers.get("Authorization"))
     except MalformedBasicAuth as exc:
-        raise TokenRequestError("invalid_request", str(exc)) from exc
-    if basic and basic[0].startswith("OQ") and params.get("client_secret"):
-        raise TokenRequestError(
+        raise OAuthError("invalid_request", str(exc)) from exc
+    if basic and params.get("client_secret"):
+        raise OAuthError(
             "invalid_request",
             "The client authenticated twice (Basic header and client_secret in the body); "
             "use one method only.",
         )
     audience = params.get("audience")
     if audience and audience not in settings.TOKEN_AUDIENCES:
-        raise TokenRequestError(
+        raise OAuthError(
             "invalid_target",
             "The audience is not one this server issues tokens for; use one of: "
             + ", ".join(settings.TOKEN_AUDIENCES),
@@ -168,39 +177,78 @@ def _check_shape(request, field_names: dict[str, str] | None = None) -> str | No
     return params.get("client_id") or (basic[0] if basic else None)
 
 
-def _renamed(request, params: dict, field_names: dict[str, str]) -> dict:
+def _renamed(params: dict, field_names: dict[str, str]) -> dict:
     """The form with ``field_names``' spellings replaced by RFC 6749's, in one spelling only."""
     other = [name for name in params if name in field_names]
     rfc = [name for name in params if name in field_names.values()]
     if other and rfc:
-        raise TokenRequestError(
+        raise OAuthError(
             "invalid_request",
             f"The form mixes two spellings ({other[0]} and {rfc[0]}); use one of them for every field.",
         )
-    renamed = {field_names.get(name, name): value for name, value in params.items()}
-    if other:
-        request.POST = QueryDict(urlencode(renamed))  # what DOT hands to oauthlib
-    return renamed
+    return {field_names.get(name, name): value for name, value in params.items()}
+
+
+def throttled_response(retry_after: int, description: str) -> JsonResponse:
+    """429 with Retry-After, in the RFC 6749 §5.2 shape with Twilio's fields beside it."""
+    return oauth_error_response("too_many_requests", description, 429, {"Retry-After": str(retry_after)})
 
 
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(sensitive_post_parameters("client_secret", "ClientSecret"), name="dispatch")
-class TokenApi(OAuthLibMixin, View):
+class TokenApi(OAuthLibMixin, APIView):
     http_method_names = ["post", "options"]
     # Twilio's oauth v2 answers 200 (RFC 6749 §5.1); its oauth and iam v1 answer 201.
     success_status = 200
     field_names: dict[str, str] | None = None
 
+    authentication_classes = []  # the client authenticates in the validator, from the form
+    permission_classes = []
+    parser_classes = [StrictFormParser]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = FirstRenderer
+    throttle_classes = [TokenAddressThrottle]
+    schema = None  # described by hand in oauthapps/api/openapi.py
+
+    @property
+    def default_response_headers(self) -> dict:
+        return {}  # no DRF ``Allow``/``Vary`` on every answer: the headers stay as they were
+
     def http_method_not_allowed(self, request, *args, **kwargs):
-        response = token_error_response(
+        response = oauth_error_response(
             "invalid_request", "The token endpoint accepts only POST requests.", status=405
         )
         response["Allow"] = "POST"
         return response
 
-    def post(self, request, *args, **kwargs):
+    def options(self, request, *args, **kwargs):
+        return View.options(self, request, *args, **kwargs)  # Django's: Allow, no body
+
+    def initial(self, request, *args, **kwargs):
+        # The shape comes before the address limit, as it always has: a malformed request
+        # is refused without being counted. Other methods get their 405 or OPTIONS answer.
+        if request.method == "POST":
+            request.token_client_id = _check_shape(request)
+        super().initial(request, *args, **kwargs)
+
+    def check_throttles(self, request):
+        if request.method == "POST":
+            super().check_throttles(request)
+
+    def throttled(self, request, wait):
+        retry_after = int(wait or 1)
+        raise OAuthError(
+            "too_many_requests",
+            f"Too many token requests from this address; retry after {retry_after} seconds.",
+            status=429,
+            headers={"Retry-After": str(retry_after)},
+        )
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method != "POST":
+            return super().dispatch(request, *args, **kwargs)
         with metrics.TOKEN_LATENCY.time():
-            response = self._answer(request)
+            response = super().dispatch(request, *args, **kwargs)
         if response.status_code == self.success_status:
             metrics.TOKENS_ISSUED.inc()
         else:
@@ -214,15 +262,12 @@ class TokenApi(OAuthLibMixin, View):
         except ValueError:
             return "unknown"
 
-    def _answer(self, request):
+    def post(self, request, *args, **kwargs):
+        client_id = request.token_client_id
+        if is_client_id(client_id):
+            request._request.log_client_id = client_id[:34]  # read by the request log
         try:
-            client_id = _check_shape(request, self.field_names)
-            _check_rate(request)
-        except TokenRequestError as exc:
-            return token_error_response(exc.error, exc.description, exc.status, exc.headers)
-        if client_id and client_id.startswith("OQ"):
-            request.log_client_id = client_id[:34]
-        try:
+            # DOT reads ``request.POST``: on a DRF request, the form StrictFormParser parsed.
             _url, headers, body, status = self.create_token_response(request)
         except ClientThrottled as exc:
             return throttled_response(exc.retry_after, exc.description)
@@ -230,7 +275,7 @@ class TokenApi(OAuthLibMixin, View):
         if status != 200:
             error = payload.get("error", "invalid_request")
             description = ERROR_MESSAGES.get(error) or payload.get("error_description") or error
-            return token_error_response(error, description, status)
+            return oauth_error_response(error, description, status)
         response = JsonResponse(
             {
                 "access_token": payload["access_token"],

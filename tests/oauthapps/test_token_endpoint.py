@@ -212,6 +212,14 @@ def test_stray_twilio_account_basic_header_does_not_break_body_credentials(clien
     assert response.status_code == 200
 
 
+def test_basic_header_that_is_no_client_id_is_read_as_the_validator_reads_it(client, issued):
+    """One Client ID predicate: a Basic user that merely starts like a Client ID ("OQ", not a
+    sid) is ignored by the validator, so the shape check does not count it as a second
+    authentication either; the body's credentials authenticate."""
+    response = post_token(client, credentials(issued), HTTP_AUTHORIZATION=basic("OQnot-a-sid", "x"))
+    assert response.status_code == 200, response.json()
+
+
 def test_json_body_is_invalid_request(client, issued):
     body = json.dumps(
         {
@@ -249,6 +257,36 @@ def test_get_is_method_not_allowed(client):
     response = client.get(TOKEN_URL)
     assert response.status_code == 405
     assert response.json()["status"] == 405
+
+
+def test_options_answers_allow_without_a_body(client):
+    response = client.options(TOKEN_URL)
+    assert response.status_code == 200
+    assert response["Allow"] == "POST, OPTIONS" and response.content == b""
+
+
+def test_any_accept_header_still_gets_json(client, issued):
+    """A client's Accept header does not turn a token into DRF's 406."""
+    response = post_token(client, credentials(issued), HTTP_ACCEPT="text/html")
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/json" and response.json()["access_token"]
+
+
+def test_refusals_carry_no_allow_header(client):
+    response = post_token(client, form(grant_type="password"))
+    assert_error(response, 400, "unsupported_grant_type")
+    assert "Allow" not in response
+
+
+def test_malformed_and_wrong_method_requests_are_not_counted_per_address(client, settings):
+    """The shape checks come before the per-address limit, as they always have."""
+    settings.THROTTLE_TOKEN_PER_IP = "1/60"
+    for _ in range(3):
+        assert_error(post_token(client, form(grant_type="password")), 400, "unsupported_grant_type")
+        assert client.get(TOKEN_URL).status_code == 405
+    unknown = form(grant_type="client_credentials", client_id="OQ" + "0" * 32, client_secret="x")
+    assert_error(post_token(client, unknown), 401, "invalid_client")
+    assert_error(post_token(client, unknown), 429, "too_many_requests")
 
 
 def test_refused_request_changes_no_data_and_logs_no_secret(client, issued, caplog):
