@@ -4,6 +4,8 @@ environment (GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT
 
 import multiprocessing
 import os
+import socket
+import struct
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Threaded workers (gthread), not sync ones: a sync worker belongs to one socket until the
@@ -21,6 +23,14 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
 keepalive = 5
+# A client that sends nothing for this long while its request is read (headers, body), or
+# reads nothing while its answer is written, is disconnected: each one holds a thread, and
+# without a limit ~24 of them (2 cores) would hold every thread. Set on the listening
+# sockets, whose accepted sockets inherit it (SO_RCVTIMEO / SO_SNDTIMEO, Linux).
+client_io_timeout = int(os.environ.get("CLIENT_IO_TIMEOUT_SECONDS", "15"))
+# Python's socket.sendfile waits out a stalled reader for ever (it polls past the send
+# timeout); plain writes honour it. Static files are small and served once per client.
+sendfile = False
 backlog = 2048
 # Recycle workers now and then so that no slow leak can grow without bound, but rarely: a
 # new worker spends about a second of CPU importing Django, and at 20,000 requests the
@@ -48,6 +58,13 @@ def on_starting(server):
         os.makedirs(directory, exist_ok=True)
         for name in os.listdir(directory):
             os.remove(os.path.join(directory, name))
+
+
+def when_ready(server):
+    timeout = struct.pack("ll", client_io_timeout, 0)
+    for listener in server.LISTENERS:
+        for option in (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO):
+            listener.sock.setsockopt(socket.SOL_SOCKET, option, timeout)
 
 
 def child_exit(server, worker):

@@ -24,6 +24,8 @@ WORKER_TIMEOUT = 30
 QUICKLY = 8.0
 
 HOSTILE_SOCKETS = 6  # three times the test server's two workers
+# How long the server waits on a client that sends or reads nothing (CLIENT_IO_TIMEOUT_SECONDS).
+CLIENT_IO_TIMEOUT = 3
 # About 4 MB: more than the loopback socket buffers hold for a reader that does not read.
 BIG_STATIC = "/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js.map"
 
@@ -39,6 +41,7 @@ def server(tmp_path_factory):
         GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_WORKERS="2",
         GUNICORN_TIMEOUT=str(WORKER_TIMEOUT),
+        CLIENT_IO_TIMEOUT_SECONDS=str(CLIENT_IO_TIMEOUT),
     )
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
@@ -112,3 +115,41 @@ def test_slow_readers_of_a_big_response_do_not_hold_the_server(server, hostile):
         hostile.append(sock)
     time.sleep(0.3)
     assert answers_quickly(server) < QUICKLY
+
+
+def closed_by_server(sock: socket.socket, *, within: float) -> bool:
+    """Whether the server closes ``sock`` (EOF or reset) within ``within`` seconds."""
+    sock.settimeout(within)
+    try:
+        while sock.recv(65536):
+            pass  # what the server had already sent (a response cut short)
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+    return True
+
+
+def test_a_socket_that_never_finishes_its_headers_is_closed(server, hostile):
+    """Each such socket holds one thread of eight per worker: unbounded, ~24 of them would hold
+    every thread. The server closes it once it has sent nothing for CLIENT_IO_TIMEOUT."""
+    sock = connect(server)
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+    hostile.append(sock)
+    assert closed_by_server(sock, within=CLIENT_IO_TIMEOUT + 8)
+
+
+def test_a_reader_that_stops_reading_is_cut_off(server, hostile):
+    full = len(requests.get(server + BIG_STATIC, timeout=30).content)
+    sock = connect(server, receive_buffer=4096)
+    sock.sendall(f"GET {BIG_STATIC} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    received = len(sock.recv(1024))
+    hostile.append(sock)
+    time.sleep(CLIENT_IO_TIMEOUT + 6)  # reads nothing while the server's send stalls
+    sock.settimeout(10)
+    try:
+        while chunk := sock.recv(65536):  # what was already in flight, then the server's close
+            received += len(chunk)
+    except ConnectionResetError:
+        pass
+    assert received < full
