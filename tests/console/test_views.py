@@ -67,7 +67,7 @@ def test_favicon_is_served(client):
 
 
 def test_catalog_area_opens_with_an_introduction_and_keeps_the_notes_for_later(admin_client):
-    body = admin_client.get(reverse("console:catalog-area", args=["voice"])).content.decode()
+    body = admin_client.get(reverse("scopes:catalog-area", args=["voice"])).content.decode()
     notes = get_catalog().areas["voice"].notes
     assert body.index("endpoints listed next to it") < body.index("How this catalog is built")
     assert body.index("How this catalog is built") < body.index(notes[:40])
