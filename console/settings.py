@@ -212,6 +212,13 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "OPTIONS": _redis_options,
         },
+        # Every process's copy of the token revocations (oauthapps/revocations.py): it sees
+        # Redis errors, so that checks can ask PostgreSQL instead.
+        "revocations": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": _redis_options,
+        },
     }
 else:
     # No "throttle" cache: without Redis each rate limit counts in its own bounded store

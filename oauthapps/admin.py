@@ -36,7 +36,7 @@ from console.admin import ReadOnlyAdmin
 from console.reauth import auth_is_recent, reauth_url
 from oauthapps import services
 from oauthapps.forms import SecretRotateForm, app_label, app_text_field
-from oauthapps.models import ClientSecret, OAuthApp, SigningKey
+from oauthapps.models import ClientSecret, OAuthApp, Revocation, SigningKey
 from oauthapps.reveal import reveal_forget, reveal_keep, reveal_pop
 from scopes.catalog import get_catalog
 from scopes.validation import ScopeError, validate_scopes
@@ -405,10 +405,25 @@ class SigningKeyAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
 
+@admin.register(Revocation)
+class RevocationAdmin(ReadOnlyAdmin):
+    """Revocations in force, read-only: of one token (by ``jti``), of the tokens of a secret
+    (by its token tag) or of a deleted app (by Client ID). They are made by the RFC 7009
+    endpoint, by revoking a secret and by deleting an app; ``purge_expired`` removes them
+    once every token they cover has expired."""
+
+    list_display = ("key", "created_at", "until")
+    search_fields = ("key",)
+    fields = ("key", "created_at", "until")
+    readonly_fields = fields
+    ordering = ("-created_at", "-id")
+    show_full_result_count = False
+
+
 @admin.register(AccessToken)
 class AccessTokenAdmin(ReadOnlyAdmin):
-    """Issued tokens, read-only. Rows hold only a checksum of the token (RFC 9700 storage);
-    not even that is shown. Revocation is the RFC 7009 endpoint's job, or deleting the app."""
+    """Tokens issued before 0.2.0, read-only (newer tokens are not stored). Rows hold only a
+    checksum of the token (RFC 9700 storage); not even that is shown."""
 
     list_display = ("id", "application_link", "scope", "created", "expires")
     list_select_related = ("application",)

@@ -28,7 +28,9 @@ def is_client_id(value: object) -> bool:
 # (docs/performance.md). The plan is the same: index scans on client_id and app_id.
 APP_FIELDS = tuple(OAuthApp._meta.concrete_fields)
 ACCOUNT_FIELDS = tuple(Account._meta.get_field(name) for name in ("id", "sid", "name", "created_at"))
-SECRET_FIELDS = tuple(ClientSecret._meta.get_field(name) for name in ("id", "digest", "last_used_at"))
+SECRET_FIELDS = tuple(
+    ClientSecret._meta.get_field(name) for name in ("id", "digest", "last_used_at", "token_tag")
+)
 # Only model metadata (table and column names) is formatted in; values are parameters.
 CANDIDATES_SQL = (  # noqa: S608
     "SELECT {app_columns}, {account_columns}, {secret_columns} "
@@ -86,7 +88,8 @@ def _instance(model, fields: tuple, values, using: str):
 
 
 def _candidates(client_id: str, now) -> list[OAuthApp]:
-    """The app once per valid secret, its account loaded, the secret's columns as attributes."""
+    """The app once per valid secret, its account loaded, the secret's columns as attributes
+    (``secret_pk``, ``secret_digest``, ``secret_last_used_at``, ``secret_token_tag``)."""
     using = router.db_for_read(OAuthApp)
     with connections[using].cursor() as cursor:
         cursor.execute(CANDIDATES_SQL, [client_id, AppStatus.ACTIVE, now])
@@ -96,7 +99,7 @@ def _candidates(client_id: str, now) -> list[OAuthApp]:
     for row in rows:
         app = _instance(OAuthApp, APP_FIELDS, row[:account_at], using)
         app.account = _instance(Account, ACCOUNT_FIELDS, row[account_at:secret_at], using)
-        app.secret_pk, app.secret_digest, app.secret_last_used_at = _converted(
+        app.secret_pk, app.secret_digest, app.secret_last_used_at, app.secret_token_tag = _converted(
             ClientSecret, SECRET_FIELDS, row[secret_at:], using
         )
         apps.append(app)
@@ -111,13 +114,16 @@ def client_authenticate(*, client_id: str, secret: str) -> OAuthApp | None:
     candidates = _candidates(client_id, now)
     for candidate in candidates:
         if secret_matches(secret, candidate.secret_digest):
-            _note_use(candidate.secret_pk, candidate.secret_last_used_at, now)
-            return candidate
+            return candidate if _note_use(candidate.secret_pk, candidate.secret_last_used_at, now) else None
     if not candidates:
         secret_digest(secret)
     return None
 
 
-def _note_use(secret_pk: int, last_used_at, now) -> None:
-    if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
-        ClientSecret.objects.filter(pk=secret_pk).update(last_used_at=now)
+def _note_use(secret_pk: int, last_used_at, now) -> bool:
+    """Record the use (at most once per LAST_USED_RESOLUTION). False when the write finds
+    the secret no longer valid: revoked, lapsed or deleted with its app by a change that
+    held its row while this request read it."""
+    if last_used_at is not None and now - last_used_at < LAST_USED_RESOLUTION:
+        return True
+    return bool(ClientSecret.objects.filter(pk=secret_pk).valid_at(now).update(last_used_at=now))

@@ -76,7 +76,7 @@ def verify_access_token(
     if key_algorithm != algorithm:
         raise InvalidToken(f"Key {kid!r} is a {key_algorithm} key; the token claims {algorithm}.")
     try:
-        return jwt.decode(
+        claims = jwt.decode(
             token,
             key,
             # The published key decides the algorithm, never the token's header.
@@ -88,6 +88,11 @@ def verify_access_token(
         )
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
+    # PyJWT checked the lifetime by its own clock; this is the clock every later check of a
+    # remembered token uses (``within_lifetime``), so the two can never disagree.
+    if not within_lifetime(claims, leeway_seconds=leeway_seconds):
+        raise InvalidToken("The token is expired or not yet valid.")
+    return claims
 
 
 def within_lifetime(claims: dict, *, leeway_seconds: float, now: float | None = None) -> bool:

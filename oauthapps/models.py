@@ -1,5 +1,6 @@
 """OAuth apps (the DOT Application model, swapped), their client secrets and signing keys."""
 
+import secrets
 from datetime import datetime
 
 from django.conf import settings
@@ -19,6 +20,11 @@ class AppStatus(models.TextChoices):
 
 ACCESS_TOKEN_TTL_RANGE_TEXT = "1 minute (60 seconds) to 30 days (2,592,000 seconds)"
 SECRET_GRACE_RANGE_TEXT = "0 (the old secret stops at once) to 30 days (2,592,000 seconds)"
+
+
+def new_token_tag() -> str:
+    """A secret's public, random name in the tokens it obtains (the ``secret_tag`` claim)."""
+    return secrets.token_urlsafe(12)
 
 
 def default_access_token_ttl() -> int:
@@ -104,6 +110,9 @@ class ClientSecret(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Carried by every token this secret obtains, so that revoking the secret revokes them
+    # (oauthapps/revocations.py). Random, so that a token tells nothing about the secret.
+    token_tag = models.CharField(max_length=16, unique=True, default=new_token_tag, editable=False)
 
     objects = ClientSecretQuerySet.as_manager()
 
@@ -127,13 +136,27 @@ class ClientSecret(models.Model):
         return self.expires_at is None and self.revoked_at is None
 
 
-class IssuedToken(models.Model):
-    """Which client secret obtained an access token: revoking a (leaked) secret revokes the
-    tokens issued with it, and only those (the tokens of the current secret live on).
+class Revocation(models.Model):
+    """Access tokens that stop before their ``exp``: one token (by ``jti``, RFC 7009), every
+    token a secret obtained (by its ``token_tag``), every token of a deleted app (by Client
+    ID). Issuing a token writes nothing; a check looks its three keys up here, through the
+    shared cache (oauthapps/revocations.py). A row is kept until every token it covers has
+    expired (``until``), then ``manage.py purge_expired`` removes it."""
 
-    One row per token row, gone with it (revocation, expiry purge, app deletion). A secret
-    that lapses at the end of its grace period takes only these links with it: its tokens
-    were not revoked, they run to their own expiry."""
+    key = models.CharField(max_length=80, unique=True)  # "jti:…", "secret:…" or "app:…"
+    until = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        kind, _, _value = self.key.partition(":")
+        return f"Revocation of a {kind} until {self.until:%Y-%m-%d %H:%M}"
+
+
+class IssuedToken(models.Model):
+    """Tokens issued before 0.2.0 were recorded as rows (DOT's AccessToken, by checksum),
+    each linked to the secret that obtained it; a check of such a token (it has no
+    ``secret_tag`` claim) still requires its row. No new rows are written: once
+    ACCESS_TOKEN_TTL_MAX_SECONDS has passed since the upgrade, no such token is left."""
 
     access_token = models.OneToOneField(
         oauth2_settings.ACCESS_TOKEN_MODEL,

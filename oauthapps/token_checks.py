@@ -1,7 +1,9 @@
-"""Is this access token good right now? Signature and lifetime locally, then the token row.
+"""Is this access token good right now? Signature and claims locally, then the revocations.
 
-The row lookup (by SHA-256 checksum, unique index) is what makes revocation and app
-deletion take effect at once for every server that asks us.
+The revocations (oauthapps/revocations.py: of the token, of the secret that obtained it, of
+its app) are what make revocation and app deletion take effect at once for every server
+that asks us. A token issued before revocations replaced token rows carries no
+``secret_tag``: it is good only while its row lives (oauthapps/token_rows.py).
 """
 
 import threading
@@ -9,18 +11,18 @@ from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import jwt
 from django.conf import settings
 
 from oauthapps.jwt_rules import within_lifetime
 from oauthapps.models import OAuthApp
+from oauthapps.revocations import token_revoked
 from oauthapps.signing_keys import signing_keys_published
 from oauthapps.token_rows import live_token
-from oauthapps.tokens import InvalidAccessToken, access_token_verify
+from oauthapps.tokens import InvalidAccessToken, access_token_verify_keyed
 
 # A service calls with the same token for up to an hour: the signature check of a token
 # seen recently is remembered (per process, only successes), the lifetime and the signing
-# key are checked again on every call, and the token row always is.
+# key are checked again on every call, and the revocations always are.
 VERIFIED_CACHE_SIZE = 1024
 
 
@@ -29,11 +31,9 @@ class TokenGrant:
     """A verified, live access token: the app it was issued to and what it may do.
 
     ``app`` is loaded only by callers that need the whole app (the IAM and Monitor APIs);
-    the gateway check and introspection make do with the ids.
+    the gateway check and introspection make do with the claims.
     """
 
-    app_id: int
-    account_id: int
     client_id: str
     claims: dict
     scopes: frozenset[str]
@@ -63,8 +63,7 @@ class _VerifiedTokens:
             if kid in signing_keys_published() and within_lifetime(claims, leeway_seconds=leeway):
                 return dict(claims)  # the caller's own copy: the remembered one stays as verified
             self.forget(token)
-        claims = access_token_verify(token)  # raises InvalidAccessToken
-        kid = _kid(token)
+        claims, kid = access_token_verify_keyed(token)  # raises InvalidAccessToken
         with self._lock:
             self._claims[token] = (kid, dict(claims))
             if len(self._claims) > self.size:
@@ -85,26 +84,25 @@ def _audience_matches(claims: dict, audiences: Collection[str]) -> bool:
     return any(name in audiences for name in named)
 
 
-def _kid(token: str) -> str:
-    return jwt.get_unverified_header(token)["kid"]
-
-
 verified_tokens = _VerifiedTokens(VERIFIED_CACHE_SIZE)
 
 
 def token_check(token: str, *, audiences: Collection[str] | None = None) -> TokenGrant:
-    """Raise InvalidAccessToken unless ``token`` is signed by us, unexpired, not revoked, its
-    app still exists and, when ``audiences`` are given, its ``aud`` names one of them."""
+    """Raise InvalidAccessToken unless ``token`` is signed by us, unexpired, not revoked
+    (itself, its secret, or its app by deletion) and, when ``audiences`` are given, its
+    ``aud`` names one of them."""
     claims = verified_tokens.claims(token)
     if audiences is not None and not _audience_matches(claims, audiences):
         raise InvalidAccessToken("The token is meant for another audience.")
-    row = live_token(token)
-    if row is None:
+    if not _live(token, claims):
         raise InvalidAccessToken("The token was revoked, or its app was deleted.")
     return TokenGrant(
-        app_id=row.app_id,
-        account_id=row.account_id,
-        client_id=row.client_id,
-        claims=claims,
-        scopes=frozenset(claims.get("scope", "").split()),
+        client_id=claims["client_id"], claims=claims, scopes=frozenset(claims.get("scope", "").split())
     )
+
+
+def _live(token: str, claims: dict) -> bool:
+    if isinstance(claims.get("secret_tag"), str):
+        return not token_revoked(claims)
+    # Issued before 0.2.0: its row still decides (and its app's deletion took the row).
+    return live_token(token) is not None and not token_revoked({**claims, "secret_tag": ""})

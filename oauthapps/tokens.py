@@ -17,10 +17,12 @@ InvalidAccessToken = InvalidToken
 
 
 def access_token_claims(
-    *, app: OAuthApp, scopes: Iterable[str], audience: str | None, issued_at: datetime
+    *, app: OAuthApp, secret_tag: str, scopes: Iterable[str], audience: str | None, issued_at: datetime
 ) -> dict:
     """The token lives for the app's Token expiration time as it is now: a later change to
-    the app changes new tokens only."""
+    the app changes new tokens only. ``secret_tag`` names the secret that obtained it
+    (``ClientSecret.token_tag``): revoking that secret revokes the token
+    (oauthapps/revocations.py)."""
     iat = int(issued_at.timestamp())
     return {
         "iss": settings.OAUTH_ISSUER,
@@ -33,6 +35,7 @@ def access_token_claims(
         "nbf": iat,
         "exp": iat + app.access_token_ttl,
         "jti": uuid.uuid4().hex,
+        "secret_tag": secret_tag,
     }
 
 
@@ -46,13 +49,26 @@ def access_token_sign(claims: dict) -> str:
 def access_token_verify(token: str, *, audience: str | None = None) -> dict:
     """Verify the token by the rules of ``oauthapps.jwt_rules`` against this server's published
     keys; the caller checks revocation if it must."""
-    return verify_access_token(
+    return access_token_verify_keyed(token, audience=audience)[0]
+
+
+def access_token_verify_keyed(token: str, *, audience: str | None = None) -> tuple[dict, str]:
+    """``access_token_verify``, with the ``kid`` of the key that verified the token (its
+    header is parsed once, by the verifier)."""
+    used: list[str] = []
+
+    def key_for(kid: str) -> tuple[object, str]:
+        used.append(kid)
+        return _published_key(kid)
+
+    claims = verify_access_token(
         token,
-        key_for=_published_key,
+        key_for=key_for,
         issuer=settings.OAUTH_ISSUER,
         audience=audience,
         leeway_seconds=settings.TOKEN_CLOCK_LEEWAY_SECONDS,
     )
+    return claims, used[0]
 
 
 def _published_key(kid: str) -> tuple[object, str]:
@@ -70,6 +86,7 @@ def generate_access_token(request) -> str:
     """
     claims = access_token_claims(
         app=request.client,
+        secret_tag=request.client.secret_token_tag,  # set by client_authenticate
         scopes=request.scopes or [],
         audience=getattr(request, "audience", None),
         issued_at=timezone.now(),

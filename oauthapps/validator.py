@@ -1,7 +1,5 @@
 """The seam to django-oauth-toolkit/oauthlib: client authentication, scopes, token rows."""
 
-from datetime import UTC, datetime
-
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
 from oauthlib.oauth2.rfc6749 import errors
@@ -10,7 +8,6 @@ from console.actors import client_address
 from oauthapps.client_credentials import MalformedBasicAuth, authenticate_client
 from oauthapps.client_limits import token_issuance_count
 from oauthapps.dot_private import set_request_resources
-from oauthapps.token_rows import TokenIssuerGone, access_token_record
 from scopes.catalog import get_catalog
 from scopes.resolver import effective_permissions, grants
 
@@ -92,24 +89,11 @@ class OAuthAppValidator(OAuth2Validator):
         return app_permissions(request.client)
 
     def save_bearer_token(self, token, request, *args, **kwargs):
-        """The client credentials grant has no refresh token and no user: its token is one
-        row, stored in one statement (DOT wraps its ORM save in a transaction block: three
-        round trips), expiring exactly at the JWT's ``exp``."""
+        """The client credentials grant has no refresh token and no user, and its token is
+        not stored: revoking it, its secret or its app is recorded instead
+        (oauthapps/revocations.py). What is left is to count it and check its resource."""
         if "scope" not in token:
             raise errors.FatalClientError("Failed to issue the access token: missing scope")
-        resources = set_request_resources(self, request)  # RFC 8707, as DOT checks it
+        set_request_resources(self, request)  # RFC 8707, as DOT checks it
         token_issuance_count(client_id=request.client.client_id)  # raises ClientThrottled
         request.user = None
-        try:
-            access_token_record(
-                token=token["access_token"],
-                app_id=request.client.pk,
-                secret_id=request.client.secret_pk,  # set by client_authenticate
-                scope=token["scope"],
-                expires=datetime.fromtimestamp(request.jwt_claims["exp"], tz=UTC),
-                resource=resources,
-            )
-        except TokenIssuerGone:
-            # Deleted or revoked while this request was under way: the signed token is
-            # dropped unrecorded, so it is never valid anywhere.
-            raise errors.InvalidClientError(request=request) from None

@@ -39,7 +39,7 @@ class BearerTokenAuthentication(BaseAuthentication):
             return None
         app = (
             OAuthApp.objects.select_related("account")
-            .filter(pk=grant.app_id, status=AppStatus.ACTIVE)
+            .filter(client_id=grant.client_id, status=AppStatus.ACTIVE)
             .first()
         )
         if app is None:  # deleted between the token check and now

@@ -1,19 +1,20 @@
 """Discovery (RFC 8414), JWKS, introspection (RFC 7662) and revocation (RFC 7009)."""
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
-from oauth2_provider.views import RevokeTokenView
 
 from console.actors import client_ip
 from console.api_errors import OAuthError, oauth_error_response
 from oauthapps.api.token import check_form_charset, throttled_response
 from oauthapps.client_credentials import MalformedBasicAuth, authenticate_client
 from oauthapps.client_limits import ClientThrottled
+from oauthapps.models import OAuthApp
+from oauthapps.services import access_token_revoke
 from oauthapps.token_checks import token_check
 from oauthapps.tokens import InvalidAccessToken, jwks
 from scopes.catalog import get_catalog
@@ -51,13 +52,24 @@ def jwks_document(request) -> JsonResponse:
     return response
 
 
+TOKEN_TYPE_HINTS = ("access_token", "refresh_token")  # RFC 7009 §2.1, RFC 7662 §2.1
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(sensitive_post_parameters("client_secret", "token"), name="dispatch")
-class IntrospectApi(View):
-    """RFC 7662. The caller authenticates as an app; it learns only about tokens of its own
-    account (others are reported inactive, as unknown tokens are)."""
+class _ClientTokenForm(View):
+    """A POSTed form naming a ``token``, from a client that authenticates as one of our apps
+    (oauthapps/client_credentials.py, with its failure limits). Errors are RFC 6749 JSON."""
 
     http_method_names = ["post"]
+    name = ""
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        response = oauth_error_response(
+            "invalid_request", f"The {self.name} endpoint accepts only POST requests.", 405
+        )
+        response["Allow"] = "POST"
+        return response
 
     def post(self, request):
         try:
@@ -81,17 +93,34 @@ class IntrospectApi(View):
         token = request.POST.get("token", "")
         if not token:
             return oauth_error_response("invalid_request", "The token parameter is missing.", 400)
-        response = JsonResponse(introspection(token, account_id=caller.account_id))
+        hint = request.POST.get("token_type_hint")
+        if hint is not None and hint not in TOKEN_TYPE_HINTS:
+            return oauth_error_response(
+                "unsupported_token_type",
+                f"token_type_hint must be one of {', '.join(TOKEN_TYPE_HINTS)}, or left out.",
+                400,
+            )
+        response = self.answer(token, caller)  # each subclass's own
         response["Cache-Control"] = "no-store"
         return response
 
 
-def introspection(token: str, *, account_id: int) -> dict:
+class IntrospectApi(_ClientTokenForm):
+    """RFC 7662. The caller learns only about tokens of its own account (others are
+    reported inactive, as unknown tokens are)."""
+
+    name = "introspection"
+
+    def answer(self, token: str, caller: OAuthApp) -> HttpResponse:
+        return JsonResponse(introspection(token, account_sid=caller.account.sid))
+
+
+def introspection(token: str, *, account_sid: str) -> dict:
     try:
         grant = token_check(token)
     except InvalidAccessToken:
         return {"active": False}
-    if grant.account_id != account_id:
+    if grant.account_sid != account_sid:
         return {"active": False}
     claims = grant.claims
     return {
@@ -105,16 +134,12 @@ def introspection(token: str, *, account_id: int) -> dict:
     }
 
 
-@method_decorator(sensitive_post_parameters("client_secret", "token"), name="dispatch")
-class RevokeApi(RevokeTokenView):
-    """RFC 7009 through DOT: an app may revoke only tokens issued to itself."""
+class RevokeApi(_ClientTokenForm):
+    """RFC 7009: an app may revoke only tokens issued to itself. Any other token, unknown,
+    expired or another app's, is answered 200 as well and left alone (§2.2)."""
 
-    def post(self, request, *args, **kwargs):
-        try:
-            check_form_charset(request)
-        except OAuthError as exc:
-            return oauth_error_response(exc.error, exc.description, exc.status_code)
-        try:
-            return super().post(request, *args, **kwargs)
-        except ClientThrottled as exc:  # raised by our validator's client authentication
-            return throttled_response(exc.retry_after, exc.description)
+    name = "revocation"
+
+    def answer(self, token: str, caller: OAuthApp) -> HttpResponse:
+        access_token_revoke(token=token, client=caller)
+        return HttpResponse(status=200)

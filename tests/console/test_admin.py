@@ -1,11 +1,13 @@
 """Django admin for staff: pages render, writes go through the services, secrets never show."""
 
 import re
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 from oauth2_provider.models import AccessToken, get_grant_model, get_id_token_model, get_refresh_token_model
 
 from audit.models import AuditEvent
@@ -13,7 +15,10 @@ from console.models import Membership, User
 from oauthapps import services
 from oauthapps.admin import OAuthAppAdmin
 from oauthapps.authentication import client_authenticate
-from oauthapps.models import ClientSecret, OAuthApp, SigningKey
+from oauthapps.models import ClientSecret, OAuthApp, Revocation, SigningKey
+from oauthapps.token_checks import token_check
+from oauthapps.token_rows import token_checksum
+from oauthapps.tokens import InvalidAccessToken
 from tests.factories import DEFAULT_SCOPES, UserFactory, make_app, web_actor
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +38,7 @@ def admin_client(client, staff):
 
 
 @pytest.fixture
-def token(client, issued):
+def token(client, issued) -> str:
     """An access token issued by the token endpoint (which also creates a signing key)."""
     body = urlencode(
         {
@@ -44,7 +49,36 @@ def token(client, issued):
     )
     response = client.post("/v2/token", body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200, response.content
-    return AccessToken.objects.get(application=issued.app)
+    return response.json()["access_token"]
+
+
+@pytest.fixture
+def token_row(issued) -> AccessToken:
+    """The row a token issued before 0.2.0 has (oauthapps/token_rows.py)."""
+    return AccessToken.objects.create(
+        application=issued.app,
+        token_checksum=token_checksum("a token issued before 0.2.0"),
+        expires=timezone.now() + timedelta(hours=1),
+        scope=" ".join(issued.app.scopes),
+    )
+
+
+@pytest.fixture
+def revocation(client, issued, token) -> Revocation:
+    body = urlencode({"token": token, "client_id": issued.app.client_id, "client_secret": issued.secret})
+    assert (
+        client.post("/v2/token/revoke", body, content_type="application/x-www-form-urlencoded").status_code
+        == 200
+    )
+    return Revocation.objects.get()
+
+
+def is_live(token: str) -> bool:
+    try:
+        token_check(token)
+    except InvalidAccessToken:
+        return False
+    return True
 
 
 def admin_url(model, view: str, *args) -> str:
@@ -78,12 +112,13 @@ def run_action(admin_client, action: str, *apps, confirm: bool = True):
     return admin_client.post(admin_url(OAuthApp, "changelist"), data)
 
 
-def every_admin_page(admin_client, issued, token, event) -> list[str]:
+def every_admin_page(admin_client, issued, token_row, revocation, event) -> list[str]:
     pages = []
     objects = [
         (OAuthApp, issued.app),
         (AuditEvent, event),
-        (AccessToken, token),
+        (AccessToken, token_row),
+        (Revocation, revocation),
         (SigningKey, SigningKey.objects.get()),
         (Membership, Membership.objects.first()),
         (User, issued.app.created_by),
@@ -99,9 +134,9 @@ def every_admin_page(admin_client, issued, token, event) -> list[str]:
     return pages
 
 
-def test_every_changelist_and_change_page_renders(admin_client, issued, token):
+def test_every_changelist_and_change_page_renders(admin_client, issued, token_row, revocation):
     event = AuditEvent.objects.get(resource_sid=issued.app.client_id)
-    assert len(every_admin_page(admin_client, issued, token, event)) == 16
+    assert len(every_admin_page(admin_client, issued, token_row, revocation, event)) == 18
 
 
 def test_dot_application_admin_is_replaced_and_unused_token_admins_are_hidden():
@@ -190,7 +225,7 @@ def test_delete_in_admin_goes_through_the_service(admin_client, issued, token):
     response = admin_client.post(admin_url(OAuthApp, "delete", app.pk), {"post": "yes"})
     assert response.status_code == 302
     assert not OAuthApp.objects.filter(pk=app.pk).exists()
-    assert not AccessToken.objects.exists()
+    assert not is_live(token)
     assert client_authenticate(client_id=app.client_id, secret=issued.secret) is None
     event = AuditEvent.objects.get(event_type="oauth-apps.deleted")
     assert (event.channel, event.resource_sid) == ("admin", app.client_id)
@@ -270,12 +305,12 @@ def test_revoke_previous_secrets_action_revokes_their_tokens(admin_client, issue
         "/v2/token", urlencode(fields), content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 200, response.content
-    current = AccessToken.objects.exclude(pk=token.pk).get(application=issued.app)
+    current = response.json()["access_token"]
 
     assert run_action(admin_client, "revoke_previous_secrets", issued.app).status_code == 302
 
-    assert not AccessToken.objects.filter(pk=token.pk).exists()  # issued with the revoked secret
-    assert AccessToken.objects.filter(pk=current.pk).exists()  # issued with the current one
+    assert not is_live(token)  # issued with the revoked secret
+    assert is_live(current)  # issued with the current one
 
 
 def test_audit_events_cannot_be_added_changed_or_deleted(admin_client, app):
@@ -305,20 +340,28 @@ def test_audit_events_search_by_resource_sid(admin_client, issued):
     assert [e.resource_sid for e in response.context["cl"].result_list] == [other.client_id]
 
 
-def test_no_admin_page_shows_a_digest_key_or_token_checksum(admin_client, issued, token):
+def test_no_admin_page_shows_a_digest_key_or_token_checksum(
+    admin_client, issued, token, token_row, revocation
+):
     services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(issued.app.created_by))
     event = AuditEvent.objects.filter(resource_sid=issued.app.client_id).first()
     digests = list(ClientSecret.objects.values_list("digest", flat=True))
     key = SigningKey.objects.get()
-    forbidden = [*digests, key.private_key_pem.splitlines()[1], token.token_checksum, issued.secret]
-    for page in every_admin_page(admin_client, issued, token, event):
+    forbidden = [
+        *digests,
+        key.private_key_pem.splitlines()[1],
+        token_row.token_checksum,
+        issued.secret,
+        token,
+    ]
+    for page in every_admin_page(admin_client, issued, token_row, revocation, event):
         for value in forbidden:
             assert value not in page
 
 
-def test_token_and_signing_key_admins_are_read_only(admin_client, token):
+def test_token_revocation_and_signing_key_admins_are_read_only(admin_client, token_row, revocation):
     key = SigningKey.objects.get()
-    for model, obj in ((AccessToken, token), (SigningKey, key)):
+    for model, obj in ((AccessToken, token_row), (Revocation, revocation), (SigningKey, key)):
         assert admin_client.get(admin_url(model, "add")).status_code == 403
         assert admin_client.post(admin_url(model, "change", obj.pk), {}).status_code == 403
         assert admin_client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403

@@ -4,11 +4,11 @@ import jwt
 import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session as AuthlibSession
-from oauth2_provider.models import AccessToken
 from oauthlib.oauth2 import BackendApplicationClient
 from requests_oauthlib import OAuth2Session
 from twilio.credential.client_credential_provider import ClientCredentialProvider
 
+from oauthapps.metrics import TOKENS_ISSUED
 from tests.factories import make_app
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,11 +72,12 @@ def test_twilio_token_manager_fetches_once_and_reuses_the_token(issued, live_ser
     provider = ClientCredentialProvider(issued.app.client_id, issued.secret)
     strategy = provider.to_auth_strategy()
     provider.token_manager.client.oauth.base_url = live_server.url
+    issued_before = TOKENS_ISSUED._value.get()  # the live server runs in this process
     first = strategy.get_auth_string()
     second = strategy.get_auth_string()
     assert first == second and first.startswith("Bearer ")
     assert verify(first.removeprefix("Bearer "), jwks)["account_sid"] == issued.app.account.sid
-    assert AccessToken.objects.count() == 1
+    assert TOKENS_ISSUED._value.get() - issued_before == 1
 
 
 def test_twilio_token_manager_with_stray_account_credentials(issued, live_server, monkeypatch):

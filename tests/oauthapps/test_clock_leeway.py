@@ -5,14 +5,13 @@ a few seconds in the future of another host; one that expired a moment ago on on
 still live on another. Within the leeway both pass; beyond it both are refused.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from oauthapps.resource_server.conf import token_verifier
 from oauthapps.token_checks import token_check
-from oauthapps.token_rows import access_token_record
 from oauthapps.tokens import InvalidAccessToken, access_token_claims, access_token_sign
 
 pytestmark = pytest.mark.django_db
@@ -26,18 +25,15 @@ def _leeway(settings):
 
 
 def minted(app, *, issued_at) -> str:
-    """A token issued at ``issued_at`` by another host's clock, recorded as the token endpoint does."""
-    claims = access_token_claims(app=app, scopes=app.scopes, audience=None, issued_at=issued_at)
-    token = access_token_sign(claims)
-    access_token_record(
-        token=token,
-        app_id=app.pk,
-        secret_id=app.secrets.latest("pk").pk,
-        scope=claims["scope"],
-        expires=datetime.fromtimestamp(claims["exp"], tz=UTC),
-        resource=[],
+    """A token issued at ``issued_at`` by another host's clock, as the token endpoint makes it."""
+    claims = access_token_claims(
+        app=app,
+        secret_tag=app.secrets.latest("pk").token_tag,
+        scopes=app.scopes,
+        audience=None,
+        issued_at=issued_at,
     )
-    return token
+    return access_token_sign(claims)
 
 
 def test_a_token_issued_a_few_seconds_ahead_passes(app):

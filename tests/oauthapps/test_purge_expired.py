@@ -120,7 +120,8 @@ def test_revoked_secret_is_deleted(issued):
 def test_empty_tables_report_zero():
     assert purge() == (
         "Deleted 0 expired access token(s) in 0 batch(es) and "
-        "0 client secret(s) past their grace period in 0 batch(es).\n"
+        "0 client secret(s) past their grace period in 0 batch(es). "
+        "Deleted 0 revocation(s) whose tokens have all expired.\n"
     )
 
 

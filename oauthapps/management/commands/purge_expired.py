@@ -1,4 +1,5 @@
-"""Delete expired access tokens and client secrets past their grace period, in short batches.
+"""Delete expired access tokens (rows of tokens issued before 0.2.0), client secrets past
+their grace period and revocations whose tokens have all expired, in short batches.
 
 Each batch is one primary-key range (``id >= lo AND id < lo + batch``) in its own short
 transaction: it reads a bounded slice of the primary key index, so no batch scans the
@@ -20,7 +21,7 @@ from oauth2_provider.models import get_access_token_model
 
 from console.actors import Actor
 from console.private_apis import raw_delete
-from oauthapps.models import ClientSecret
+from oauthapps.models import ClientSecret, Revocation
 from oauthapps.services import oauth_app_secrets_expire_lapsed
 
 DEFAULT_BATCH_SIZE = 5000
@@ -93,6 +94,11 @@ def expired_access_tokens(now: datetime) -> QuerySet:
     return get_access_token_model().objects.filter(expires__lt=now)
 
 
+def ended_revocations(now: datetime) -> QuerySet:
+    # Every token a revocation covers has expired: a check refuses them by their exp alone.
+    return Revocation.objects.filter(until__lte=now)
+
+
 def dead_client_secrets(now: datetime) -> QuerySet:
     # Past the grace period (expires_at) or revoked: neither ever authenticates again.
     return ClientSecret.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__lte=now))
@@ -100,8 +106,8 @@ def dead_client_secrets(now: datetime) -> QuerySet:
 
 class Command(BaseCommand):
     help = (
-        "Delete expired access tokens and client secrets past their grace period, in short "
-        "primary-key batches. Schedule it hourly (cron or a systemd timer); see docs/performance.md."
+        "Delete expired access tokens, client secrets past their grace period and ended revocations, "
+        "in short primary-key batches. Schedule it hourly (cron or a systemd timer); see docs/performance.md."
     )
 
     def add_arguments(self, parser):
@@ -133,7 +139,9 @@ class Command(BaseCommand):
             dead_client_secrets(now), batch_size=batch_size, sleep_seconds=sleep
         )
         secrets += lapsed
+        revocations, _ = purge_in_batches(ended_revocations(now), batch_size=batch_size, sleep_seconds=sleep)
         self.stdout.write(
             f"Deleted {tokens} expired access token(s) in {token_batches} batch(es) and "
-            f"{secrets} client secret(s) past their grace period in {secret_batches} batch(es)."
+            f"{secrets} client secret(s) past their grace period in {secret_batches} batch(es). "
+            f"Deleted {revocations} revocation(s) whose tokens have all expired."
         )

@@ -1,0 +1,181 @@
+"""Revoked access tokens: recorded in PostgreSQL, read by every process through Redis.
+
+Issuing a token writes nothing. A token stops before its ``exp`` when one of its three keys
+is revoked:
+
+- ``jti:<jti>``: that one token (RFC 7009 revocation);
+- ``secret:<secret_tag>``: every token the secret obtained (a leaked secret revoked);
+- ``app:<client_id>``: every token of a deleted app.
+
+PostgreSQL holds the record: a ``Revocation`` row per key, kept until every token it covers
+has expired. With ``REDIS_URL`` set, checks read it through Redis, where each revoked key
+is a Redis key that outlives its row, and one ``MGET`` answers a check. A marker key says
+the Redis copy is complete: when it is missing (Redis restarted or was flushed) or has
+lapsed (every RESYNC_SECONDS), the check that notices copies every row in force into Redis
+before it answers. A revocation is published to Redis as its transaction commits, before
+the revoking request is answered, so it takes effect at once in every process. Had Redis
+refused that one write while the checking processes still reached it, the next resync
+repairs the copy, and so does the revoking process as soon as Redis answers it again (it
+clears the marker). While Redis is unreachable, checks ask PostgreSQL (one indexed query)
+and Redis is tried again after a few seconds. Without ``REDIS_URL``, every check asks
+PostgreSQL.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import connections, router, transaction
+from django.utils import timezone
+from django_redis import get_redis_connection
+
+from oauthapps.models import Revocation
+
+logger = logging.getLogger(__name__)
+
+SHARED_CACHE = "revocations"
+REDIS_PREFIX = "oauthapps:revoked:"
+MARKER = "oauthapps:revocations:complete"
+RESYNC_SECONDS = 60
+RETRY_REDIS_AFTER_SECONDS = 5.0
+LOAD_BATCH = 5000
+
+# Only model metadata is formatted in; the keys and the time are parameters.
+REVOKED_SQL = f"SELECT 1 FROM {Revocation._meta.db_table} WHERE key IN (%s, %s, %s) AND until > %s LIMIT 1"  # noqa: S608
+
+
+def token_key(jti: str) -> str:
+    return f"jti:{jti}"
+
+
+def secret_key(token_tag: str) -> str:
+    return f"secret:{token_tag}"
+
+
+def app_key(client_id: str) -> str:
+    return f"app:{client_id}"
+
+
+def revocation_keys(claims: dict) -> tuple[str, str, str]:
+    """The three keys a token is revoked by. ``claims`` are verified ones of a token that
+    carries ``secret_tag`` (every token issued since revocations replaced token rows)."""
+    return token_key(claims["jti"]), secret_key(claims["secret_tag"]), app_key(claims["client_id"])
+
+
+def covering_until(now: datetime) -> datetime:
+    """How long a revocation of a secret or an app must be kept: until the longest-lived
+    token either may have obtained before it has expired on every host's clock."""
+    return now + timedelta(
+        seconds=settings.ACCESS_TOKEN_TTL_MAX_SECONDS + settings.TOKEN_CLOCK_LEEWAY_SECONDS
+    )
+
+
+def token_until(claims: dict) -> datetime:
+    """How long a revocation of one token must be kept: its ``exp`` plus the clock leeway."""
+    return datetime.fromtimestamp(claims["exp"] + settings.TOKEN_CLOCK_LEEWAY_SECONDS, tz=UTC)
+
+
+def revocations_record(entries: Iterable[tuple[str, datetime]]) -> None:
+    """Record ``(key, until)`` revocations in the caller's transaction; they are published
+    to Redis when it commits. A key revoked again keeps the later ``until``."""
+    entries = list(entries)
+    if not entries:
+        return
+    wanted = dict(entries)
+    existing = dict(Revocation.objects.filter(key__in=wanted).values_list("key", "until"))
+    rows = [Revocation(key=key, until=max(until, existing.get(key, until))) for key, until in wanted.items()]
+    Revocation.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["key"], update_fields=["until"]
+    )
+    transaction.on_commit(lambda: shared_revocations.publish([(row.key, row.until) for row in rows]))
+
+
+def token_revoked(claims: dict) -> bool:
+    """Is the token these verified claims belong to revoked, by itself, its secret or its app?"""
+    return shared_revocations.any_revoked(revocation_keys(claims))
+
+
+def _revoked_in_database(keys: tuple[str, str, str]) -> bool:
+    connection = connections[router.db_for_read(Revocation)]
+    with connection.cursor() as cursor:
+        cursor.execute(REVOKED_SQL, [*keys, timezone.now()])
+        return cursor.fetchone() is not None
+
+
+class _SharedRevocations:
+    """The Redis copy of the revocations in force, and the fallback to PostgreSQL."""
+
+    def __init__(self) -> None:
+        self._down_until = 0.0
+        self._stale = False
+        self._lock = threading.Lock()
+
+    def _redis(self):
+        """Redis, unless it is not configured or failed a moment ago. After a failure, the
+        first contact clears the marker: a revocation recorded meanwhile may not be in the
+        copy, so the next check resyncs."""
+        if SHARED_CACHE not in settings.CACHES or time.monotonic() < self._down_until:
+            return None
+        redis = get_redis_connection(SHARED_CACHE)
+        if self._stale:
+            try:
+                redis.delete(MARKER)
+            except Exception as exc:  # noqa: BLE001
+                self._failed(exc)
+                return None
+            self._stale = False
+        return redis
+
+    def _failed(self, exc: Exception) -> None:
+        with self._lock:
+            self._down_until = time.monotonic() + RETRY_REDIS_AFTER_SECONDS
+            self._stale = True
+        logger.warning("Revocations are read from the database: Redis unavailable (%s)", type(exc).__name__)
+
+    def any_revoked(self, keys: tuple[str, str, str]) -> bool:
+        redis = self._redis()
+        if redis is not None:
+            try:
+                complete, *found = redis.mget([MARKER, *(REDIS_PREFIX + key for key in keys)])
+                if complete is not None:
+                    return any(value is not None for value in found)
+                return bool(self.resync(redis).intersection(keys))
+            except Exception as exc:  # noqa: BLE001  (any Redis failure: the database answers)
+                self._failed(exc)
+        return _revoked_in_database(keys)
+
+    def resync(self, redis) -> set[str]:
+        """Copy every revocation in force into Redis, then mark the copy complete. Returns
+        the keys copied. Copies only add keys, so concurrent resyncs and publications
+        cannot undo one another."""
+        now = timezone.now()
+        rows = Revocation.objects.filter(until__gt=now).values_list("key", "until")
+        copied, pipeline = set(), redis.pipeline(transaction=False)
+        for index, (key, until) in enumerate(rows.iterator(chunk_size=LOAD_BATCH), start=1):
+            pipeline.set(REDIS_PREFIX + key, 1, exat=int(until.timestamp()) + 1)
+            copied.add(key)
+            if index % LOAD_BATCH == 0:
+                pipeline.execute()
+        pipeline.set(MARKER, 1, ex=RESYNC_SECONDS)
+        pipeline.execute()
+        return copied
+
+    def publish(self, entries: list[tuple[str, datetime]]) -> None:
+        """Copy just-committed revocations into Redis; on failure, make the next check resync."""
+        redis = self._redis()
+        if redis is None:
+            return
+        try:
+            pipeline = redis.pipeline(transaction=False)
+            for key, until in entries:
+                pipeline.set(REDIS_PREFIX + key, 1, exat=int(until.timestamp()) + 1)
+            pipeline.execute()
+        except Exception as exc:  # noqa: BLE001  (the marker is cleared when Redis answers again)
+            self._failed(exc)
+            logger.error("A revocation was not copied to Redis; it reaches every check by the next resync")
+
+
+shared_revocations = _SharedRevocations()
