@@ -150,6 +150,16 @@ def api_not_found(request, *args, **kwargs) -> JsonResponse:
     )
 
 
+def method_not_allowed(request, allowed) -> JsonResponse:
+    """Twilio's 405 body, with ``Allow``."""
+    response = JsonResponse(
+        twilio_error(405, f"Method {request.method[:20]} is not allowed on {request.path[:200]}."),
+        status=405,
+    )
+    response["Allow"] = ", ".join(allowed)
+    return response
+
+
 def api_methods(*methods: str):
     """``require_http_methods`` for a JSON API function view: another method gets Twilio's
     405 body (not an empty HTML response, nor the CSRF middleware's 403 page)."""
@@ -159,14 +169,7 @@ def api_methods(*methods: str):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if request.method not in methods:
-                response = JsonResponse(
-                    twilio_error(
-                        405, f"Method {request.method[:20]} is not allowed on {request.path[:200]}."
-                    ),
-                    status=405,
-                )
-                response["Allow"] = ", ".join(methods)
-                return response
+                return method_not_allowed(request, methods)
             return view(request, *args, **kwargs)
 
         return wrapped
