@@ -1,10 +1,15 @@
 """factory-boy factories: the one place tests make data."""
 
+from datetime import UTC, datetime
+
 import factory
 
 from console.actors import Actor, Source
 from console.models import Account, Membership, Role, User
 from oauthapps import services
+from oauthapps.models import ClientSecret, OAuthApp
+from oauthapps.token_rows import access_token_record
+from oauthapps.tokens import access_token_claims, access_token_sign
 
 DEFAULT_SCOPES = ["/twilio/iam/account-oauth-apps/read", "/twilio/monitor/events/list"]
 PASSWORD = "correct horse battery staple"
@@ -64,3 +69,27 @@ def make_app(
         scopes=scopes or DEFAULT_SCOPES,
         created_by=user,
     )
+
+
+def record_access_token(
+    app: OAuthApp, token: str, claims: dict, *, secret: ClientSecret | None = None
+) -> str:
+    """Record ``token`` (whatever it holds) as the token endpoint records the one it issues,
+    obtained with ``secret`` (the app's newest by default), so the server's checks find it.
+    ``claims`` give its scope and expiry. Returns the token."""
+    access_token_record(
+        token=token,
+        app_id=app.pk,
+        secret_id=(secret or app.secrets.latest("pk")).pk,
+        scope=claims["scope"],
+        expires=datetime.fromtimestamp(claims["exp"], tz=UTC),
+        resource=[],
+    )
+    return token
+
+
+def mint_access_token(app: OAuthApp, *, issued_at: datetime, secret: ClientSecret | None = None) -> str:
+    """A token of ``app`` signed by the active key as if issued at ``issued_at`` (by another
+    host's clock, say), recorded as the token endpoint does."""
+    claims = access_token_claims(app=app, scopes=app.scopes, audience=None, issued_at=issued_at)
+    return record_access_token(app, access_token_sign(claims), claims, secret=secret)

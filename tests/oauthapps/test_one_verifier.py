@@ -9,7 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import jwt
 import pytest
@@ -21,9 +21,9 @@ from oauthapps.jwt_rules import InvalidToken, TokenPrincipal, bearer_token
 from oauthapps.resource_server import JwksKeys, TokenVerifier
 from oauthapps.signing_keys import signing_key_active
 from oauthapps.token_checks import token_check
-from oauthapps.token_rows import access_token_record
 from oauthapps.tokens import InvalidAccessToken, access_token_claims
 from scopes.permissions import InsufficientScope, declared_permission
+from tests.factories import record_access_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,18 +83,6 @@ MALFORMED = {
 }
 
 
-def _recorded(app, token: str, claims: dict) -> str:
-    access_token_record(
-        token=token,
-        app_id=app.pk,
-        secret_id=app.secrets.latest("pk").pk,
-        scope=claims["scope"],
-        expires=datetime.fromtimestamp(claims["exp"], tz=UTC),
-        resource=[],
-    )
-    return token
-
-
 def _server(token: str) -> None:
     token_check(token, audiences=[settings.TOKEN_AUDIENCES[0]])
 
@@ -123,12 +111,12 @@ def claims(app):
 
 
 def test_both_accept_a_well_formed_token(verify, app, claims):
-    verify(_recorded(app, _signed(claims), claims))
+    verify(record_access_token(app, _signed(claims), claims))
 
 
 @pytest.mark.parametrize("case", MALFORMED)
 def test_both_refuse_the_same_malformed_tokens(verify, app, claims, case):
-    token = _recorded(app, MALFORMED[case](claims), claims)
+    token = record_access_token(app, MALFORMED[case](claims), claims)
     with pytest.raises(InvalidToken):
         verify(token)
 
