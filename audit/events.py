@@ -1,5 +1,5 @@
-"""What each oauth-apps.* signal carries (one dataclass per kind of event), and how an
-event reads in Twilio's Monitor shape.
+"""How an oauth-apps.* event reads in Twilio's Monitor shape (the payload each signal
+carries is a dataclass of ``oauthapps.signals``).
 
 Twilio's shape (Monitor v1): ``source`` is ``web`` (console and Django admin), ``api`` (IAM
 API) or ``twilio`` (command line, scheduled jobs); ``actor_type`` is ``user`` (a signed-in
@@ -12,8 +12,7 @@ Events written before this shape (``source`` admin/cli, ``actor_type`` oauth-app
 the chain covers them; they are read through the same functions, which map them.
 """
 
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass
 
 from console.actors import Actor, Source
 from oauthapps import signals
@@ -31,28 +30,12 @@ POLICY_PARTS = {"scopes": "allow", "denied_scopes": "deny"}
 
 
 @dataclass(frozen=True)
-class AppEvent:
-    """oauth-apps.created and oauth-apps.deleted: which app, and who."""
-
-    app: Any
-    actor: Actor
-    # Keyword arguments a sender added that this module does not know yet: recorded as
-    # given rather than dropped (audit/receivers.py).
-    extra: dict = field(default_factory=dict)
+class AppUpdated(signals.AppUpdated):
+    """An oauth-apps.updated payload, read as Twilio's Monitor events describe it."""
 
     @classmethod
-    def from_signal(cls, **kwargs) -> "AppEvent":
-        known = {f.name for f in fields(cls)} - {"extra"}
-        extra = {name: value for name, value in kwargs.items() if name not in known}
-        return cls(**{name: value for name, value in kwargs.items() if name in known}, extra=extra)
-
-
-@dataclass(frozen=True)
-class AppUpdated(AppEvent):
-    """oauth-apps.updated: the changed fields only, by model field name."""
-
-    previous: dict = field(default_factory=dict)
-    updated: dict = field(default_factory=dict)
+    def read(cls, payload: signals.AppUpdated) -> "AppUpdated":
+        return cls(app=payload.app, actor=payload.actor, previous=payload.previous, updated=payload.updated)
 
     def resource_properties(self) -> dict:
         """``{api_field: {"previous", "updated"}}`` as Twilio's Monitor events carry them."""
@@ -72,24 +55,6 @@ class AppUpdated(AppEvent):
                 for moment, values in (("previous", self.previous), ("updated", self.updated))
             }
         return properties
-
-
-@dataclass(frozen=True)
-class SecretEvent(AppEvent):
-    """oauth-apps.secret-rotated, -revoked and -expired: the secret record (never its value)."""
-
-    secret: Any = None
-    revoke_previous: bool = False
-
-
-PAYLOADS: dict = {
-    signals.oauth_app_created: AppEvent,
-    signals.oauth_app_updated: AppUpdated,
-    signals.oauth_app_deleted: AppEvent,
-    signals.oauth_app_secret_rotated: SecretEvent,
-    signals.oauth_app_secret_revoked: SecretEvent,
-    signals.oauth_app_secret_expired: SecretEvent,
-}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 Installed as DRF's ``EXCEPTION_HANDLER``. 401 and 403 carry the RFC 6750 §3 Bearer
 challenge, so OAuth-aware clients learn whether to fetch a new token (``invalid_token``)
-or ask for another permission (``insufficient_scope``). The OAuth endpoints (token,
+or ask for another permission (``insufficient_scope``). The challenge comes with the
+exception (``auth_header``, DRF's convention), worded by ``oauthapps.jwt_rules.bearer_challenge``:
+the ground floor imports no app, so it words none itself. The OAuth endpoints (token,
 introspection, revocation) raise ``OAuthError`` instead: RFC 6749 §5.2's ``error`` and
 ``error_description`` beside Twilio's fields, never cached, and the Basic challenge on 401
 since their clients authenticate with Basic, not Bearer.
@@ -19,7 +21,6 @@ from rest_framework.response import Response
 
 from console.errors import twilio_error
 
-REALM = "oauth-apps"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 BASIC_CHALLENGE = 'Basic realm="oauth", charset="UTF-8"'
 # An error answer names the first few problems and counts the rest: a hostile body must not
@@ -61,12 +62,6 @@ def oauth_error_response(
     if status == 401:
         response["WWW-Authenticate"] = BASIC_CHALLENGE
     return response
-
-
-def bearer_challenge(**params: str) -> str:
-    """``WWW-Authenticate`` value for a Bearer resource (RFC 6750 §3)."""
-    quoted = ", ".join(f'{name}="{value}"' for name, value in {"realm": REALM, **params}.items())
-    return f"Bearer {quoted}"
 
 
 def _flatten(detail, prefix: str = "") -> list[tuple[str, str]]:
@@ -130,20 +125,12 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | JsonRespo
         return None
     status = api_exc.status_code
     headers = {}
-    if isinstance(api_exc, exceptions.AuthenticationFailed):
-        # A token was sent but is unusable: tell the client to fetch a new one.
-        status = 401
-        headers["WWW-Authenticate"] = bearer_challenge(error="invalid_token")
-    elif isinstance(api_exc, exceptions.NotAuthenticated):
-        # RFC 6750 §3.1: with no credentials at all, the challenge carries no error code.
-        status = 401
-        headers["WWW-Authenticate"] = bearer_challenge()
-    elif getattr(api_exc, "default_code", None) == "insufficient_scope":
-        # Duck-typed (scopes.permissions.InsufficientScope): console depends on no other app.
-        headers["WWW-Authenticate"] = bearer_challenge(
-            error="insufficient_scope", scope=getattr(api_exc, "required", "")
-        )
-    elif isinstance(api_exc, exceptions.Throttled) and api_exc.wait is not None:
+    # The challenge is worded by whoever knows the realm and carried here on the exception:
+    # DRF asks the view's authentication for a 401's (a view without one answers 403), the
+    # permission that refused with insufficient_scope words a 403's.
+    if getattr(api_exc, "auth_header", None):
+        headers["WWW-Authenticate"] = api_exc.auth_header
+    if isinstance(api_exc, exceptions.Throttled) and api_exc.wait is not None:
         headers["Retry-After"] = str(int(api_exc.wait))
     body = twilio_error(status, _message(api_exc))
     if isinstance(api_exc, exceptions.ValidationError) and isinstance(api_exc.detail, dict):
@@ -163,6 +150,16 @@ def api_not_found(request, *args, **kwargs) -> JsonResponse:
     )
 
 
+def method_not_allowed(request, allowed) -> JsonResponse:
+    """Twilio's 405 body, with ``Allow``."""
+    response = JsonResponse(
+        twilio_error(405, f"Method {request.method[:20]} is not allowed on {request.path[:200]}."),
+        status=405,
+    )
+    response["Allow"] = ", ".join(allowed)
+    return response
+
+
 def api_methods(*methods: str):
     """``require_http_methods`` for a JSON API function view: another method gets Twilio's
     405 body (not an empty HTML response, nor the CSRF middleware's 403 page)."""
@@ -172,14 +169,7 @@ def api_methods(*methods: str):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if request.method not in methods:
-                response = JsonResponse(
-                    twilio_error(
-                        405, f"Method {request.method[:20]} is not allowed on {request.path[:200]}."
-                    ),
-                    status=405,
-                )
-                response["Allow"] = ", ".join(methods)
-                return response
+                return method_not_allowed(request, methods)
             return view(request, *args, **kwargs)
 
         return wrapped

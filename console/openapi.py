@@ -6,9 +6,12 @@ module (``oauthapps/api/openapi.py``: the Bearer scheme and ``POST /v2/token``, 
 Django view that drf-spectacular cannot see).
 """
 
+from django.http import HttpResponse, JsonResponse
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+
+from console.api_errors import method_not_allowed
 
 TWILIO_ERROR = {
     "type": "object",
@@ -44,7 +47,26 @@ REDOC_POLICY = (
 )
 
 
-class RedocView(SpectacularRedocView):
+class DocumentationPage:
+    """The HTML pages (Swagger UI, Redoc) answer another method like the rest of the API.
+
+    DRF's answers would go through the page's TemplateHTMLRenderer, which has no template for
+    OPTIONS' metadata (a 500) and words a 405 as bare text.
+    """
+
+    def options(self, request, *args, **kwargs) -> HttpResponse:
+        # A page has no metadata to describe: 200 with Allow (set by DRF), as Django answers.
+        return HttpResponse()
+
+    def http_method_not_allowed(self, request, *args, **kwargs) -> JsonResponse:
+        return method_not_allowed(request, self.allowed_methods)
+
+
+class SwaggerView(DocumentationPage, SpectacularSwaggerSplitView):
+    """Swagger UI, its script served apart for the strict CSP."""
+
+
+class RedocView(DocumentationPage, SpectacularRedocView):
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
@@ -78,6 +100,6 @@ def postprocess(result: dict, generator, request, public) -> dict:
 
 urlpatterns = [
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
-    path("v1/docs", SpectacularSwaggerSplitView.as_view(url_name="openapi-schema"), name="openapi-docs"),
+    path("v1/docs", SwaggerView.as_view(url_name="openapi-schema"), name="openapi-docs"),
     path("v1/redoc", RedocView.as_view(url_name="openapi-schema"), name="openapi-redoc"),
 ]

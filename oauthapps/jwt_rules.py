@@ -117,6 +117,30 @@ def bearer_token(authorization: bytes) -> str | None:
         raise InvalidToken("The access token is not ASCII.") from None
 
 
+def bearer_challenge(realm: str, **params: str | None) -> str:
+    """The ``WWW-Authenticate`` value of a Bearer resource (RFC 6750 §3): ``realm``, then
+    ``params`` in the order given (one whose value is None is left out), each value a
+    quoted-string.
+
+    The one builder of the server's APIs, its gateway check and the resource-server helper,
+    each passing its own realm. It sits here, beside the one Bearer parser, because this
+    module is the one the helper may import (PyJWT only, nothing of the console); the console's
+    exception handler, which may import no app above it, builds no challenge at all and sends
+    the one the exception carries (``auth_header``), as DRF's own handler does.
+    """
+    values = {"realm": realm, **params}
+    return "Bearer " + ", ".join(
+        f"{name}={_quoted_string(value)}" for name, value in values.items() if value is not None
+    )
+
+
+def _quoted_string(value: str) -> str:
+    # RFC 9110 §5.6.4: `"` and `\` only as quoted-pairs. RFC 6750 §3 allows printable ASCII
+    # in these values; anything else (a CR or LF would end the header) becomes "?".
+    printable = "".join(char if " " <= char <= "~" else "?" for char in value)
+    return '"' + printable.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 class TokenPrincipal:
     """``request.user`` for a call made with an app's token: who calls, authenticated.
 

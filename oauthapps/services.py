@@ -228,7 +228,7 @@ def oauth_app_create(
     _check_no_escalation(caller_permissions, actor=actor, allow=app.scopes, deny=app.denied_scopes)
     app.save()
     plaintext, record = _issue_secret(app)
-    signals.oauth_app_created.send(sender=OAuthApp, app=app, actor=actor)
+    signals.oauth_app_created.send(sender=OAuthApp, payload=signals.AppCreated(app=app, actor=actor))
     return IssuedSecret(app=app, secret=plaintext, secret_record=record)
 
 
@@ -301,7 +301,8 @@ def oauth_app_update(
     locked.version += 1
     locked.save(update_fields=[*updated, "version", "updated"])
     signals.oauth_app_updated.send(
-        sender=OAuthApp, app=locked, actor=actor, previous=previous, updated=updated
+        sender=OAuthApp,
+        payload=signals.AppUpdated(app=locked, actor=actor, previous=previous, updated=updated),
     )
     return locked
 
@@ -346,11 +347,13 @@ def oauth_app_secret_rotate(
     locked.save(update_fields=["updated"])
     signals.oauth_app_secret_rotated.send(
         sender=OAuthApp,
-        app=locked,
-        actor=actor,
-        secret=record,
-        revoke_previous=revoke_previous,
-        grace_period=grace_period,
+        payload=signals.SecretRotated(
+            app=locked,
+            actor=actor,
+            secret=record,
+            revoke_previous=revoke_previous,
+            grace_period=grace_period,
+        ),
     )
     return IssuedSecret(app=locked, secret=plaintext, secret_record=record)
 
@@ -370,7 +373,9 @@ def oauth_app_secret_revoke(*, app: OAuthApp, actor: Actor, secret_id: int) -> C
     if record.revoked_at is not None:
         return record
     _secrets_revoke([record], now=timezone.now())
-    signals.oauth_app_secret_revoked.send(sender=OAuthApp, app=locked, actor=actor, secret=record)
+    signals.oauth_app_secret_revoked.send(
+        sender=OAuthApp, payload=signals.SecretRevoked(app=locked, actor=actor, secret=record)
+    )
     return record
 
 
@@ -384,7 +389,7 @@ def oauth_app_delete(*, app: OAuthApp, actor: Actor) -> None:
     get_access_token_model().objects.filter(application=locked).delete()  # rows of tokens before 0.2.0
     locked.delete()
     locked.client_id = client_id  # keep the SID on the in-memory object for the event
-    signals.oauth_app_deleted.send(sender=OAuthApp, app=locked, actor=actor)
+    signals.oauth_app_deleted.send(sender=OAuthApp, payload=signals.AppDeleted(app=locked, actor=actor))
 
 
 def access_token_revoke(*, token: str, client: OAuthApp) -> bool:
@@ -428,5 +433,7 @@ def oauth_app_secrets_expire_lapsed(*, actor: Actor, now=None) -> int:
 def _secret_expire(record: ClientSecret, *, app: OAuthApp, actor: Actor) -> None:
     """Announce that a replaced secret stopped working at its ``expires_at``, then remove it
     (a lapsed secret is kept only as its audit event). Inside the caller's transaction."""
-    signals.oauth_app_secret_expired.send(sender=OAuthApp, app=app, actor=actor, secret=record)
+    signals.oauth_app_secret_expired.send(
+        sender=OAuthApp, payload=signals.SecretExpired(app=app, actor=actor, secret=record)
+    )
     record.delete()

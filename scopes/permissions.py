@@ -10,8 +10,8 @@ class InsufficientScope(PermissionDenied):
     """RFC 6750 §3.1 ``insufficient_scope``: a valid token without the needed permission.
 
     Raised by this server's APIs and by the resource-server helper alike. ``challenge``, when
-    given, is the ``WWW-Authenticate`` value DRF's default exception handler sends
-    (``auth_header``); this server's handler words its own from ``required``.
+    given, is the ``WWW-Authenticate`` value the exception handler sends (``auth_header``:
+    DRF's default handler and this server's both copy it).
     """
 
     default_code = "insufficient_scope"
@@ -50,5 +50,15 @@ class HasCatalogPermission(BasePermission):
             )
         required = declared_permission(getattr(view, "required_permissions", {}), request.method)
         if required is None or not grants(granted, required):
-            raise InsufficientScope(required or f"a permission for {request.method}")
+            raise InsufficientScope(
+                required or f"a permission for {request.method}", challenge=_challenge(request, required)
+            )
         return True
+
+
+def _challenge(request, required: str | None) -> str | None:
+    # The authentication that admitted the token knows its realm and words the challenge
+    # (oauthapps.api.bearer.BearerTokenAuthentication): scopes imports no app above it.
+    authenticator = getattr(request, "successful_authenticator", None)
+    words = getattr(authenticator, "insufficient_scope_challenge", None)
+    return words(required) if words else None

@@ -106,13 +106,24 @@ def _segments(path: str) -> list[str] | None:
     # Empty, `.` and `..` segments (also percent-encoded, RFC 3986 §6.2.2.2) and encoded slashes are
     # normalised by some servers and not others: refuse them rather than guess what the upstream sees.
     # So are `;` parameters: servlet containers drop `;jsessionid=…` and read `..;` as `..`.
+    # Each check holds after every further decoding too: a proxy that decodes once hands the
+    # upstream `%2F` for `%252F`, which it may decode again.
     for segment in segments:
-        decoded = unquote(segment)
+        decoded = _fully_decoded(segment)
         if decoded in ("", ".", "..") or any(char in decoded for char in "/\\;"):
             return None
     # `%4Dessages` is `Messages` to any server that normalises (RFC 3986 §6.2.2.2): match what
     # the upstream will route, so a literal route cannot be reached past its permission.
     return [_PERCENT_ENCODED.sub(_decode_unreserved, segment) for segment in segments]
+
+
+def _fully_decoded(segment: str) -> str:
+    """``segment`` percent-decoded until nothing changes. Decoding never removes a `/`, `\\`,
+    `;` or `.`, so what this refuses, every stage on the way would have shown."""
+    decoded = unquote(segment)
+    while decoded != segment:  # each round shortens it: this ends
+        segment, decoded = decoded, unquote(decoded)
+    return decoded
 
 
 _PERCENT_ENCODED = re.compile(r"%([0-9A-Fa-f]{2})")

@@ -1,10 +1,14 @@
 """factory-boy factories: the one place tests make data."""
 
+from datetime import datetime
+
 import factory
 
 from console.actors import Actor, Source
 from console.models import Account, Membership, Role, User
 from oauthapps import services
+from oauthapps.models import ClientSecret, OAuthApp
+from oauthapps.tokens import access_token_claims, access_token_sign
 
 DEFAULT_SCOPES = ["/twilio/iam/account-oauth-apps/read", "/twilio/monitor/events/list"]
 PASSWORD = "correct horse battery staple"
@@ -64,3 +68,17 @@ def make_app(
         scopes=scopes or DEFAULT_SCOPES,
         created_by=user,
     )
+
+
+def mint_access_token(app: OAuthApp, *, issued_at: datetime, secret: ClientSecret | None = None) -> str:
+    """A token of ``app`` signed by the active key as if issued at ``issued_at`` (by another
+    host's clock, say), as the token endpoint makes it: obtained with ``secret`` (the app's
+    newest by default)."""
+    claims = access_token_claims(
+        app=app,
+        secret_tag=(secret or app.secrets.latest("pk")).token_tag,
+        scopes=app.scopes,
+        audience=None,
+        issued_at=issued_at,
+    )
+    return access_token_sign(claims)

@@ -7,13 +7,27 @@ from django.conf import settings
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
-from oauthapps.jwt_rules import InvalidToken, MalformedAuthorization, TokenPrincipal, bearer_token
+from oauthapps.jwt_rules import (
+    InvalidToken,
+    MalformedAuthorization,
+    TokenPrincipal,
+    bearer_challenge,
+    bearer_token,
+)
 from oauthapps.models import AppStatus, OAuthApp
 from oauthapps.token_checks import TokenGrant, token_check
 
 REALM = "oauth-apps"
 
 INVALID_TOKEN = "The access token is invalid, expired or revoked; fetch a new one from /v2/token."
+# Set on the DRF request when authenticate() refuses the token, so that authenticate_header()
+# can say why (RFC 6750 §3.1).
+_ERROR_ATTRIBUTE = "_oauth_apps_token_error"
+
+
+def api_challenge(**params: str | None) -> str:
+    """``WWW-Authenticate`` of this server's APIs and gateway check (RFC 6750 §3)."""
+    return bearer_challenge(REALM, **params)
 
 
 def bearer_grant(authorization: bytes, *, audiences: Collection[str]) -> TokenGrant | None:
@@ -34,6 +48,13 @@ class BearerTokenAuthentication(BaseAuthentication):
     the app and its account loaded. Only tokens meant for this server's APIs are accepted."""
 
     def authenticate(self, request) -> tuple[TokenPrincipal, TokenGrant] | None:
+        try:
+            return self._authenticate(request)
+        except AuthenticationFailed:
+            setattr(request, _ERROR_ATTRIBUTE, "invalid_token")
+            raise
+
+    def _authenticate(self, request) -> tuple[TokenPrincipal, TokenGrant] | None:
         grant = bearer_grant(get_authorization_header(request), audiences=settings.API_AUDIENCES)
         if grant is None:
             return None
@@ -49,4 +70,9 @@ class BearerTokenAuthentication(BaseAuthentication):
         return principal, dataclasses.replace(grant, app=app)
 
     def authenticate_header(self, request) -> str:
-        return f'Bearer realm="{REALM}"'
+        """The 401 challenge; DRF puts it on the exception (``auth_header``)."""
+        return api_challenge(error=getattr(request, _ERROR_ATTRIBUTE, None))
+
+    def insufficient_scope_challenge(self, required: str | None) -> str:
+        """The 403 challenge ``scopes.permissions.HasCatalogPermission`` asks for."""
+        return api_challenge(error="insufficient_scope", scope=required)

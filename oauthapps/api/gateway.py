@@ -14,9 +14,8 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import AuthenticationFailed
 
-from console.api_errors import bearer_challenge
 from console.errors import twilio_error
-from oauthapps.api.bearer import bearer_grant
+from oauthapps.api.bearer import api_challenge, bearer_grant
 from scopes.resolver import grants, path_account_sids, required_permission
 
 # nginx sends X-Original-*, Traefik X-Forwarded-*. When both arrive and disagree, one of them
@@ -83,13 +82,13 @@ def gateway_check(request) -> HttpResponse:
             audiences=settings.GATEWAY_AUDIENCES or settings.TOKEN_AUDIENCES,
         )
     except AuthenticationFailed as exc:
-        return _refusal(401, str(exc.detail), bearer_challenge(error="invalid_token"))
+        return _refusal(401, str(exc.detail), api_challenge(error="invalid_token"))
     if grant is None:
         # RFC 6750 §3.1: a request without credentials gets a challenge with no error code.
         return _refusal(
             401,
             "Send an access token: 'Authorization: Bearer <token>' (get one from /v2/token).",
-            bearer_challenge(),
+            api_challenge(),
         )
     request.log_client_id = grant.client_id
     permission = required_permission(original.method, original.host, original.uri)
@@ -98,7 +97,7 @@ def gateway_check(request) -> HttpResponse:
             403,
             f"No permission of the catalog covers {original.method} {original.uri.split('?', 1)[0]} "
             f"on {original.host}; requests outside the catalog are refused.",
-            bearer_challenge(error="insufficient_scope"),
+            api_challenge(error="insufficient_scope"),
         )
     if any(sid != grant.account_sid for sid in path_account_sids(original.uri) or ()):
         # A token acts for its own account only, whatever the permission: account A's
@@ -106,13 +105,13 @@ def gateway_check(request) -> HttpResponse:
         return _refusal(
             403,
             f"The access token is for account {grant.account_sid}; the request names another account.",
-            bearer_challenge(error="insufficient_scope"),
+            api_challenge(error="insufficient_scope"),
         )
     if not grants(grant.scopes, permission.name):
         return _refusal(
             403,
             f"The access token does not grant {permission.name}; add it to the app's OAuth Scopes.",
-            bearer_challenge(error="insufficient_scope", scope=permission.name),
+            api_challenge(error="insufficient_scope", scope=permission.name),
         )
     response = HttpResponse(status=200)
     response["X-OAuth-Client-Id"] = grant.client_id

@@ -13,7 +13,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated
 from rest_framework.permissions import BasePermission
 
-from oauthapps.jwt_rules import InvalidToken, TokenPrincipal, bearer_token
+from oauthapps.jwt_rules import InvalidToken, TokenPrincipal, bearer_challenge, bearer_token
 from oauthapps.resource_server.conf import setting, token_verifier
 from oauthapps.resource_server.keys import JwksUnavailable
 from oauthapps.resource_server.verification import VerifiedToken
@@ -32,12 +32,9 @@ __all__ = [
 _ERROR_ATTRIBUTE = "_oauth_apps_token_error"
 
 
-def bearer_challenge(**params: str) -> str:
-    """``WWW-Authenticate`` for this resource server (RFC 6750 §3)."""
-    quoted = ", ".join(
-        f'{name}="{value}"' for name, value in {"realm": setting("OAUTH_APPS_REALM"), **params}.items()
-    )
-    return f"Bearer {quoted}"
+def challenge(**params: str | None) -> str:
+    """``WWW-Authenticate`` for this resource server (RFC 6750 §3), in ``OAUTH_APPS_REALM``."""
+    return bearer_challenge(setting("OAUTH_APPS_REALM"), **params)
 
 
 class KeysUnavailable(APIException):
@@ -65,8 +62,7 @@ class JWTAuthentication(BaseAuthentication):
         return TokenPrincipal(client_id=token.client_id, account_sid=token.account_sid), token
 
     def authenticate_header(self, request) -> str:
-        error = getattr(request, _ERROR_ATTRIBUTE, None)
-        return bearer_challenge(error=error) if error else bearer_challenge()
+        return challenge(error=getattr(request, _ERROR_ATTRIBUTE, None))
 
 
 class _TokenGrantsPermission(BasePermission):
@@ -82,9 +78,7 @@ class _TokenGrantsPermission(BasePermission):
         if required is None or not grants(request.auth.scopes, required):
             raise InsufficientScope(
                 required,
-                challenge=bearer_challenge(
-                    error="insufficient_scope", **({"scope": required} if required else {})
-                ),
+                challenge=challenge(error="insufficient_scope", scope=required),
             )
         return True
 

@@ -288,6 +288,26 @@ def test_a_path_segment_with_a_semicolon_is_refused(client, token, uri):
 
 
 @pytest.mark.parametrize(
+    "sid",
+    [
+        "SM1%252F..%252F..%252FCalls",
+        "SM1%253Bx",
+        "%252E%252E",
+        "SM1%255C",
+        "SM1%25252F",
+    ],
+)
+def test_a_placeholder_that_decodes_to_a_separator_a_second_time_is_refused(client, account, member, sid):
+    # A proxy that decodes once hands the upstream `%2F`, `%3B`, `..` or `%5C`: which resource
+    # that names depends on the upstream, so the catalog cannot vouch for it.
+    reader = make_app(account, user=member.user, scopes=["/twilio/messaging/messages/read"])
+    token = issue(client, reader)
+    assert check(client, token, method="GET", uri=f"{ACCOUNT_PATH}/Messages/SM1%25").status_code == 200
+    response = check(client, token, method="GET", uri=f"{ACCOUNT_PATH}/Messages/{sid}")
+    assert_refused(response, 403, "insufficient_scope")
+
+
+@pytest.mark.parametrize(
     "uri",
     [
         f"{OTHER_ACCOUNT_PATH}/Messages.json",

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from oauthapps.resource_server.conf import token_verifier
 from oauthapps.token_checks import token_check
-from oauthapps.tokens import InvalidAccessToken, access_token_claims, access_token_sign
+from oauthapps.tokens import InvalidAccessToken
+from tests.factories import mint_access_token
 
 pytestmark = pytest.mark.django_db
 
@@ -24,39 +25,27 @@ def _leeway(settings):
     settings.TOKEN_CLOCK_LEEWAY_SECONDS = LEEWAY
 
 
-def minted(app, *, issued_at) -> str:
-    """A token issued at ``issued_at`` by another host's clock, as the token endpoint makes it."""
-    claims = access_token_claims(
-        app=app,
-        secret_tag=app.secrets.latest("pk").token_tag,
-        scopes=app.scopes,
-        audience=None,
-        issued_at=issued_at,
-    )
-    return access_token_sign(claims)
-
-
 def test_a_token_issued_a_few_seconds_ahead_passes(app):
-    token = minted(app, issued_at=timezone.now() + timedelta(seconds=LEEWAY - 4))
+    token = mint_access_token(app, issued_at=timezone.now() + timedelta(seconds=LEEWAY - 4))
     assert token_check(token).client_id == app.client_id
     assert token_check(token).client_id == app.client_id  # the remembered signature too
 
 
 def test_a_token_issued_beyond_the_leeway_is_refused(app):
-    token = minted(app, issued_at=timezone.now() + timedelta(seconds=LEEWAY + 30))
+    token = mint_access_token(app, issued_at=timezone.now() + timedelta(seconds=LEEWAY + 30))
     with pytest.raises(InvalidAccessToken):
         token_check(token)
 
 
 def test_a_token_expired_within_the_leeway_still_passes(app, settings):
     ttl = timedelta(seconds=settings.ACCESS_TOKEN_TTL_SECONDS)
-    token = minted(app, issued_at=timezone.now() - ttl - timedelta(seconds=LEEWAY - 4))
+    token = mint_access_token(app, issued_at=timezone.now() - ttl - timedelta(seconds=LEEWAY - 4))
     assert token_check(token).client_id == app.client_id
 
 
 def test_a_token_expired_beyond_the_leeway_is_refused(app, settings):
     ttl = timedelta(seconds=settings.ACCESS_TOKEN_TTL_SECONDS)
-    token = minted(app, issued_at=timezone.now() - ttl - timedelta(seconds=LEEWAY + 30))
+    token = mint_access_token(app, issued_at=timezone.now() - ttl - timedelta(seconds=LEEWAY + 30))
     with pytest.raises(InvalidAccessToken):
         token_check(token)
 
@@ -64,7 +53,7 @@ def test_a_token_expired_beyond_the_leeway_is_refused(app, settings):
 def test_a_remembered_signature_expires_with_the_same_leeway(app, settings, monkeypatch):
     ttl = timedelta(seconds=settings.ACCESS_TOKEN_TTL_SECONDS)
     issued_at = timezone.now() - ttl + timedelta(seconds=2)
-    token = minted(app, issued_at=issued_at)
+    token = mint_access_token(app, issued_at=issued_at)
     assert token_check(token)  # remembered now; then the clock moves past exp + leeway
     later = timezone.now() + timedelta(seconds=LEEWAY + 30)
     monkeypatch.setattr("time.time", lambda: later.timestamp())

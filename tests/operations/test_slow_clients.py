@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.servers import free_port, production_env
+from tests.servers import free_port, gunicorn_command, production_env
 
 ROOT = Path(__file__).resolve().parents[2]
 # The worker timeout a stuck worker waits for; a request answered well within it was not
@@ -38,8 +38,6 @@ def server(tmp_path_factory):
     env = production_env(
         DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
         STATIC_ROOT=str(tmp / "static"),
-        GUNICORN_BIND=f"127.0.0.1:{port}",
-        GUNICORN_WORKERS="2",
         GUNICORN_TIMEOUT=str(WORKER_TIMEOUT),
         CLIENT_IO_TIMEOUT_SECONDS=str(CLIENT_IO_TIMEOUT),
     )
@@ -47,7 +45,7 @@ def server(tmp_path_factory):
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
         subprocess.run([*manage, *command], cwd=ROOT, env=env, check=True, capture_output=True)
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "console/gunicorn.conf.py", "console.wsgi"],
+        gunicorn_command(port, 2),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

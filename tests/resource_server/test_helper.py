@@ -78,7 +78,9 @@ def issue(client, issued) -> str:
 
 def signed(app, **changes) -> str:
     """A token signed by the server's active key, with claims changed as given."""
-    claims = access_token_claims(app=app, scopes=app.scopes, audience=None, issued_at=timezone.now())
+    claims = access_token_claims(
+        app=app, secret_tag="tag", scopes=app.scopes, audience=None, issued_at=timezone.now()
+    )
     return access_token_sign({**claims, **changes})
 
 
@@ -122,7 +124,7 @@ def test_a_rotated_in_key_is_fetched_on_first_sight(client, issued, verifier, ke
 def test_unknown_kids_refetch_at_most_once_per_interval(client, issued, verifier, keys, clock):
     verifier.verify(issue(client, issued))
     claims = access_token_claims(
-        app=issued.app, scopes=issued.app.scopes, audience=None, issued_at=timezone.now()
+        secret_tag="tag", app=issued.app, scopes=issued.app.scopes, audience=None, issued_at=timezone.now()
     )
     made_up = forged({"alg": "RS256", "typ": "at+jwt", "kid": "made-up"}, claims, b"x" * 256)
     for _ in range(3):
@@ -161,7 +163,11 @@ def test_unreachable_jwks_without_earlier_keys_is_unavailable(client, issued, se
 
 def test_expired_token_is_refused(issued, verifier):
     claims = access_token_claims(
-        app=issued.app, scopes=issued.app.scopes, audience=None, issued_at=timezone.now() - timedelta(hours=2)
+        secret_tag="tag",
+        app=issued.app,
+        scopes=issued.app.scopes,
+        audience=None,
+        issued_at=timezone.now() - timedelta(hours=2),
     )
     with pytest.raises(InvalidToken, match="expired"):
         verifier.verify(access_token_sign(claims))
@@ -180,7 +186,7 @@ def test_token_for_another_audience_is_refused(client, issued, keys, settings):
 
 def test_token_without_a_required_claim_is_refused(issued, verifier):
     claims = access_token_claims(
-        app=issued.app, scopes=issued.app.scopes, audience=None, issued_at=timezone.now()
+        secret_tag="tag", app=issued.app, scopes=issued.app.scopes, audience=None, issued_at=timezone.now()
     )
     del claims["client_id"]
     with pytest.raises(InvalidToken, match="client_id"):
@@ -189,7 +195,7 @@ def test_token_without_a_required_claim_is_refused(issued, verifier):
 
 def test_alg_none_is_refused(issued, verifier):
     claims = access_token_claims(
-        app=issued.app, scopes=issued.app.scopes, audience=None, issued_at=timezone.now()
+        secret_tag="tag", app=issued.app, scopes=issued.app.scopes, audience=None, issued_at=timezone.now()
     )
     token = forged({"alg": "none", "typ": "at+jwt", "kid": signing_key_active().kid}, claims)
     with pytest.raises(InvalidToken, match="none"):
@@ -202,7 +208,11 @@ def test_hs256_signed_with_the_public_key_is_refused(client, issued, verifier):
     key = signing_key_active()
     public_pem = key.public_key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     claims = access_token_claims(
-        app=issued.app, scopes=["/twilio/voice/calls/*"], audience=None, issued_at=timezone.now()
+        secret_tag="tag",
+        app=issued.app,
+        scopes=["/twilio/voice/calls/*"],
+        audience=None,
+        issued_at=timezone.now(),
     )
     header = {"alg": "HS256", "typ": "at+jwt", "kid": key.kid}
     unsigned = forged(header, claims).rsplit(".", 1)[0]
@@ -220,7 +230,7 @@ def test_symmetric_algorithms_cannot_be_configured(keys):
 
 def test_a_jwt_that_is_not_an_access_token_is_refused(issued, verifier):
     claims = access_token_claims(
-        app=issued.app, scopes=issued.app.scopes, audience=None, issued_at=timezone.now()
+        secret_tag="tag", app=issued.app, scopes=issued.app.scopes, audience=None, issued_at=timezone.now()
     )
     key = signing_key_active()
     id_token_like = jwt.encode(

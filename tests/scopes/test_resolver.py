@@ -174,6 +174,12 @@ def test_a_wrong_method_matches_nothing(method, host, path):
         ("iam.twilio.com", "/v1/Account/OAuthApps/OQ1;jsessionid=1"),
         ("iam.twilio.com", "/v1/Account/OAuthApps/..;/OQ1"),
         ("iam.twilio.com", "/v1/Account/OAuthApps/OQ1%3B"),
+        # Double-encoded: a proxy that decodes once hands the upstream `%2F`, `%3B` or `%2E%2E`.
+        ("iam.twilio.com", "/v1/Account/OAuthApps/a%252Fb"),
+        ("iam.twilio.com", "/v1/Account/OAuthApps/OQ1%253Bx"),
+        ("iam.twilio.com", "/v1/Account/OAuthApps/%252E%252E"),
+        ("iam.twilio.com", "/v1/Account/OAuthApps/a%255Cb"),
+        ("iam.twilio.com", "/v1/Account/OAuthApps/a%25252Fb"),
         ("unknown.twilio.com", "/v1/Events"),
         ("127.0.0.1:8000", "/v1/Events"),
         ("[::1]:8000", "/v1/Events"),
@@ -182,6 +188,17 @@ def test_a_wrong_method_matches_nothing(method, host, path):
 )
 def test_paths_and_hosts_outside_the_catalog_match_nothing(host, path):
     assert required_permission("GET", host, path) is None
+
+
+def test_a_percent_sign_that_decodes_to_nothing_special_is_a_placeholder_value():
+    assert (
+        name_of("GET", "iam.twilio.com", "/v1/Account/OAuthApps/OQ%25")
+        == "/twilio/iam/account-oauth-apps/read"
+    )
+    assert (
+        name_of("GET", "iam.twilio.com", "/v1/Account/OAuthApps/OQ%2541")
+        == "/twilio/iam/account-oauth-apps/read"
+    )
 
 
 def test_the_json_suffix_is_only_optional_on_the_api_host():
