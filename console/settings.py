@@ -348,11 +348,11 @@ SPECTACULAR_SETTINGS = {
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthapps.OAuthApp"
 OAUTH2_PROVIDER = {
-    # Only the client credentials grant exists here (RFC 6749 §4.4).
+    # Only the client credentials grant exists here (RFC 6749 §4.4), and tokens are issued
+    # without oauthlib (oauthapps/grant.py); DOT's revocation view still goes through
+    # oauthlib's server and this validator.
     "OAUTH2_VALIDATOR_CLASS": "oauthapps.validator.OAuthAppValidator",
-    "ACCESS_TOKEN_GENERATOR": "oauthapps.tokens.generate_access_token",
-    # Each token's lifetime is its app's Token expiration time (oauthapps/server.py).
-    "OAUTH2_SERVER_CLASS": "oauthapps.server.ClientCredentialsServer",
+    "OAUTH2_SERVER_CLASS": "oauthlib.oauth2.BackendApplicationServer",
     # RFC 9700: only the SHA-256 checksum of an issued token is stored, never the token.
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "SCOPES_BACKEND_CLASS": "oauthapps.validator.CatalogScopes",

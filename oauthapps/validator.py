@@ -1,6 +1,6 @@
-"""The seam to django-oauth-toolkit/oauthlib: client authentication, scopes, token rows."""
-
-from datetime import UTC, datetime
+"""The seam to django-oauth-toolkit/oauthlib, where DOT still answers: client authentication
+for its revocation view, and the catalog as its scopes backend. The token endpoint does not
+go through oauthlib (oauthapps/grant.py)."""
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
@@ -8,11 +8,8 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from console.actors import client_address
 from oauthapps.client_credentials import MalformedBasicAuth, authenticate_client
-from oauthapps.client_limits import token_issuance_count
-from oauthapps.dot_private import set_request_resources
-from oauthapps.token_rows import TokenIssuerGone, access_token_record
 from scopes.catalog import get_catalog
-from scopes.resolver import effective_permissions, grants
+from scopes.resolver import effective_permissions
 
 
 def app_permissions(app) -> list[str]:
@@ -36,8 +33,8 @@ class CatalogScopes(BaseScopes):
 
 class OAuthAppValidator(OAuth2Validator):
     def authenticate_client(self, request, *args, **kwargs):
-        # Raises ClientThrottled (a 429 for the token and revocation views); oauthlib's
-        # request.headers is DOT's copy of the WSGI environ, so the address rules are ours.
+        # Raises ClientThrottled (a 429 for the revocation view); oauthlib's request.headers
+        # is DOT's copy of the WSGI environ, so the address rules are ours.
         try:
             app = authenticate_client(
                 authorization=request.headers.get("Authorization"),
@@ -46,7 +43,7 @@ class OAuthAppValidator(OAuth2Validator):
                 address=client_address(request.headers),
             )
         except MalformedBasicAuth:
-            return False  # the token endpoint answers invalid_request before reaching here
+            return False  # an unreadable Basic header authenticates nobody
         if app is None:
             return False
         requested_account = getattr(request, "account_sid", None)
@@ -68,48 +65,3 @@ class OAuthAppValidator(OAuth2Validator):
 
     def client_authentication_required(self, request, *args, **kwargs):
         return True
-
-    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
-        granted = app_permissions(client)
-        if not granted:  # its deny list takes back everything its allow list grants
-            raise errors.InvalidScopeError(
-                description="This app's OAuth Scopes grant no permission: its deny list removes every "
-                "permission its allow list grants. Change the app's OAuth Scopes.",
-                request=request,
-            )
-        outside = [scope for scope in scopes if not grants(granted, scope)]
-        if outside:
-            raise errors.InvalidScopeError(
-                description="The requested scope is not granted to this app: "
-                + ", ".join(outside[:10])
-                + ". Request a subset of the app's OAuth Scopes, or omit scope to get all of them.",
-                request=request,
-            )
-        request.scopes = list(dict.fromkeys(scopes))  # RFC 6749 §3.3: a set; each scope once, in order
-        return True
-
-    def get_default_scopes(self, client_id, request, *args, **kwargs):
-        return app_permissions(request.client)
-
-    def save_bearer_token(self, token, request, *args, **kwargs):
-        """The client credentials grant has no refresh token and no user: its token is one
-        row, stored in one statement (DOT wraps its ORM save in a transaction block: three
-        round trips), expiring exactly at the JWT's ``exp``."""
-        if "scope" not in token:
-            raise errors.FatalClientError("Failed to issue the access token: missing scope")
-        resources = set_request_resources(self, request)  # RFC 8707, as DOT checks it
-        token_issuance_count(client_id=request.client.client_id)  # raises ClientThrottled
-        request.user = None
-        try:
-            access_token_record(
-                token=token["access_token"],
-                app_id=request.client.pk,
-                secret_id=request.client.secret_pk,  # set by client_authenticate
-                scope=token["scope"],
-                expires=datetime.fromtimestamp(request.jwt_claims["exp"], tz=UTC),
-                resource=resources,
-            )
-        except TokenIssuerGone:
-            # Deleted or revoked while this request was under way: the signed token is
-            # dropped unrecorded, so it is never valid anywhere.
-            raise errors.InvalidClientError(request=request) from None
