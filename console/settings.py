@@ -374,14 +374,12 @@ SPECTACULAR_SETTINGS = {
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthapps.OAuthApp"
 OAUTH2_PROVIDER = {
-    # Only the client credentials grant exists here (RFC 6749 §4.4).
-    "OAUTH2_VALIDATOR_CLASS": "oauthapps.validator.OAuthAppValidator",
-    "ACCESS_TOKEN_GENERATOR": "oauthapps.tokens.generate_access_token",
-    # Each token's lifetime is its app's Token expiration time (oauthapps/server.py).
-    "OAUTH2_SERVER_CLASS": "oauthapps.server.ClientCredentialsServer",
+    # Only the client credentials grant exists here (RFC 6749 §4.4). Tokens are issued,
+    # introspected and revoked by our own views (oauthapps/grant.py, oauthapps/api/checks.py):
+    # no DOT view is routed, so DOT's validator and oauthlib's servers are never reached.
     # RFC 9700: only the SHA-256 checksum of an issued token is stored, never the token.
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
-    "SCOPES_BACKEND_CLASS": "oauthapps.validator.CatalogScopes",
+    "SCOPES_BACKEND_CLASS": "oauthapps.app_scopes.CatalogScopes",
     # The grants these RFC 9700 switches govern are disabled here anyway (no authorization
     # endpoint, no refresh tokens); turning them on keeps `check --deploy` clean and any
     # future grant safe by default.

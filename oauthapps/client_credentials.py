@@ -1,10 +1,13 @@
 """The one client authentication of the token, introspection and revocation endpoints.
 
 A client presents its Client ID and secret either in HTTP Basic or in the form body
-(RFC 6749 §2.3.1). ``client_credentials`` reads them the one way every endpoint reads
-them, and ``authenticate_client`` checks them through the failure limits of
-oauthapps/client_limits.py; the token view's shape check and DOT's validator use the same
-two functions, so the three endpoints cannot disagree about who is calling.
+(RFC 6749 §2.3.1). ``client_basic_credentials`` decodes the header and ``client_credentials``
+chooses between it and the form, the one way every endpoint does; the failure limits of
+oauthapps/client_limits.py are checked around the one authentication,
+``client_authenticate_limited``. Introspection and DOT's validator (revocation) call
+``authenticate_client``; the token endpoint decodes Basic once in its shape check and hands
+the chosen pair to the grant (oauthapps/grant.py), so the three endpoints cannot disagree
+about who is calling.
 """
 
 import base64
@@ -49,11 +52,11 @@ def client_basic_credentials(authorization: str | None) -> tuple[str, str] | Non
 
 
 def client_credentials(
-    *, authorization: str | None, client_id: str | None, client_secret: str | None
+    *, basic: tuple[str, str] | None, client_id: str | None, client_secret: str | None
 ) -> tuple[str, str]:
-    """The Client ID and secret a request presents: Basic when it names one of our clients,
-    else the form's. Raises ``MalformedBasicAuth``."""
-    basic = client_basic_credentials(authorization)
+    """The Client ID and secret a request presents: ``basic`` (``client_basic_credentials``
+    of its Authorization header, decoded once by the caller) when it names one of our
+    clients, else the form's."""
     if basic is not None:
         return basic
     return client_id or "", client_secret or ""
@@ -65,6 +68,6 @@ def authenticate_client(
     """The app the request's credentials authenticate, or None. Raises ``MalformedBasicAuth``
     and ``ClientThrottled`` (a 429 for the caller)."""
     client_id, secret = client_credentials(
-        authorization=authorization, client_id=client_id, client_secret=client_secret
+        basic=client_basic_credentials(authorization), client_id=client_id, client_secret=client_secret
     )
     return client_authenticate_limited(client_id=client_id, secret=secret, address=address)

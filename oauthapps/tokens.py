@@ -6,7 +6,6 @@ from datetime import datetime
 
 import jwt
 from django.conf import settings
-from django.utils import timezone
 
 from oauthapps.jwt_rules import TOKEN_TYPE_HEADER, InvalidToken, verify_access_token
 from oauthapps.models import OAuthApp
@@ -76,23 +75,6 @@ def _published_key(kid: str) -> tuple[object, str]:
     if key is None:
         raise InvalidAccessToken("The token was not signed by a key of this server.")
     return key.public_key, key.algorithm
-
-
-def generate_access_token(request) -> str:
-    """django-oauth-toolkit's ACCESS_TOKEN_GENERATOR hook: sign a JWT for ``request.client``.
-
-    The claims are kept on the oauthlib request so that the stored token row gets the very
-    same expiry as the ``exp`` inside the token.
-    """
-    claims = access_token_claims(
-        app=request.client,
-        secret_tag=request.client.secret_token_tag,  # set by client_authenticate
-        scopes=request.scopes or [],
-        audience=getattr(request, "audience", None),
-        issued_at=timezone.now(),
-    )
-    request.jwt_claims = claims
-    return access_token_sign(claims)
 
 
 def jwks() -> dict:

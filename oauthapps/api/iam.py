@@ -26,8 +26,8 @@ from oauthapps.api.serializers import (
     AppWriteSerializer,
     SecretRotateSerializer,
 )
+from oauthapps.app_scopes import app_permissions
 from oauthapps.models import OAuthApp
-from oauthapps.validator import app_permissions
 from scopes.permissions import HasCatalogPermission
 from scopes.resolver import concrete_permissions
 

@@ -3,14 +3,13 @@
 A DRF ``APIView``: DRF's form parser reads the body once (strictly: see
 ``StrictFormParser``), a DRF throttle counts requests per address, and the project's one
 exception handler (console/api_errors.py) answers every refusal as RFC 6749 §5.2 with
-Twilio's fields beside it. The protocol stays oauthlib's, reached through
-django-oauth-toolkit's OAuthLibMixin and our validator (oauthapps/validator.py). This view
-only adds what they leave out: strict request shape checks (content type, size, repeated
-parameters, Basic header syntax, audience) and the response body of docs/domain.md.
+Twilio's fields beside it. The view checks the request's shape (content type, size,
+repeated parameters, grant type, Basic header syntax, audience, URL query), decoding the
+Basic header once, and hands what it read to the grant (oauthapps/grant.py), whose answer
+it encodes once as the response body of docs/domain.md.
 """
 
 import codecs
-import json
 from urllib.parse import parse_qsl
 
 from django.conf import settings
@@ -19,7 +18,6 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
-from oauth2_provider.views.mixins import OAuthLibMixin
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser
 from rest_framework.renderers import JSONRenderer
@@ -32,19 +30,16 @@ from console.metrics import THROTTLED
 from console.throttling import Limit, limit_hit
 from oauthapps import metrics
 from oauthapps.authentication import is_client_id
-from oauthapps.client_credentials import MalformedBasicAuth, client_basic_credentials
+from oauthapps.client_credentials import MalformedBasicAuth, client_basic_credentials, client_credentials
 from oauthapps.client_limits import ClientThrottled
+from oauthapps.grant import client_credentials_grant
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
-# What to tell the caller when oauthlib's own description is generic.
-ERROR_MESSAGES = {
-    "invalid_client": (
-        "Client authentication failed: the client_id is unknown or deleted, or the client_secret is wrong, "
-        "revoked or past its grace period. Send the app's Client ID and current Client Secret."
-    ),
-    "unauthorized_client": "This app may not use the client_credentials grant.",
-}
+# Twilio's oauth v2 spec puts ``account_sid`` in the query of POST /v2/token (twilio-python
+# sends it there). Anything else in a token request's URL is refused: credentials in a URL
+# end up in access logs (RFC 6749 §3.2 sends the request's parameters in the body).
+TOKEN_QUERY_PARAMETERS = frozenset({"account_sid"})
 
 
 class TokenAddressThrottle(BaseThrottle):
@@ -78,7 +73,7 @@ class StrictFormParser(FormParser):
     """DRF's form parser, refusing what Django's lenient one would let through: a body
     that is not UTF-8 form encoding, and a repeated parameter (RFC 6749 §3.2). A view's
     ``field_names`` renames another spelling of the fields to RFC 6749's (Twilio's oauth v1
-    ``GrantType``), so everything after the parser, oauthlib included, reads one form."""
+    ``GrantType``), so everything after the parser, the grant included, reads one form."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         body = stream.read()
@@ -129,9 +124,9 @@ def check_form_charset(request) -> None:
         )
 
 
-def _check_shape(request) -> str | None:
-    """Refuse what oauthlib would misread or silently accept (RFC 6749 §3.2, §5.2), in
-    this order. Returns the Client ID the request names (body or Basic header), if any."""
+def _check_shape(request) -> tuple[str, str]:
+    """Refuse a malformed request before it is counted (RFC 6749 §3.2, §5.2), in this
+    order. Returns the credentials it presents (Client ID, secret), Basic decoded once."""
     # Django's content type, without its parameters (DRF's ``content_type`` keeps them).
     content_type = request._request.content_type or ""
     if content_type != FORM_CONTENT_TYPE:
@@ -145,7 +140,7 @@ def _check_shape(request) -> str | None:
     limit = settings.TOKEN_ENDPOINT_MAX_BODY_BYTES
     if not declared.isdigit() or int(declared) > limit or len(request.body) > limit:
         raise OAuthError("invalid_request", f"The request body is larger than {limit} bytes.", status=413)
-    params = request.data  # StrictFormParser: parsed once, for this check and for oauthlib
+    params = request.data  # StrictFormParser: parsed once, for this check and for the grant
     if not params.get("grant_type"):
         raise OAuthError(
             "invalid_request", "The grant_type parameter is missing; send grant_type=client_credentials."
@@ -157,7 +152,8 @@ def _check_shape(request) -> str | None:
             "grant_type=client_credentials.",
         )
     try:
-        # The validator reads the same credentials the same way (oauthapps/client_credentials.py).
+        # The one reading of the header (oauthapps/client_credentials.py): Basic counts only
+        # when it names one of our clients.
         basic = client_basic_credentials(request.headers.get("Authorization"))
     except MalformedBasicAuth as exc:
         raise OAuthError("invalid_request", str(exc)) from exc
@@ -174,7 +170,22 @@ def _check_shape(request) -> str | None:
             "The audience is not one this server issues tokens for; use one of: "
             + ", ".join(settings.TOKEN_AUDIENCES),
         )
-    return params.get("client_id") or (basic[0] if basic else None)
+    return client_credentials(
+        basic=basic, client_id=params.get("client_id"), client_secret=params.get("client_secret")
+    )
+
+
+def _account_sid(request) -> str | None:
+    """Twilio's ``account_sid``, from the form or else the URL query, after refusing any
+    other query parameter."""
+    query = request.query_params
+    if set(query) - TOKEN_QUERY_PARAMETERS:
+        raise OAuthError(
+            "invalid_request",
+            "URL query parameters are not allowed, except account_sid; "
+            "send the token request's fields in the form body.",
+        )
+    return request.data.get("account_sid", query.get("account_sid"))
 
 
 def _renamed(params: dict, field_names: dict[str, str]) -> dict:
@@ -196,19 +207,20 @@ def throttled_response(retry_after: int, description: str) -> JsonResponse:
 
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(sensitive_post_parameters("client_secret", "ClientSecret"), name="dispatch")
-class TokenApi(OAuthLibMixin, APIView):
+class TokenApi(APIView):
     http_method_names = ["post", "options"]
     # Twilio's oauth v2 answers 200 (RFC 6749 §5.1); its oauth and iam v1 answer 201.
     success_status = 200
     field_names: dict[str, str] | None = None
 
-    authentication_classes = []  # the client authenticates in the validator, from the form
+    authentication_classes = []  # the client authenticates in the grant, from the form or Basic
     permission_classes = []
     parser_classes = [StrictFormParser]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = FirstRenderer
     throttle_classes = [TokenAddressThrottle]
     schema = None  # described by hand in oauthapps/api/openapi.py
+    refusal = "unknown"  # the RFC 6749 error of a refused request, for the metrics
 
     @property
     def default_response_headers(self) -> dict:
@@ -228,7 +240,7 @@ class TokenApi(OAuthLibMixin, APIView):
         # The shape comes before the address limit, as it always has: a malformed request
         # is refused without being counted. Other methods get their 405 or OPTIONS answer.
         if request.method == "POST":
-            request.token_client_id = _check_shape(request)
+            request.token_credentials = _check_shape(request)
         super().initial(request, *args, **kwargs)
 
     def check_throttles(self, request):
@@ -244,6 +256,18 @@ class TokenApi(OAuthLibMixin, APIView):
             headers={"Retry-After": str(retry_after)},
         )
 
+    def handle_exception(self, exc):
+        if isinstance(exc, ClientThrottled):
+            exc = OAuthError(
+                "too_many_requests",
+                exc.description,
+                status=429,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
+        if isinstance(exc, OAuthError):
+            self.refusal = exc.error
+        return super().handle_exception(exc)
+
     def dispatch(self, request, *args, **kwargs):
         if request.method != "POST":
             return super().dispatch(request, *args, **kwargs)
@@ -252,39 +276,26 @@ class TokenApi(OAuthLibMixin, APIView):
         if response.status_code == self.success_status:
             metrics.TOKENS_ISSUED.inc()
         else:
-            metrics.TOKENS_REFUSED.labels(error=self._error_of(response)).inc()
+            metrics.TOKENS_REFUSED.labels(error=self.refusal).inc()
         return response
 
-    @staticmethod
-    def _error_of(response) -> str:
-        try:
-            return json.loads(response.content).get("error", "unknown")
-        except ValueError:
-            return "unknown"
-
     def post(self, request, *args, **kwargs):
-        client_id = request.token_client_id
-        if is_client_id(client_id):
-            request._request.log_client_id = client_id[:34]  # read by the request log
-        try:
-            # DOT reads ``request.POST``: on a DRF request, the form StrictFormParser parsed.
-            _url, headers, body, status = self.create_token_response(request)
-        except ClientThrottled as exc:
-            return throttled_response(exc.retry_after, exc.description)
-        payload = json.loads(body or "{}")
-        if status != 200:
-            error = payload.get("error", "invalid_request")
-            description = ERROR_MESSAGES.get(error) or payload.get("error_description") or error
-            return oauth_error_response(error, description, status)
+        credentials = request.token_credentials
+        if is_client_id(credentials[0]):
+            request._request.log_client_id = credentials[0]  # read by the request log
+        account_sid = _account_sid(request)
+        granted = client_credentials_grant(
+            form=request.data, credentials=credentials, address=client_ip(request), account_sid=account_sid
+        )
         response = JsonResponse(
             {
-                "access_token": payload["access_token"],
+                "access_token": granted.access_token,
                 "refresh_token": None,
                 "id_token": None,
                 "token_type": "Bearer",
-                "expires_in": int(payload["expires_in"]),
+                "expires_in": granted.expires_in,
                 # RFC 6749 §5.1: scope is returned because it may differ from what was asked.
-                "scope": payload.get("scope", ""),
+                "scope": granted.scope,
             },
             status=self.success_status,
         )
