@@ -1,0 +1,204 @@
+"""Revocations instead of token rows: PostgreSQL records them, every process reads them
+through Redis, and PostgreSQL answers while Redis cannot (oauthapps/revocations.py)."""
+
+import io
+import uuid
+from datetime import timedelta
+
+import jwt
+import pytest
+import redis
+from django.core.management import call_command
+from django.utils import timezone
+from oauth2_provider.models import AccessToken
+
+from oauthapps import services
+from oauthapps.models import IssuedToken, Revocation
+from oauthapps.revocations import MARKER, REDIS_PREFIX, revocations_record, shared_revocations, token_key
+from oauthapps.token_checks import token_check
+from oauthapps.token_rows import token_checksum
+from oauthapps.tokens import InvalidAccessToken, access_token_claims, access_token_sign
+from tests.factories import web_actor
+from tests.oauthapps.test_checks import basic, form
+from tests.oauthapps.test_token_endpoint import credentials, post_token
+
+REDIS_URL = "redis://127.0.0.1:6379/11"
+UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"
+
+pytestmark = pytest.mark.django_db(transaction=True)  # revocations reach Redis at commit
+
+
+def redis_settings(settings, url: str) -> None:
+    settings.CACHES = {
+        **settings.CACHES,
+        "revocations": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+        },
+    }
+
+
+@pytest.fixture
+def shared(settings):
+    """Redis as the revocations' shared copy, empty, and this process's view of it fresh."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    client.flushdb()
+    redis_settings(settings, REDIS_URL)
+    shared_revocations._down_until, shared_revocations._stale = 0.0, False
+    yield client
+    client.flushdb()
+    shared_revocations._down_until, shared_revocations._stale = 0.0, False
+
+
+def is_live(token: str) -> bool:
+    try:
+        token_check(token)
+    except InvalidAccessToken:
+        return False
+    return True
+
+
+def revoke(client, issued, token: str) -> None:
+    response = client.post(
+        "/v2/token/revoke",
+        form(token=token),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic(issued.app.client_id, issued.secret),
+    )
+    assert response.status_code == 200, response.content
+
+
+def issue(client, issued) -> str:
+    response = post_token(client, credentials(issued))
+    assert response.status_code == 200, response.content
+    return response.json()["access_token"]
+
+
+def jti_of(token: str) -> str:
+    return jwt.decode(token, options={"verify_signature": False})["jti"]
+
+
+def test_a_check_is_answered_by_the_redis_copy(client, issued, shared):
+    token = issue(client, issued)
+    assert is_live(token)
+    assert shared.get(MARKER) is not None  # the first check found no copy and made one
+    revoke(client, issued, token)
+    assert shared.get(REDIS_PREFIX + token_key(jti_of(token))) is not None  # published on commit
+    Revocation.objects.all().delete()  # from here only the Redis copy knows
+    assert not is_live(token)
+
+
+def test_a_flushed_redis_is_filled_again_from_postgresql(client, issued, shared):
+    token = issue(client, issued)
+    revoke(client, issued, token)
+    shared.flushdb()  # a restart without persistence
+    assert not is_live(token)
+    assert shared.get(MARKER) is not None
+    assert shared.get(REDIS_PREFIX + token_key(jti_of(token))) is not None
+
+
+def test_while_redis_is_down_postgresql_answers(client, issued, shared, settings):
+    revoked, live = issue(client, issued), issue(client, issued)
+    revoke(client, issued, revoked)
+    redis_settings(settings, UNREACHABLE_REDIS_URL)
+    assert not is_live(revoked)
+    assert is_live(live)
+
+
+def test_a_revocation_redis_missed_reaches_every_check_once_redis_answers(
+    client, issued, member, shared, settings
+):
+    token = issue(client, issued)
+    assert is_live(token)  # the Redis copy is complete (marker set), without this revocation
+    redis_settings(settings, UNREACHABLE_REDIS_URL)
+    services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user), revoke_previous=True)
+    assert not is_live(token)  # PostgreSQL answers meanwhile
+    redis_settings(settings, REDIS_URL)
+    shared_revocations._down_until = 0.0  # the retry pause has passed
+    assert shared.get(MARKER) is not None  # this copy lacks the secret's revocation...
+    assert not is_live(token)  # ...so the first contact cleared the marker and the copy was redone
+    assert shared.get(MARKER) is not None
+
+
+def test_deleting_an_app_revokes_its_tokens_through_redis(client, issued, member, shared):
+    token = issue(client, issued)
+    assert is_live(token)
+    services.oauth_app_delete(app=issued.app, actor=web_actor(member.user))
+    assert shared.get(REDIS_PREFIX + f"app:{issued.app.client_id}") is not None
+    assert not is_live(token)
+
+
+def test_revoking_one_token_leaves_the_others(client, issued, shared):
+    first, second = issue(client, issued), issue(client, issued)
+    revoke(client, issued, first)
+    assert not is_live(first)
+    assert is_live(second)
+
+
+def test_a_key_revoked_again_keeps_the_later_until():
+    soon, later = timezone.now() + timedelta(minutes=1), timezone.now() + timedelta(hours=1)
+    revocations_record([("jti:x", later)])
+    revocations_record([("jti:x", soon)])
+    assert Revocation.objects.get(key="jti:x").until == later
+
+
+def test_purge_removes_only_ended_revocations():
+    now = timezone.now()
+    revocations_record(
+        [("jti:ended", now - timedelta(seconds=1)), ("jti:in-force", now + timedelta(hours=1))]
+    )
+    call_command("purge_expired", stdout=io.StringIO())
+    assert list(Revocation.objects.values_list("key", flat=True)) == ["jti:in-force"]
+
+
+# Tokens issued before 0.2.0: no ``secret_tag`` claim, a row linked to their secret.
+
+
+def legacy_token(issued) -> str:
+    claims = access_token_claims(
+        app=issued.app, secret_tag="", scopes=issued.app.scopes, audience=None, issued_at=timezone.now()
+    )
+    del claims["secret_tag"]
+    token = access_token_sign(claims)
+    row = AccessToken.objects.create(
+        application=issued.app,
+        token_checksum=token_checksum(token),
+        expires=timezone.now() + timedelta(hours=1),
+        scope=claims["scope"],
+    )
+    IssuedToken.objects.create(access_token=row, secret=issued.secret_record)
+    return token
+
+
+def test_a_token_from_before_is_good_while_its_row_lives(client, issued):
+    token = legacy_token(issued)
+    assert is_live(token)
+    AccessToken.objects.all().delete()
+    assert not is_live(token)
+
+
+def test_a_token_from_before_dies_with_its_secret(issued, member):
+    token = legacy_token(issued)
+    services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user), revoke_previous=True)
+    assert not is_live(token)
+
+
+def test_a_token_from_before_can_be_revoked(client, issued):
+    token = legacy_token(issued)
+    revoke(client, issued, token)
+    assert not is_live(token)
+    assert Revocation.objects.filter(key=token_key(jti_of(token))).exists()
+
+
+def test_a_token_without_a_secret_tag_and_without_a_row_is_refused(issued):
+    claims = access_token_claims(
+        app=issued.app, secret_tag="", scopes=issued.app.scopes, audience=None, issued_at=timezone.now()
+    )
+    del claims["secret_tag"]
+    claims["jti"] = uuid.uuid4().hex
+    assert not is_live(access_token_sign(claims))
