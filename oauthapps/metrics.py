@@ -1,5 +1,5 @@
 """Token counters, and gauges read from the database at scrape time: active apps,
-secrets in their grace period. ``console.metrics`` serves them at /metrics."""
+secrets in their grace period, revocations in force. ``console.metrics`` serves them at /metrics."""
 
 from datetime import timedelta
 
@@ -8,7 +8,7 @@ from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
 import console.metrics  # noqa: F401  (first: it creates PROMETHEUS_MULTIPROC_DIR, where these write)
-from oauthapps.models import AppStatus, ClientSecret, OAuthApp
+from oauthapps.models import AppStatus, ClientSecret, OAuthApp, Revocation
 
 TOKENS_ISSUED = Counter("oauthapps_tokens_issued_total", "Access tokens issued by /v2/token.")
 TOKENS_REFUSED = Counter(
@@ -25,6 +25,9 @@ GAUGES = {
     "oauthapps_secrets_in_grace_period": "Replaced client secrets that still work.",
     "oauthapps_secrets_in_grace_period_used_last_hour": (
         "Replaced client secrets still in their grace period that were used in the last hour."
+    ),
+    "oauthapps_revocations_in_force": (
+        "Revocations (of a token, a secret's tokens or a deleted app's) whose tokens have not all expired."
     ),
 }
 
@@ -53,4 +56,9 @@ class OAuthAppsCollector:
             "oauthapps_secrets_in_grace_period_used_last_hour",
             "Replaced client secrets still in their grace period that were used in the last hour.",
             value=in_grace.filter(last_used_at__gte=now - timedelta(hours=1)).count(),
+        )
+        yield GaugeMetricFamily(
+            "oauthapps_revocations_in_force",
+            GAUGES["oauthapps_revocations_in_force"],
+            value=Revocation.objects.filter(until__gt=now).count(),
         )

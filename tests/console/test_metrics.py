@@ -35,13 +35,18 @@ def test_metrics_count_tokens_and_refusals(client, issued):
     assert "oauthapps_token_request_seconds_bucket" in after
 
 
-def test_metrics_gauges_read_the_database(client, issued, member):
+def test_metrics_gauges_read_the_database(client, issued, member, account):
     services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user))
     post_token(client, credentials(issued))  # the previous secret, used during its grace period
+    doomed = services.oauth_app_create(
+        account=account, actor=web_actor(member.user), name="Doomed", scopes=["/twilio/monitor/events/list"]
+    )
+    services.oauth_app_delete(app=doomed.app, actor=web_actor(member.user))
     text = scrape(client)
     assert value(text, "oauthapps_active_apps") == 1
     assert value(text, "oauthapps_secrets_in_grace_period") == 1
     assert value(text, "oauthapps_secrets_in_grace_period_used_last_hour") == 1
+    assert value(text, "oauthapps_revocations_in_force") == 1  # the deleted app's tokens
 
 
 def test_metrics_refused_outside_allowed_networks(client, settings):
