@@ -145,7 +145,7 @@ class Revocation(models.Model):
 
     key = models.CharField(max_length=80, unique=True)  # "jti:…", "secret:…" or "app:…"
     until = models.DateTimeField(db_index=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
         kind, _, _value = self.key.partition(":")

@@ -10,15 +10,18 @@ is revoked:
 PostgreSQL holds the record: a ``Revocation`` row per key, kept until every token it covers
 has expired. With ``REDIS_URL`` set, checks read it through Redis, where each revoked key
 is a Redis key that outlives its row, and one ``MGET`` answers a check. A marker key says
-the Redis copy is complete: when it is missing (Redis restarted or was flushed) or has
-lapsed (every RESYNC_SECONDS), the check that notices copies every row in force into Redis
-before it answers. A revocation is published to Redis as its transaction commits, before
-the revoking request is answered, so it takes effect at once in every process. Had Redis
-refused that one write while the checking processes still reached it, the next resync
-repairs the copy, and so does the revoking process as soon as Redis answers it again (it
-clears the marker). While Redis is unreachable, checks ask PostgreSQL (one indexed query)
-and Redis is tried again after a few seconds. Without ``REDIS_URL``, every check asks
-PostgreSQL.
+the Redis copy is complete. When it is missing (Redis restarted or was flushed) or has
+lapsed (every RESYNC_SECONDS), the check that notices takes a short lock and copies the
+rows in force into Redis before it answers: all of them after a restart, else those
+recorded since the last copy. Other processes ask PostgreSQL until it is done.
+
+A revocation is published to Redis as its transaction commits, before the revoking request
+is answered, so it takes effect at once in every process. Had Redis refused that one write
+while the checking processes still reached it, the next copy repairs it, and so does the
+revoking process as soon as Redis answers it again: it clears the marker and the copy's
+time, so everything is copied again. While Redis is unreachable, checks ask PostgreSQL
+(one indexed query) and Redis is tried again after a few seconds. Without ``REDIS_URL``,
+every check asks PostgreSQL.
 """
 
 import logging
@@ -39,7 +42,11 @@ logger = logging.getLogger(__name__)
 SHARED_CACHE = "revocations"
 REDIS_PREFIX = "oauthapps:revoked:"
 MARKER = "oauthapps:revocations:complete"
+COPIED_AT = "oauthapps:revocations:copied-at"
+RESYNC_LOCK = "oauthapps:revocations:copying"
 RESYNC_SECONDS = 60
+RESYNC_LOCK_SECONDS = 30
+RESYNC_OVERLAP = timedelta(minutes=5)  # more than any two hosts' clocks differ
 RETRY_REDIS_AFTER_SECONDS = 5.0
 LOAD_BATCH = 5000
 
@@ -122,7 +129,7 @@ class _SharedRevocations:
         redis = get_redis_connection(SHARED_CACHE)
         if self._stale:
             try:
-                redis.delete(MARKER)
+                redis.delete(MARKER, COPIED_AT)  # the next check copies everything again
             except Exception as exc:  # noqa: BLE001
                 self._failed(exc)
                 return None
@@ -139,26 +146,40 @@ class _SharedRevocations:
         redis = self._redis()
         if redis is not None:
             try:
-                complete, *found = redis.mget([MARKER, *(REDIS_PREFIX + key for key in keys)])
-                if complete is not None:
-                    return any(value is not None for value in found)
-                return bool(self.resync(redis).intersection(keys))
+                names = [REDIS_PREFIX + key for key in keys]
+                complete, *found = redis.mget([MARKER, *names])
+                if complete is None:
+                    if not redis.set(RESYNC_LOCK, 1, nx=True, ex=RESYNC_LOCK_SECONDS):
+                        return _revoked_in_database(keys)  # another process is copying
+                    try:
+                        self.resync(redis)
+                    finally:
+                        redis.delete(RESYNC_LOCK)
+                    found = redis.mget(names)
+                return any(value is not None for value in found)
             except Exception as exc:  # noqa: BLE001  (any Redis failure: the database answers)
                 self._failed(exc)
         return _revoked_in_database(keys)
 
-    def resync(self, redis) -> set[str]:
-        """Copy every revocation in force into Redis, then mark the copy complete. Returns
-        the keys copied. Copies only add keys, so concurrent resyncs and publications
-        cannot undo one another."""
-        now = timezone.now()
-        rows = Revocation.objects.filter(until__gt=now).values_list("key", "until")
-        copied, pipeline = set(), redis.pipeline(transaction=False)
-        for index, (key, until) in enumerate(rows.iterator(chunk_size=LOAD_BATCH), start=1):
+    def resync(self, redis) -> int:
+        """Copy the revocations in force into Redis, then mark the copy complete. After a
+        lapse of the marker only those recorded since the last copy (with an overlap for
+        hosts' clocks) are copied; when Redis lost the copy's time (a restart, or a failure
+        this process saw), all of them. Copies only add keys, so concurrent copies and
+        publications cannot undo one another. Returns how many were copied."""
+        started = timezone.now()
+        rows = Revocation.objects.filter(until__gt=started)
+        copied_at = redis.get(COPIED_AT)
+        if copied_at is not None:
+            since = datetime.fromtimestamp(float(copied_at), tz=UTC) - RESYNC_OVERLAP
+            rows = rows.filter(created_at__gte=since)
+        copied, pipeline = 0, redis.pipeline(transaction=False)
+        for key, until in rows.values_list("key", "until").iterator(chunk_size=LOAD_BATCH):
             pipeline.set(REDIS_PREFIX + key, 1, exat=int(until.timestamp()) + 1)
-            copied.add(key)
-            if index % LOAD_BATCH == 0:
+            copied += 1
+            if copied % LOAD_BATCH == 0:
                 pipeline.execute()
+        pipeline.set(COPIED_AT, started.timestamp())
         pipeline.set(MARKER, 1, ex=RESYNC_SECONDS)
         pipeline.execute()
         return copied

@@ -14,7 +14,14 @@ from oauth2_provider.models import AccessToken
 
 from oauthapps import services
 from oauthapps.models import IssuedToken, Revocation
-from oauthapps.revocations import MARKER, REDIS_PREFIX, revocations_record, shared_revocations, token_key
+from oauthapps.revocations import (
+    MARKER,
+    REDIS_PREFIX,
+    RESYNC_LOCK,
+    revocations_record,
+    shared_revocations,
+    token_key,
+)
 from oauthapps.token_checks import token_check
 from oauthapps.token_rows import token_checksum
 from oauthapps.tokens import InvalidAccessToken, access_token_claims, access_token_sign
@@ -202,3 +209,25 @@ def test_a_token_without_a_secret_tag_and_without_a_row_is_refused(issued):
     del claims["secret_tag"]
     claims["jti"] = uuid.uuid4().hex
     assert not is_live(access_token_sign(claims))
+
+
+def test_after_a_lapse_only_newer_revocations_are_copied(client, issued, shared):
+    an_hour = timedelta(hours=1)
+    Revocation.objects.create(
+        key="jti:old", until=timezone.now() + an_hour, created_at=timezone.now() - an_hour
+    )
+    assert is_live(issue(client, issued))  # the first copy: everything in force
+    assert shared.get(REDIS_PREFIX + "jti:old") is not None
+    shared.delete(MARKER)  # the marker lapses
+    Revocation.objects.create(key="jti:missed", until=timezone.now() + an_hour)  # its publication was lost
+    assert shared_revocations.resync(shared) == 1
+    assert shared.get(REDIS_PREFIX + "jti:missed") is not None
+
+
+def test_while_another_process_copies_postgresql_answers(client, issued, shared):
+    token = issue(client, issued)
+    revoke(client, issued, token)
+    shared.flushdb()
+    shared.set(RESYNC_LOCK, 1, ex=30)  # another process holds the copy lock
+    assert not is_live(token)
+    assert shared.get(MARKER) is None  # this check did not copy
