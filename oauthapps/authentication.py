@@ -114,7 +114,10 @@ def client_authenticate(*, client_id: str, secret: str) -> OAuthApp | None:
     candidates = _candidates(client_id, now)
     for candidate in candidates:
         if secret_matches(secret, candidate.secret_digest):
-            return candidate if _note_use(candidate.secret_pk, candidate.secret_last_used_at, now) else None
+            if not _note_use(candidate.secret_pk, candidate.secret_last_used_at, now):
+                return None
+            candidate.authenticated_at = now  # a token for it is signed soon after, or not at all
+            return candidate
     if not candidates:
         secret_digest(secret)
     return None

@@ -37,6 +37,7 @@ from console.api_errors import OAuthError
 from oauthapps.app_scopes import app_permissions
 from oauthapps.client_limits import client_authenticate_limited, token_issuance_count
 from oauthapps.models import OAuthApp
+from oauthapps.revocations import SIGNED_WITHIN
 from oauthapps.tokens import access_token_claims, access_token_sign
 from scopes.resolver import grants
 
@@ -89,6 +90,12 @@ def client_credentials_grant(
     # Nothing is written: the token carries the tag of the secret that obtained it, so a
     # revocation of that secret, or of the app, that commits while this request is under
     # way still covers it (oauthapps/revocations.py).
+    if timezone.now() - app.authenticated_at > SIGNED_WITHIN:
+        # A revocation racing this request is kept long enough to cover a token signed
+        # this long after authentication, and no longer.
+        raise OAuthError(
+            "temporarily_unavailable", "The server is too busy to issue tokens; retry shortly.", status=503
+        )
     claims = access_token_claims(
         app=app,
         secret_tag=app.secret_token_tag,  # set by client_authenticate

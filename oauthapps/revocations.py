@@ -27,6 +27,7 @@ every check asks PostgreSQL.
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -44,9 +45,20 @@ REDIS_PREFIX = "oauthapps:revoked:"
 MARKER = "oauthapps:revocations:complete"
 COPIED_AT = "oauthapps:revocations:copied-at"
 RESYNC_LOCK = "oauthapps:revocations:copying"
-RESYNC_SECONDS = 60
-RESYNC_LOCK_SECONDS = 30
+RESYNC_SECONDS = 5  # an incremental copy: a few rows, on an index
+RESYNC_LOCK_SECONDS = 120
 RESYNC_OVERLAP = timedelta(minutes=5)  # more than any two hosts' clocks differ
+# Marks the copy complete only if this copier still holds the lock (it is gone when Redis
+# restarted or was flushed during the copy), then releases the lock.
+COMPLETE_SCRIPT = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  redis.call('set', KEYS[2], 1, 'EX', ARGV[2])
+  redis.call('set', KEYS[3], ARGV[3])
+  redis.call('del', KEYS[1])
+  return 1
+end
+return 0
+"""
 RETRY_REDIS_AFTER_SECONDS = 5.0
 LOAD_BATCH = 5000
 
@@ -72,11 +84,19 @@ def revocation_keys(claims: dict) -> tuple[str, str, str]:
     return token_key(claims["jti"]), secret_key(claims["secret_tag"]), app_key(claims["client_id"])
 
 
+# A token is signed at most this long after its client authenticated (oauthapps/grant.py
+# refuses to sign later): a revocation racing the request covers a token signed just after it.
+SIGNED_WITHIN = timedelta(minutes=1)
+
+
 def covering_until(now: datetime) -> datetime:
     """How long a revocation of a secret or an app must be kept: until the longest-lived
-    token either may have obtained before it has expired on every host's clock."""
-    return now + timedelta(
-        seconds=settings.ACCESS_TOKEN_TTL_MAX_SECONDS + settings.TOKEN_CLOCK_LEEWAY_SECONDS
+    token either may have obtained before it, or while it committed, has expired on every
+    host's clock."""
+    return (
+        now
+        + SIGNED_WITHIN
+        + timedelta(seconds=settings.ACCESS_TOKEN_TTL_MAX_SECONDS + settings.TOKEN_CLOCK_LEEWAY_SECONDS + 1)
     )
 
 
@@ -149,40 +169,41 @@ class _SharedRevocations:
                 names = [REDIS_PREFIX + key for key in keys]
                 complete, *found = redis.mget([MARKER, *names])
                 if complete is None:
-                    if not redis.set(RESYNC_LOCK, 1, nx=True, ex=RESYNC_LOCK_SECONDS):
-                        return _revoked_in_database(keys)  # another process is copying
-                    try:
-                        self.resync(redis)
-                    finally:
-                        redis.delete(RESYNC_LOCK)
+                    if not self.resync(redis):  # another process is copying, or the copy was lost
+                        return _revoked_in_database(keys)
                     found = redis.mget(names)
                 return any(value is not None for value in found)
             except Exception as exc:  # noqa: BLE001  (any Redis failure: the database answers)
                 self._failed(exc)
         return _revoked_in_database(keys)
 
-    def resync(self, redis) -> int:
+    def resync(self, redis) -> bool:
         """Copy the revocations in force into Redis, then mark the copy complete. After a
         lapse of the marker only those recorded since the last copy (with an overlap for
         hosts' clocks) are copied; when Redis lost the copy's time (a restart, or a failure
-        this process saw), all of them. Copies only add keys, so concurrent copies and
-        publications cannot undo one another. Returns how many were copied."""
+        this process saw), all of them. One process copies at a time (a lock); the marker
+        is set only if the lock survived the whole copy, so a copy that a Redis restart or
+        flush interrupted is never marked complete. Copies only add keys, so concurrent
+        publications cannot undo them. Returns whether this process completed a copy."""
+        owner = uuid.uuid4().hex
+        if not redis.set(RESYNC_LOCK, owner, nx=True, ex=RESYNC_LOCK_SECONDS):
+            return False
         started = timezone.now()
         rows = Revocation.objects.filter(until__gt=started)
         copied_at = redis.get(COPIED_AT)
         if copied_at is not None:
             since = datetime.fromtimestamp(float(copied_at), tz=UTC) - RESYNC_OVERLAP
             rows = rows.filter(created_at__gte=since)
-        copied, pipeline = 0, redis.pipeline(transaction=False)
-        for key, until in rows.values_list("key", "until").iterator(chunk_size=LOAD_BATCH):
+        pipeline = redis.pipeline(transaction=False)
+        for copied, (key, until) in enumerate(rows.values_list("key", "until").iterator(LOAD_BATCH), start=1):
             pipeline.set(REDIS_PREFIX + key, 1, exat=int(until.timestamp()) + 1)
-            copied += 1
             if copied % LOAD_BATCH == 0:
                 pipeline.execute()
-        pipeline.set(COPIED_AT, started.timestamp())
-        pipeline.set(MARKER, 1, ex=RESYNC_SECONDS)
         pipeline.execute()
-        return copied
+        completed = redis.eval(
+            COMPLETE_SCRIPT, 3, RESYNC_LOCK, MARKER, COPIED_AT, owner, RESYNC_SECONDS, started.timestamp()
+        )
+        return bool(completed)
 
     def publish(self, entries: list[tuple[str, datetime]]) -> None:
         """Copy just-committed revocations into Redis; on failure, make the next check resync."""

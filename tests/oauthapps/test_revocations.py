@@ -2,22 +2,27 @@
 through Redis, and PostgreSQL answers while Redis cannot (oauthapps/revocations.py)."""
 
 import io
+import threading
 import uuid
 from datetime import timedelta
+from unittest import mock
 
 import jwt
 import pytest
 import redis
 from django.core.management import call_command
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
-from oauthapps import services
-from oauthapps.models import IssuedToken, Revocation
+from oauthapps import revocations, services
+from oauthapps.models import IssuedToken, OAuthApp, Revocation
 from oauthapps.revocations import (
     MARKER,
     REDIS_PREFIX,
     RESYNC_LOCK,
+    _SharedRevocations,
     revocations_record,
     shared_revocations,
     token_key,
@@ -25,7 +30,7 @@ from oauthapps.revocations import (
 from oauthapps.token_checks import token_check
 from oauthapps.token_rows import token_checksum
 from oauthapps.tokens import InvalidAccessToken, access_token_claims, access_token_sign
-from tests.factories import web_actor
+from tests.factories import mint_access_token, web_actor
 from tests.oauthapps.test_checks import basic, form
 from tests.oauthapps.test_token_endpoint import credentials, post_token
 
@@ -220,7 +225,9 @@ def test_after_a_lapse_only_newer_revocations_are_copied(client, issued, shared)
     assert shared.get(REDIS_PREFIX + "jti:old") is not None
     shared.delete(MARKER)  # the marker lapses
     Revocation.objects.create(key="jti:missed", until=timezone.now() + an_hour)  # its publication was lost
-    assert shared_revocations.resync(shared) == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert shared_revocations.resync(shared)
+    assert "created_at" in queries[-1]["sql"]  # only rows recorded since the last copy
     assert shared.get(REDIS_PREFIX + "jti:missed") is not None
 
 
@@ -231,3 +238,83 @@ def test_while_another_process_copies_postgresql_answers(client, issued, shared)
     shared.set(RESYNC_LOCK, 1, ex=30)  # another process holds the copy lock
     assert not is_live(token)
     assert shared.get(MARKER) is None  # this check did not copy
+
+
+def test_a_lapsed_marker_is_copied_by_one_check_not_by_every_concurrent_one(shared):
+    until = timezone.now() + timedelta(days=1)
+    Revocation.objects.bulk_create(Revocation(key=f"jti:{index:032x}", until=until) for index in range(2000))
+    copies, real_copy = [], _SharedRevocations.resync
+
+    def counted(self, redis_client):
+        done = real_copy(self, redis_client)
+        copies.append(done)
+        return done
+
+    keys, barrier, errors = ("jti:none", "secret:none", "app:none"), threading.Barrier(6), []
+
+    def check():
+        try:
+            barrier.wait()
+            assert not shared_revocations.any_revoked(keys)
+        except Exception as exc:  # asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    with mock.patch.object(_SharedRevocations, "resync", counted):
+        threads = [threading.Thread(target=check) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert not errors, errors
+    assert copies.count(True) == 1, copies
+
+
+def test_a_copy_interrupted_by_a_flush_is_not_marked_complete(client, issued, shared, monkeypatch):
+    monkeypatch.setattr(revocations, "LOAD_BATCH", 2)
+    token = issue(client, issued)
+    until = timezone.now() + timedelta(hours=1)
+    Revocation.objects.create(key=token_key(jti_of(token)), until=until)
+    Revocation.objects.bulk_create(Revocation(key=f"jti:filler{index}", until=until) for index in range(5))
+    real_execute, calls = redis.client.Pipeline.execute, []
+
+    def execute_then_restart(self, *args, **kwargs):
+        result = real_execute(self, *args, **kwargs)
+        calls.append(1)
+        if len(calls) == 1:
+            shared.flushdb()  # Redis restarts empty in the middle of the copy
+        return result
+
+    with mock.patch.object(redis.client.Pipeline, "execute", execute_then_restart):
+        assert not is_live(token)  # PostgreSQL answered: the copy was not completed
+    assert shared.get(MARKER) is None
+    assert not is_live(token)
+
+
+def test_a_secret_revocation_covers_a_token_signed_as_late_as_the_grant_allows(issued, member, settings):
+    OAuthApp.objects.filter(pk=issued.app.pk).update(access_token_ttl=settings.ACCESS_TOKEN_TTL_MAX_SECONDS)
+    app = OAuthApp.objects.get(pk=issued.app.pk)
+    secret = app.secrets.latest("pk")
+    services.oauth_app_secret_rotate(app=app, actor=web_actor(member.user), revoke_previous=True)
+    late = timezone.now() + revocations.SIGNED_WITHIN  # authenticated just before, signed late
+    claims = jwt.decode(
+        mint_access_token(app, issued_at=late, secret=secret), options={"verify_signature": False}
+    )
+    row = Revocation.objects.get(key=f"secret:{secret.token_tag}")
+    assert row.until.timestamp() >= claims["exp"] + settings.TOKEN_CLOCK_LEEWAY_SECONDS
+
+
+def test_the_grant_does_not_sign_long_after_authenticating(client, issued, monkeypatch):
+    from oauthapps import grant
+
+    real = grant.client_authenticate_limited
+
+    def slow_authentication(**kwargs):  # as if the request then stalled for over a minute
+        app = real(**kwargs)
+        app.authenticated_at -= revocations.SIGNED_WITHIN + timedelta(seconds=1)
+        return app
+
+    monkeypatch.setattr(grant, "client_authenticate_limited", slow_authentication)
+    response = post_token(client, credentials(issued))
+    assert response.status_code == 503 and response.json()["error"] == "temporarily_unavailable"
