@@ -8,7 +8,8 @@ from console.actors import Actor, Source
 from console.models import Account, Membership, Role, User
 from oauthapps import services
 from oauthapps.models import ClientSecret, OAuthApp
-from oauthapps.tokens import access_token_claims, access_token_sign
+from oauthapps.token_checks import token_check
+from oauthapps.tokens import InvalidAccessToken, access_token_claims, access_token_sign
 
 DEFAULT_SCOPES = ["/twilio/iam/account-oauth-apps/read", "/twilio/monitor/events/list"]
 PASSWORD = "correct horse battery staple"
@@ -82,3 +83,12 @@ def mint_access_token(app: OAuthApp, *, issued_at: datetime, secret: ClientSecre
         issued_at=issued_at,
     )
     return access_token_sign(claims)
+
+
+def token_is_live(token: str) -> bool:
+    """Does the server's one check (introspection, gateway, APIs) accept ``token`` now?"""
+    try:
+        token_check(token)
+    except InvalidAccessToken:
+        return False
+    return True

@@ -16,10 +16,8 @@ from oauthapps import services
 from oauthapps.admin import OAuthAppAdmin
 from oauthapps.authentication import client_authenticate
 from oauthapps.models import ClientSecret, OAuthApp, Revocation, SigningKey
-from oauthapps.token_checks import token_check
 from oauthapps.token_rows import token_checksum
-from oauthapps.tokens import InvalidAccessToken
-from tests.factories import DEFAULT_SCOPES, UserFactory, make_app, web_actor
+from tests.factories import DEFAULT_SCOPES, UserFactory, make_app, token_is_live, web_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -71,14 +69,6 @@ def revocation(client, issued, token) -> Revocation:
         == 200
     )
     return Revocation.objects.get()
-
-
-def is_live(token: str) -> bool:
-    try:
-        token_check(token)
-    except InvalidAccessToken:
-        return False
-    return True
 
 
 def admin_url(model, view: str, *args) -> str:
@@ -225,7 +215,7 @@ def test_delete_in_admin_goes_through_the_service(admin_client, issued, token):
     response = admin_client.post(admin_url(OAuthApp, "delete", app.pk), {"post": "yes"})
     assert response.status_code == 302
     assert not OAuthApp.objects.filter(pk=app.pk).exists()
-    assert not is_live(token)
+    assert not token_is_live(token)
     assert client_authenticate(client_id=app.client_id, secret=issued.secret) is None
     event = AuditEvent.objects.get(event_type="oauth-apps.deleted")
     assert (event.channel, event.resource_sid) == ("admin", app.client_id)
@@ -309,8 +299,8 @@ def test_revoke_previous_secrets_action_revokes_their_tokens(admin_client, issue
 
     assert run_action(admin_client, "revoke_previous_secrets", issued.app).status_code == 302
 
-    assert not is_live(token)  # issued with the revoked secret
-    assert is_live(current)  # issued with the current one
+    assert not token_is_live(token)  # issued with the revoked secret
+    assert token_is_live(current)  # issued with the current one
 
 
 def test_audit_events_cannot_be_added_changed_or_deleted(admin_client, app):

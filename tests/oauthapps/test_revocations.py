@@ -27,10 +27,9 @@ from oauthapps.revocations import (
     shared_revocations,
     token_key,
 )
-from oauthapps.token_checks import token_check
 from oauthapps.token_rows import token_checksum
-from oauthapps.tokens import InvalidAccessToken, access_token_claims, access_token_sign
-from tests.factories import mint_access_token, web_actor
+from oauthapps.tokens import access_token_claims, access_token_sign
+from tests.factories import mint_access_token, token_is_live, web_actor
 from tests.oauthapps.test_checks import basic, form
 from tests.oauthapps.test_token_endpoint import credentials, post_token
 
@@ -67,14 +66,6 @@ def shared(settings):
     shared_revocations._down_until, shared_revocations._stale = 0.0, False
 
 
-def is_live(token: str) -> bool:
-    try:
-        token_check(token)
-    except InvalidAccessToken:
-        return False
-    return True
-
-
 def revoke(client, issued, token: str) -> None:
     response = client.post(
         "/v2/token/revoke",
@@ -97,19 +88,19 @@ def jti_of(token: str) -> str:
 
 def test_a_check_is_answered_by_the_redis_copy(client, issued, shared):
     token = issue(client, issued)
-    assert is_live(token)
+    assert token_is_live(token)
     assert shared.get(MARKER) is not None  # the first check found no copy and made one
     revoke(client, issued, token)
     assert shared.get(REDIS_PREFIX + token_key(jti_of(token))) is not None  # published on commit
     Revocation.objects.all().delete()  # from here only the Redis copy knows
-    assert not is_live(token)
+    assert not token_is_live(token)
 
 
 def test_a_flushed_redis_is_filled_again_from_postgresql(client, issued, shared):
     token = issue(client, issued)
     revoke(client, issued, token)
     shared.flushdb()  # a restart without persistence
-    assert not is_live(token)
+    assert not token_is_live(token)
     assert shared.get(MARKER) is not None
     assert shared.get(REDIS_PREFIX + token_key(jti_of(token))) is not None
 
@@ -118,38 +109,38 @@ def test_while_redis_is_down_postgresql_answers(client, issued, shared, settings
     revoked, live = issue(client, issued), issue(client, issued)
     revoke(client, issued, revoked)
     redis_settings(settings, UNREACHABLE_REDIS_URL)
-    assert not is_live(revoked)
-    assert is_live(live)
+    assert not token_is_live(revoked)
+    assert token_is_live(live)
 
 
 def test_a_revocation_redis_missed_reaches_every_check_once_redis_answers(
     client, issued, member, shared, settings
 ):
     token = issue(client, issued)
-    assert is_live(token)  # the Redis copy is complete (marker set), without this revocation
+    assert token_is_live(token)  # the Redis copy is complete (marker set), without this revocation
     redis_settings(settings, UNREACHABLE_REDIS_URL)
     services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user), revoke_previous=True)
-    assert not is_live(token)  # PostgreSQL answers meanwhile
+    assert not token_is_live(token)  # PostgreSQL answers meanwhile
     redis_settings(settings, REDIS_URL)
     shared_revocations._down_until = 0.0  # the retry pause has passed
     assert shared.get(MARKER) is not None  # this copy lacks the secret's revocation...
-    assert not is_live(token)  # ...so the first contact cleared the marker and the copy was redone
+    assert not token_is_live(token)  # ...so the first contact cleared the marker and the copy was redone
     assert shared.get(MARKER) is not None
 
 
 def test_deleting_an_app_revokes_its_tokens_through_redis(client, issued, member, shared):
     token = issue(client, issued)
-    assert is_live(token)
+    assert token_is_live(token)
     services.oauth_app_delete(app=issued.app, actor=web_actor(member.user))
     assert shared.get(REDIS_PREFIX + f"app:{issued.app.client_id}") is not None
-    assert not is_live(token)
+    assert not token_is_live(token)
 
 
 def test_revoking_one_token_leaves_the_others(client, issued, shared):
     first, second = issue(client, issued), issue(client, issued)
     revoke(client, issued, first)
-    assert not is_live(first)
-    assert is_live(second)
+    assert not token_is_live(first)
+    assert token_is_live(second)
 
 
 def test_a_key_revoked_again_keeps_the_later_until():
@@ -189,21 +180,21 @@ def legacy_token(issued) -> str:
 
 def test_a_token_from_before_is_good_while_its_row_lives(client, issued):
     token = legacy_token(issued)
-    assert is_live(token)
+    assert token_is_live(token)
     AccessToken.objects.all().delete()
-    assert not is_live(token)
+    assert not token_is_live(token)
 
 
 def test_a_token_from_before_dies_with_its_secret(issued, member):
     token = legacy_token(issued)
     services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user), revoke_previous=True)
-    assert not is_live(token)
+    assert not token_is_live(token)
 
 
 def test_a_token_from_before_can_be_revoked(client, issued):
     token = legacy_token(issued)
     revoke(client, issued, token)
-    assert not is_live(token)
+    assert not token_is_live(token)
     assert Revocation.objects.filter(key=token_key(jti_of(token))).exists()
 
 
@@ -213,7 +204,7 @@ def test_a_token_without_a_secret_tag_and_without_a_row_is_refused(issued):
     )
     del claims["secret_tag"]
     claims["jti"] = uuid.uuid4().hex
-    assert not is_live(access_token_sign(claims))
+    assert not token_is_live(access_token_sign(claims))
 
 
 def test_after_a_lapse_only_newer_revocations_are_copied(client, issued, shared):
@@ -221,7 +212,7 @@ def test_after_a_lapse_only_newer_revocations_are_copied(client, issued, shared)
     Revocation.objects.create(
         key="jti:old", until=timezone.now() + an_hour, created_at=timezone.now() - an_hour
     )
-    assert is_live(issue(client, issued))  # the first copy: everything in force
+    assert token_is_live(issue(client, issued))  # the first copy: everything in force
     assert shared.get(REDIS_PREFIX + "jti:old") is not None
     shared.delete(MARKER)  # the marker lapses
     Revocation.objects.create(key="jti:missed", until=timezone.now() + an_hour)  # its publication was lost
@@ -236,7 +227,7 @@ def test_while_another_process_copies_postgresql_answers(client, issued, shared)
     revoke(client, issued, token)
     shared.flushdb()
     shared.set(RESYNC_LOCK, 1, ex=30)  # another process holds the copy lock
-    assert not is_live(token)
+    assert not token_is_live(token)
     assert shared.get(MARKER) is None  # this check did not copy
 
 
@@ -287,9 +278,9 @@ def test_a_copy_interrupted_by_a_flush_is_not_marked_complete(client, issued, sh
         return result
 
     with mock.patch.object(redis.client.Pipeline, "execute", execute_then_restart):
-        assert not is_live(token)  # PostgreSQL answered: the copy was not completed
+        assert not token_is_live(token)  # PostgreSQL answered: the copy was not completed
     assert shared.get(MARKER) is None
-    assert not is_live(token)
+    assert not token_is_live(token)
 
 
 def test_a_secret_revocation_covers_a_token_signed_as_late_as_the_grant_allows(issued, member, settings):
