@@ -1,8 +1,9 @@
 """Profile the token path (and the two token checks) on a request loop, with pyinstrument.
 
 Run by bench/run.py after the load test, against the benchmark database, with production
-settings. Requests go through Django's test client: the whole middleware stack, the view,
-oauthlib, the database and Redis, without gunicorn or the network. Writes
+settings. Requests go through Django's test client: the middleware stack (the lean one on
+the token and check paths), the view, the grant, the database and Redis, without gunicorn
+or the network. Writes
 ``profile-<path>.txt`` and ``.html`` and ``profile.json`` (mean ms per request, queries).
 """
 
