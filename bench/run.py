@@ -803,7 +803,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--scale-revocations", type=int, default=1_000_000, help="revocations for the flat-cost check"
     )
-    parser.add_argument("--skip-scale", action="store_true", help="skip the flat-cost database (~3 min)")
+    parser.add_argument("--skip-scale", action="store_true", help="skip the flat-cost database (~1 min)")
     parser.add_argument(
         "--audit-events", type=int, default=1_000_000, help="audit events for the audit check"
     )
