@@ -1,8 +1,9 @@
 """Profile the token path (and the two token checks) on a request loop, with pyinstrument.
 
 Run by bench/run.py after the load test, against the benchmark database, with production
-settings. Requests go through Django's test client: the whole middleware stack, the view,
-oauthlib, the database and Redis, without gunicorn or the network. Writes
+settings. Requests go through Django's test client: the middleware stack (the lean one on
+the token and check paths), the view, the grant, the database and Redis, without gunicorn
+or the network. Writes
 ``profile-<path>.txt`` and ``.html`` and ``profile.json`` (mean ms per request, queries).
 """
 
@@ -31,9 +32,14 @@ def main() -> None:
     from django.test import Client
     from pyinstrument import Profiler
 
+    from bench.lean_client import lean_client
+
     credentials = [line.split() for line in (args.out / "clients.txt").read_text().splitlines()]
     hot_id, hot_secret = credentials[0]
-    client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
+    # The token and check paths on the lean stack, as console/wsgi.py serves them;
+    # /healthz on the full one.
+    client = lean_client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
+    full_client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
 
     def token_request():
         client_id, secret = random.choice(credentials)  # noqa: S311
@@ -64,7 +70,7 @@ def main() -> None:
         assert response.status_code == 200, response.content
 
     def healthz():
-        assert client.get("/healthz").status_code == 200
+        assert full_client.get("/healthz").status_code == 200
 
     summary = {}
     for name, call in (

@@ -13,7 +13,9 @@ One command, no manual steps:
    endpoint;
 4. local JWT verification (PyJWT, RS256, the public key from our JWKS) in this process;
 5. the flat-cost check (bench/scale.py) on a second database with --scale-apps apps and
-   --scale-tokens token rows, with EXPLAIN ANALYZE of every query of the token path;
+   --scale-revocations revocations (tokens are not rows since 0.2.0: what grows is apps,
+   secrets and revocations), with EXPLAIN ANALYZE of every query of the token path and of
+   a check's revocation query;
 6. audit at scale (bench/audit_scale.py) on a third database with --audit-events events in
    one account: each Monitor filter's first and deep page with EXPLAIN ANALYZE, the console
    audit page, and a whole-account export;
@@ -60,6 +62,8 @@ TOKEN_P99_MS, TARGET_CONCURRENCY = 50.0, 16
 JWT_CHECKS_PER_CORE = 5000
 FLAT_TOLERANCE = 1.25  # "flat": per-request cost at scale within 25% of the small case
 FLAT_DB_MS = 0.5  # and the database time of the path's queries within half a millisecond
+# bench/scale.py's paths: the three requests, and a check's revocation query without Redis.
+SCALE_PATHS = ("token", "introspect", "gateway", "revocation_db")
 
 
 # --------------------------------------------------------------------------- processes
@@ -587,12 +591,12 @@ def targets(results: dict, concurrencies: list[int], scale: dict | None, jwt_res
             )
             checks.append(_check(f"{name}: zero errors at every concurrency", errors == 0, str(errors)))
     if scale:
-        for path in ("token", "introspect", "gateway"):
+        for path in SCALE_PATHS:
             small, large = scale["small"][path]["median_ms"], scale["large"][path]["median_ms"]
             checks.append(
                 _check(
                     f"flat cost {path}: {scale['small']['apps']} -> {scale['large']['apps']:,} apps, "
-                    f"{scale['large']['token_rows']:,} token rows (median within x{FLAT_TOLERANCE})",
+                    f"{scale['large']['revocations']:,} revocations (median within x{FLAT_TOLERANCE})",
                     large <= small * FLAT_TOLERANCE,
                     f"{small:.2f} -> {large:.2f} ms",
                 )
@@ -705,13 +709,20 @@ def print_report(results: dict, concurrencies: list[int]) -> None:
         small, large = scale["small"], scale["large"]
         print(
             f"flat cost (in-process, median ms): {small['apps']} apps vs {large['apps']:,} apps "
-            f"and {large['token_rows']:,} token rows"
+            f"and {large['revocations']:,} revocations ({large['revocations_in_force']:,} in force)"
         )
-        for path in ("token", "introspect", "gateway"):
+        for path in SCALE_PATHS:
             print(
-                f"  {path:<11} {small[path]['median_ms']:>7.2f} -> {large[path]['median_ms']:>7.2f}"
+                f"  {path:<13} {small[path]['median_ms']:>7.3f} -> {large[path]['median_ms']:>7.3f}"
                 f"   (database: {small['db_ms'][path]:.3f} -> {large['db_ms'][path]:.3f})"
             )
+        refill, purge = scale["growth"]["redis_refill"], scale["purge_batch_ms"]
+        print(
+            f"  Redis copy refill (a check pays it once a minute and after a Redis restart): "
+            f"{refill['keys']:,} keys in {refill['seconds']} s, "
+            f"{refill['redis_bytes_added'] / 2**20:.0f} MiB; purge batches of ended revocations: "
+            + (", ".join(f"{ms} ms" for ms in purge) or "none ended")
+        )
     print_peer(results, concurrencies)
     print()
     print("targets (issues 6 and 14; the ratios to the DRF POST and the Django GET are issue 14's):")
@@ -789,8 +800,10 @@ def parse_args() -> argparse.Namespace:
         "--peer-workers", type=int, default=1, help="processes of the peer, oidc-provider (default 1)"
     )
     parser.add_argument("--scale-apps", type=int, default=100_000)
-    parser.add_argument("--scale-tokens", type=int, default=10_000_000)
-    parser.add_argument("--skip-scale", action="store_true", help="skip the flat-cost database (~3 min)")
+    parser.add_argument(
+        "--scale-revocations", type=int, default=1_000_000, help="revocations for the flat-cost check"
+    )
+    parser.add_argument("--skip-scale", action="store_true", help="skip the flat-cost database (~1 min)")
     parser.add_argument(
         "--audit-events", type=int, default=1_000_000, help="audit events for the audit check"
     )
@@ -957,7 +970,7 @@ def main() -> int:
             scale_env = product_env(args, scale_db, workdir)
             print(
                 f"database {scale_db}: flat-cost check with {args.scale_apps:,} apps and "
-                f"{args.scale_tokens:,} token rows",
+                f"{args.scale_revocations:,} revocations",
                 flush=True,
             )
             recreate_database(args.postgres.rstrip("/") + "/postgres", scale_db)
@@ -973,8 +986,8 @@ def main() -> int:
                     "bench.scale",
                     "--apps",
                     str(args.scale_apps),
-                    "--tokens",
-                    str(args.scale_tokens),
+                    "--revocations",
+                    str(args.scale_revocations),
                     "--out",
                     str(scale_out),
                 ],
@@ -1040,7 +1053,7 @@ def write_plans(scale: dict, path: Path) -> None:
     lines = ["# Query plans of the token path (EXPLAIN ANALYZE, BUFFERS)", ""]
     for size in ("small", "large"):
         data = scale[size]
-        rows = f", {data['token_rows']:,} token rows" if "token_rows" in data else ""
+        rows = f", {data['revocations']:,} revocations" if "revocations" in data else ""
         lines += [f"## {data['apps']:,} apps{rows}", ""]
         for path_name, queries in data["plans"].items():
             for number, query in enumerate(queries, 1):

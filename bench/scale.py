@@ -1,10 +1,14 @@
-"""Flat cost: the token path's timings and query plans with 10 apps and a near-empty token
-table, then again with --apps apps and --tokens token rows generated in SQL.
+"""Flat cost: the token path's timings and query plans with 10 apps and a handful of
+revocations, then again with --apps more apps and --revocations revocations generated in SQL.
 
-Run by bench/run.py against its own throw-away database. Requests go through Django's
-test client in this process (the whole middleware stack, no network), so the figures
-are per-request server cost; each query of the token, introspection and gateway paths
-is then EXPLAIN ANALYZEd (writes inside a rolled-back transaction).
+Issuing a token writes nothing (since 0.2.0), so what grows with use is the apps and their
+secrets, which every token request and introspection looks up, and the revocations in
+force, which every check asks about. Run by bench/run.py against its own throw-away
+database. Requests go through Django's test client in this process, on the lean middleware
+stack as console/wsgi.py serves these paths, without the network: the figures are
+per-request server cost. Each query of the token, introspection and gateway paths, and the
+revocation query a check runs without Redis (``REVOKED_SQL``), is then EXPLAIN ANALYZEd
+(writes inside a rolled-back transaction).
 """
 
 import argparse
@@ -12,7 +16,6 @@ import base64
 import json
 import os
 import random
-import re
 import secrets
 import statistics
 import time
@@ -25,10 +28,14 @@ import django
 SCOPES = ["/twilio/iam/account-oauth-apps/read", "/twilio/iam/account-oauth-apps/list"]
 SMALL_APPS = 10
 FORM = "application/x-www-form-urlencoded"
-CHECKSUM = re.compile(r"'[0-9a-f]{64}'")
 HOST = {"HTTP_HOST": "127.0.0.1", "HTTP_X_FORWARDED_PROTO": "https"}
 # The tables whose growth must not show in any plan as a sequential scan.
-BIG_TABLES = ("oauth2_provider_accesstoken", "oauthapps_oauthapp", "oauthapps_clientsecret")
+BIG_TABLES = ("oauthapps_revocation", "oauthapps_oauthapp", "oauthapps_clientsecret")
+# The grown revocations: most are one token's (RFC 7009), kept until that token expires;
+# fewer are a secret's or a deleted app's, kept for the longest token lifetime. A share has
+# ended and waits for the hourly purge_expired, which purge_batch_timings times.
+JTI_SHARE, SECRET_SHARE = 0.90, 0.09  # the rest are apps
+ENDED_SHARE = 0.10
 
 
 def _timed(call, count: int, rounds: int = 3) -> dict:
@@ -53,15 +60,21 @@ def _timed(call, count: int, rounds: int = 3) -> dict:
 
 
 class Paths:
-    """The three request paths, driven through Django's test client."""
+    """The three request paths, driven through Django's test client, and a check's
+    revocation query as it runs without Redis."""
 
     def __init__(self, credentials: list[tuple[str, str]]):
-        from django.test import Client
+        import jwt
 
-        self.client = Client(**HOST)
+        from bench.lean_client import lean_client
+        from oauthapps.revocations import revocation_keys
+
+        self.client = lean_client(**HOST)  # the stack gunicorn runs these paths on
         self.credentials = credentials
         self.hot_id, self.hot_secret = credentials[0]
         self.token = self.token_request(credentials[0]).json()["access_token"]
+        # The keys a check of this token asks about (its jti, secret_tag and client_id).
+        self.token_keys = revocation_keys(jwt.decode(self.token, options={"verify_signature": False}))
         basic = base64.b64encode(f"{self.hot_id}:{self.hot_secret}".encode()).decode()
         self.basic = f"Basic {basic}"
 
@@ -94,29 +107,59 @@ class Paths:
         )
         assert response.status_code == 200, response.content
 
+    def revoked_in_database(self, keys: tuple[str, str, str] | None = None) -> bool:
+        """What a check asks PostgreSQL without Redis (or while Redis is down)."""
+        from django.db import connection
+        from django.utils import timezone
+
+        from oauthapps.revocations import REVOKED_SQL
+
+        with connection.cursor() as cursor:
+            cursor.execute(REVOKED_SQL, [*(keys or self.token_keys), timezone.now()])
+            return cursor.fetchone() is not None
+
 
 def _explain(sql: str) -> str:
     from django.db import connection, transaction
 
-    if sql.lstrip().upper().startswith("INSERT"):
-        # The row exists already: explain inserting another one with a fresh checksum.
-        sql = CHECKSUM.sub(lambda _match: "'" + secrets.token_hex(32) + "'", sql)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-        transaction.set_rollback(True)  # EXPLAIN ANALYZE runs INSERTs and UPDATEs for real
+        transaction.set_rollback(True)  # EXPLAIN ANALYZE runs an UPDATE for real
     return plan
+
+
+def _revoked_key_in_force() -> str:
+    from django.utils import timezone
+
+    from oauthapps.models import Revocation
+
+    in_force = Revocation.objects.filter(until__gt=timezone.now()).order_by("-pk")
+    return in_force.values_list("key", flat=True)[0]
+
+
+def _last_use_forgotten(paths: Paths) -> None:
+    """Authentication writes a secret's last_used_at at most once a minute: forget the
+    measured secrets' last use, so that the captured requests run that UPDATE too."""
+    from oauthapps.models import ClientSecret
+
+    client_ids = [client_id for client_id, _secret in paths.credentials]
+    ClientSecret.objects.filter(app__client_id__in=client_ids).update(last_used_at=None)
 
 
 def _plans(paths: Paths) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    hit = (_revoked_key_in_force(), *paths.token_keys[1:])
+    _last_use_forgotten(paths)
     captured = {}
     for name, call in (
         ("token", paths.token_request),
         ("introspect", paths.introspect),
         ("gateway", paths.gateway),
+        # REVOKED_SQL for the measured token (no key revoked), then with a revoked jti.
+        ("revocation_db", lambda: (paths.revoked_in_database(), paths.revoked_in_database(hit))),
     ):
         with CaptureQueriesContext(connection) as context:
             call()
@@ -155,6 +198,7 @@ def measure(paths: Paths, requests: int) -> dict:
         "token": _timed(paths.token_request, requests),
         "introspect": _timed(paths.introspect, requests),
         "gateway": _timed(paths.gateway, requests),
+        "revocation_db": _timed(paths.revoked_in_database, requests),
         "plans": _plans(paths),
     }
     result["seq_scans_on_big_tables"] = _seq_scans(result["plans"])
@@ -207,14 +251,13 @@ def _without_secondary_indexes(cursor, table: str):
     print(f"  indexes and constraints rebuilt ({time.perf_counter() - started:.0f} s)", flush=True)
 
 
-def grow(*, apps: int, tokens: int, template_app_id: int, chunk: int = 1_000_000) -> dict:
-    """Add ``apps`` apps (one secret each) and ``tokens`` token rows, in INSERT ... SELECT."""
+def grow(*, apps: int, revocations: int, template_app_id: int, chunk: int = 1_000_000) -> dict:
+    """Add ``apps`` apps (one secret each) and ``revocations`` revocations, in INSERT ... SELECT."""
+    from django.conf import settings
     from django.db import connection
-    from oauth2_provider.models import get_access_token_model
 
-    from oauthapps.models import ClientSecret, OAuthApp
+    from oauthapps.models import ClientSecret, OAuthApp, Revocation
 
-    AccessToken = get_access_token_model()
     timings = {}
     with connection.cursor() as cursor:
         started = time.perf_counter()
@@ -229,7 +272,11 @@ def grow(*, apps: int, tokens: int, template_app_id: int, chunk: int = 1_000_000
         )
         columns, select = _copy_select(
             ClientSecret,
-            {"app_id": "a.id", "digest": "encode(sha256(('scale-secret-' || a.id)::bytea), 'hex')"},
+            {
+                "app_id": "a.id",
+                "digest": "encode(sha256(('scale-secret-' || a.id)::bytea), 'hex')",
+                "token_tag": "substr(md5('scale-tag-' || a.id), 1, 16)",
+            },
         )
         cursor.execute(
             f"INSERT INTO {ClientSecret._meta.db_table} ({columns}) SELECT {select} "  # noqa: S608
@@ -239,35 +286,44 @@ def grow(*, apps: int, tokens: int, template_app_id: int, chunk: int = 1_000_000
             [template_app_id],
         )
         timings["apps_seconds"] = round(time.perf_counter() - started, 1)
-        cursor.execute(f"SELECT min(id), max(id) FROM {OAuthApp._meta.db_table}")  # noqa: S608
-        first_app, last_app = cursor.fetchone()
-        cursor.execute(f"SELECT max(id) FROM {AccessToken._meta.db_table}")  # noqa: S608
-        template_token = cursor.fetchone()[0]
         started = time.perf_counter()
-        columns, select = _copy_select(
-            AccessToken,
-            {
-                "token_checksum": "encode(sha256(('scale-token-' || g)::bytea), 'hex')",
-                "application_id": f"{first_app} + mod(g, {last_app - first_app + 1})",
-                # Ids ascend with expiry, as in real use; most rows are long expired, as in
-                # a table that nobody purges.
-                "expires": f"now() - interval '30 days' + (g::float8 / {tokens}) * interval '30 days 1 hour'",
-            },
+        table = Revocation._meta.db_table
+        jtis, secrets_end = round(100 * JTI_SHARE), round(100 * (JTI_SHARE + SECRET_SHARE))
+        ended = int(revocations * ENDED_SHARE)
+        longest = settings.ACCESS_TOKEN_TTL_MAX_SECONDS + settings.TOKEN_CLOCK_LEEWAY_SECONDS
+        # Keys as the product writes them (a token's jti is 32 hex digits, a secret's tag 16,
+        # a Client ID OQ + 32), the three kinds interleaved; ids ascend with creation, so the
+        # oldest ENDED_SHARE ended within the last hour. A jti is kept for an hour at most
+        # (the default token lifetime), a secret or an app for the longest token lifetime.
+        token_kept = settings.ACCESS_TOKEN_TTL_SECONDS + settings.TOKEN_CLOCK_LEEWAY_SECONDS
+        kind = "mod(g, 100)"
+        key = (
+            f"CASE WHEN {kind} < {jtis} THEN 'jti:' || md5('scale-jti-' || g) "
+            f"WHEN {kind} < {secrets_end} THEN 'secret:' || substr(md5('scale-secret-' || g), 1, 16) "
+            # 'f'-padded: never the Client ID of a grown app, which is '0'-padded.
+            "ELSE 'app:OQ' || lpad(to_hex(g), 32, 'f') END"
         )
-        with _without_secondary_indexes(cursor, AccessToken._meta.db_table):
-            for low in range(1, tokens + 1, chunk):
-                high = min(tokens, low + chunk - 1)
+        horizon = f"CASE WHEN {kind} < {jtis} THEN {token_kept} ELSE {longest} END"
+        until = (
+            f"CASE WHEN g <= {ended} THEN now() - (1 - g::float8 / {max(ended, 1)}) * interval '1 hour' "
+            f"ELSE now() + (mod(g, 997) + 1)::float8 / 998 * {horizon} * interval '1 second' END"
+        )
+        with _without_secondary_indexes(cursor, table):
+            for low in range(1, revocations + 1, chunk):
+                high = min(revocations, low + chunk - 1)
                 cursor.execute(
-                    f"INSERT INTO {AccessToken._meta.db_table} ({columns}) SELECT {select} "  # noqa: S608
-                    f"FROM {AccessToken._meta.db_table} t, generate_series(%s, %s) g WHERE t.id = %s",
-                    [low, high, template_token],
+                    f"INSERT INTO {table} (key, until, created_at) "  # noqa: S608
+                    f"SELECT {key}, {until}, now() FROM generate_series(%s::bigint, %s::bigint) g",
+                    [low, high],
                 )
-                print(f"  token rows: {high:,} ({time.perf_counter() - started:.0f} s)", flush=True)
-        timings["tokens_seconds"] = round(time.perf_counter() - started, 1)
+                print(f"  revocations: {high:,} ({time.perf_counter() - started:.0f} s)", flush=True)
+        timings["revocations_seconds"] = round(time.perf_counter() - started, 1)
         started = time.perf_counter()
-        for model in (OAuthApp, ClientSecret, AccessToken):
+        for model in (OAuthApp, ClientSecret, Revocation):
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
         timings["vacuum_analyze_seconds"] = round(time.perf_counter() - started, 1)
+        cursor.execute(f"SELECT count(*) FROM {table} WHERE until > now()")  # noqa: S608
+        timings["revocations_in_force"] = cursor.fetchone()[0]
         cursor.execute(
             "SELECT relname, n_live_tup, pg_total_relation_size(relid) FROM pg_stat_user_tables "
             "WHERE relname = ANY(%s)",
@@ -277,21 +333,61 @@ def grow(*, apps: int, tokens: int, template_app_id: int, chunk: int = 1_000_000
     return timings
 
 
+def redis_copy_refill() -> dict:
+    """The grown rows bypassed the publication to Redis: drop the marker, then time the
+    refill that the first check after a lapsed marker pays (every RESYNC_SECONDS, and after
+    a Redis restart), and what the copy occupies."""
+    from django_redis import get_redis_connection
+
+    from oauthapps.revocations import MARKER, SHARED_CACHE, shared_revocations
+
+    redis = get_redis_connection(SHARED_CACHE)
+    before = redis.info("memory")["used_memory"]
+    redis.delete(MARKER)
+    started = time.perf_counter()
+    copied = len(shared_revocations.resync(redis))
+    return {
+        "keys": copied,
+        "seconds": round(time.perf_counter() - started, 2),
+        "redis_bytes_added": redis.info("memory")["used_memory"] - before,
+    }
+
+
+def redis_copy_forget() -> None:
+    """Remove this run's Redis copy: it would outlive the throw-away database by up to the
+    longest token lifetime, in the Redis database the next run uses."""
+    from django_redis import get_redis_connection
+
+    from oauthapps.revocations import MARKER, REDIS_PREFIX, SHARED_CACHE
+
+    redis = get_redis_connection(SHARED_CACHE)
+    batch = []
+    for name in redis.scan_iter(match=REDIS_PREFIX + "*", count=10_000):
+        batch.append(name)
+        if len(batch) == 10_000:
+            redis.unlink(*batch)
+            batch.clear()
+    redis.unlink(MARKER, *batch)
+
+
 def purge_batch_timings(batches: int, batch_size: int) -> list[float]:
-    """How long one purge batch (one primary-key range, one transaction) takes on the big table."""
+    """How long one purge batch (one primary-key range, one transaction) of ended
+    revocations takes on the big table."""
     from django.db import transaction
     from django.utils import timezone
 
-    from oauthapps.management.commands.purge_expired import delete_batch, expired_access_tokens
+    from oauthapps.management.commands.purge_expired import delete_batch, ended_revocations
 
     now = timezone.now()
-    first = expired_access_tokens(now).order_by("pk").values_list("pk", flat=True).first()
+    first = ended_revocations(now).order_by("pk").values_list("pk", flat=True).first()
     timings = []
+    if first is None:
+        return timings
     for number in range(batches):
         start = first + number * batch_size
         began = time.perf_counter()
         with transaction.atomic():
-            delete_batch(expired_access_tokens(now).filter(pk__gte=start, pk__lt=start + batch_size))
+            delete_batch(ended_revocations(now).filter(pk__gte=start, pk__lt=start + batch_size))
         timings.append(round((time.perf_counter() - began) * 1000, 1))
     return timings
 
@@ -299,15 +395,18 @@ def purge_batch_timings(batches: int, batch_size: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--apps", type=int, default=100_000)
-    parser.add_argument("--tokens", type=int, default=10_000_000)
+    parser.add_argument("--revocations", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
     django.setup()
 
+    from django.utils import timezone
+
     from console.actors import Actor
     from console.selectors import account_default
+    from oauthapps.revocations import covering_until, revocations_record, token_key
     from oauthapps.services import oauth_app_create
     from oauthapps.signing_keys import signing_key_active
 
@@ -317,16 +416,32 @@ def main() -> None:
         oauth_app_create(account=account, actor=Actor.system(), name=f"small-{n}", scopes=SCOPES)
         for n in range(SMALL_APPS)
     ]
+    # A few revocations in force, so that the small case's plans have a revoked key to find.
+    revocations_record((token_key(secrets.token_hex(16)), covering_until(timezone.now())) for _ in range(10))
     paths = Paths([(item.app.client_id, item.secret) for item in issued])
     print(f"measuring with {SMALL_APPS} apps", flush=True)
     small = measure(paths, args.requests)
-    print(f"growing to {args.apps:,} more apps and {args.tokens:,} token rows", flush=True)
-    growth = grow(apps=args.apps, tokens=args.tokens, template_app_id=issued[0].app.id)
-    print("measuring again", flush=True)
-    large = measure(paths, args.requests)
+    print(f"growing to {args.apps:,} more apps and {args.revocations:,} revocations", flush=True)
+    try:
+        growth = grow(apps=args.apps, revocations=args.revocations, template_app_id=issued[0].app.id)
+        growth["redis_refill"] = redis_copy_refill()
+        print(
+            f"  Redis copy refilled: {growth['redis_refill']['keys']:,} keys "
+            f"in {growth['redis_refill']['seconds']} s",
+            flush=True,
+        )
+        print("measuring again", flush=True)
+        large = measure(paths, args.requests)
+    finally:
+        redis_copy_forget()
     result = {
-        "small": {"apps": SMALL_APPS, **small},
-        "large": {"apps": SMALL_APPS + args.apps, "token_rows": args.tokens, **large},
+        "small": {"apps": SMALL_APPS, "revocations": 10, **small},
+        "large": {
+            "apps": SMALL_APPS + args.apps,
+            "revocations": 10 + args.revocations,
+            "revocations_in_force": growth["revocations_in_force"],
+            **large,
+        },
         "growth": growth,
         "purge_batch_ms": purge_batch_timings(batches=5, batch_size=5000),
     }
