@@ -109,14 +109,16 @@ class _Store:
                 values.append(1)
         return values
 
-    def peek(self, key: str) -> int:
+    def peek_many(self, keys: list[str]) -> list[int]:
+        """The current values of ``keys`` (0 for none), in one round trip to Redis."""
         shared = self._shared_cache()
         if shared is not None:
             try:
-                return int(shared.get(key) or 0)
+                found = shared.get_many(keys)
+                return [int(found.get(key) or 0) for key in keys]
             except Exception as exc:  # noqa: BLE001 - any Redis failure means: read locally
                 self._shared_failed(exc)
-        return int(self._local_for(_limit_of(key)).get(key) or 0)
+        return [int(self._local_for(_limit_of(key)).get(key) or 0) for key in keys]
 
     def clear(self) -> None:
         for store in list(self._local.values()):
@@ -160,8 +162,14 @@ def limits_hit(subjects: list[tuple[Limit, str]]) -> list[Verdict]:
 
 def limit_exhausted(limit: Limit, subject: str) -> Verdict:
     """Whether ``subject`` is already over ``limit`` in this window, without counting."""
+    return limits_exhausted([(limit, subject)])[0]
+
+
+def limits_exhausted(subjects: list[tuple[Limit, str]]) -> list[Verdict]:
+    """``limit_exhausted`` for several limits at once (one Redis round trip)."""
     now = time.time()
-    return _verdict(limit, _store.peek(bucket_key(limit, subject, now)), now)
+    counts = _store.peek_many([bucket_key(limit, subject, now) for limit, subject in subjects])
+    return [_verdict(limit, count, now) for (limit, _subject), count in zip(subjects, counts, strict=True)]
 
 
 def _verdict(limit: Limit, count: int, now: float) -> Verdict:

@@ -11,7 +11,7 @@ Tokens per client are counted when one is issued, after the client authenticated
 from django.conf import settings
 
 from console import metrics
-from console.throttling import Limit, limit_exhausted, limit_hit, limits_hit
+from console.throttling import Limit, limit_hit, limits_exhausted, limits_hit
 from oauthapps.authentication import client_authenticate
 from oauthapps.models import OAuthApp
 
@@ -30,8 +30,7 @@ def client_authenticate_limited(*, client_id: str, secret: str, address: str | N
     when this address has failed too often (for this client, or for any)."""
     failures = "Too many failed client authentications from this address; retry after {} seconds."
     subjects = _subjects(client_id, address)
-    for limit, subject in subjects:
-        verdict = limit_exhausted(limit, subject)
+    for (limit, _subject), verdict in zip(subjects, limits_exhausted(subjects), strict=True):
         if not verdict.allowed:
             _refuse(limit, failures.format(verdict.retry_after), verdict.retry_after)
     app = client_authenticate(client_id=client_id, secret=secret)

@@ -122,3 +122,19 @@ def test_apis_throttle_per_app(client, account, member, settings):
     response = client.get("/v1/Events", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert int(response["Retry-After"]) >= 1
     assert response.json()["code"] == 20429
+
+
+def test_several_limits_are_read_in_one_round_trip(redis_throttle):
+    limits = [
+        (Limit("a", max_requests=1, window_seconds=60), "x"),
+        (Limit("b", max_requests=5, window_seconds=60), "x"),
+    ]
+    limits_hit(limits)
+    limits_hit(limits)
+    client = redis.Redis.from_url(REDIS_URL)
+    before = client.info("commandstats")
+    verdicts = throttling.limits_exhausted(limits)
+    after = client.info("commandstats")
+    assert [v.allowed for v in verdicts] == [False, True]
+    calls = {name: after[name]["calls"] - before.get(name, {}).get("calls", 0) for name in after}
+    assert calls.get("cmdstat_mget") == 1 and not calls.get("cmdstat_get"), calls
