@@ -19,24 +19,20 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 
+from console.private_apis import load_middleware_from
+
 
 class LeanMiddlewareHandler(WSGIHandler):
     """Django's WSGI handler, with ``LEAN_MIDDLEWARE`` in place of ``MIDDLEWARE``.
 
     Django builds a handler's chain from ``settings.MIDDLEWARE`` and offers no argument
-    for another list, so the lean list stands in for it while this handler is built: once,
-    when the WSGI module is imported, before any request is served. The chain keeps
-    everything Django's loader does (``process_exception`` hooks, exception-to-response
-    wrappers); tests/operations/test_lean_stack.py checks the result by its behaviour.
+    for another list, so it is built through console/private_apis.py: once, when the WSGI
+    module is imported, before any request is served. tests/operations/test_lean_stack.py
+    checks the result by its behaviour.
     """
 
     def load_middleware(self, is_async: bool = False) -> None:
-        full = settings.MIDDLEWARE
-        settings.MIDDLEWARE = settings.LEAN_MIDDLEWARE
-        try:
-            super().load_middleware(is_async)
-        finally:
-            settings.MIDDLEWARE = full
+        load_middleware_from(self, settings.LEAN_MIDDLEWARE, is_async=is_async)
 
 
 class LeanPathRouter:

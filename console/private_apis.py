@@ -1,6 +1,6 @@
 """Every use of Django's undocumented internals, in one place, for the versions in CHECKED_DJANGO.
 
-Two measured wins need Django internals that its documentation does not promise:
+Three measured wins need Django internals that its documentation does not promise:
 
 - ``QuerySet._raw_delete``: one ``DELETE ... WHERE`` for a queryset, the fast path Django's
   own deletion collector takes when nothing cascades. ``QuerySet.delete()`` first loads
@@ -10,6 +10,9 @@ Two measured wins need Django internals that its documentation does not promise:
 - ``health_check_done`` and ``close_if_health_check_failed`` on a database wrapper: the
   connection health check (``CONN_HEALTH_CHECKS``) that our PostgreSQL backend answers
   without a ``SELECT 1`` round trip when the socket is quiet (console/postgresql/base.py).
+- ``BaseHandler.load_middleware`` reading its list from ``settings.MIDDLEWARE``: the lean
+  stack of the hot paths (console/lean_stack.py) is a second handler built from another
+  list, which Django offers no argument for.
 
 Django may rename or change any of these in a release without notice, so they are reached
 only through the functions below, and tests/console/test_private_apis.py fails when the
@@ -39,3 +42,18 @@ def mark_health_checked(connection: BaseDatabaseWrapper) -> None:
     """Record that the connection counts as checked for the current request, as Django's
     ``close_if_health_check_failed`` does after its ``SELECT 1``."""
     connection.health_check_done = True
+
+
+def load_middleware_from(handler, middleware: list[str], *, is_async: bool = False) -> None:
+    """Build ``handler``'s middleware chain from ``middleware`` instead of
+    ``settings.MIDDLEWARE``, with everything Django's loader does (``process_exception``
+    hooks, exception-to-response wrappers). Call it before the handler serves a request."""
+    from django.conf import settings
+    from django.core.handlers.base import BaseHandler
+
+    full = settings.MIDDLEWARE
+    settings.MIDDLEWARE = middleware
+    try:
+        BaseHandler.load_middleware(handler, is_async)
+    finally:
+        settings.MIDDLEWARE = full

@@ -13,7 +13,13 @@ from django.db.models.signals import post_delete, pre_delete
 from django.test.utils import CaptureQueriesContext
 
 from console.models import Account
-from console.private_apis import CHECKED_DJANGO, health_check_pending, mark_health_checked, raw_delete
+from console.private_apis import (
+    CHECKED_DJANGO,
+    health_check_pending,
+    load_middleware_from,
+    mark_health_checked,
+    raw_delete,
+)
 from tests.factories import AccountFactory
 
 
@@ -77,3 +83,14 @@ def test_django_resets_the_flag_per_request_and_its_check_sets_it():
         with mock.patch.object(wrapper, "is_usable", side_effect=AssertionError("round trip")):
             BaseDatabaseWrapper.close_if_health_check_failed(wrapper)
         assert wrapper.connection is not None
+
+
+def test_load_middleware_builds_the_chain_from_the_given_list(settings):
+    from django.core.handlers.base import BaseHandler
+
+    full = list(settings.MIDDLEWARE)
+    handler = BaseHandler()
+    load_middleware_from(handler, ["django.middleware.csrf.CsrfViewMiddleware"])
+    # Django's loader reads settings.MIDDLEWARE and keeps each process_view hook bound.
+    assert [type(hook.__self__).__name__ for hook in handler._view_middleware] == ["CsrfViewMiddleware"]
+    assert list(settings.MIDDLEWARE) == full
