@@ -5,6 +5,12 @@ Keyset rather than offsets: a row inserted while a client pages (a new audit eve
 before the first page and never shifts or repeats what the client has yet to read. The
 ``PageToken`` holds the cursor, signed with django.core.signing and salted with the
 account, so a client can neither forge a cursor nor replay another account's.
+
+Not DRF's ``CursorPagination``: its wire is DRF's (a ``cursor`` parameter, a ``next`` and
+``previous`` link beside ``results``), while Twilio's helper libraries read ``PageSize``,
+``Page``, ``PageToken`` and the ``meta`` block (``next_page_url``, ``key``, ``page``), which
+is the contract; and its cursor is plain base64, which a client can edit and which is not
+bound to an account.
 """
 
 from dataclasses import dataclass

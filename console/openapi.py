@@ -2,8 +2,9 @@
 
 DRF views describe themselves; this module adds what they cannot: Twilio's error
 responses on every operation. Each app describes the rest of its own surface in its own
-module (``oauthapps/api/openapi.py``: the Bearer scheme and ``POST /v2/token``, a plain
-Django view that drf-spectacular cannot see).
+module (``oauthapps/api/openapi.py``: the Bearer scheme and ``POST /v2/token``, a DRF
+view without a serializer, whose form fields and RFC 6749 answers drf-spectacular cannot
+infer).
 """
 
 from django.http import HttpResponse, JsonResponse
