@@ -249,6 +249,9 @@ else:
 # Rate limits, "requests/seconds". 429 with Retry-After when exceeded.
 # Tokens issued to one client (counted after it authenticated: nobody else can use it up).
 THROTTLE_TOKEN_PER_CLIENT = os.environ.get("THROTTLE_TOKEN_PER_CLIENT", "300/60")
+# Tokens a client revokes (RFC 7009), counted after it authenticated: each is a revocation
+# kept until the token's exp, so this bounds how fast one client can grow them.
+THROTTLE_REVOKE_PER_CLIENT = os.environ.get("THROTTLE_REVOKE_PER_CLIENT", "300/60")
 THROTTLE_TOKEN_PER_IP = os.environ.get("THROTTLE_TOKEN_PER_IP", "1200/60")
 # Failed client authentications (token, introspection, revocation), per source address
 # for one client and per source address for any (oauthapps/client_limits.py).

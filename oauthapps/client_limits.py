@@ -5,7 +5,8 @@ Token, introspection and revocation requests all authenticate their client throu
 address, so whoever knows a Client ID but not its secret slows down their own address,
 never the real client calling from another one. A client secret has 256 bits, so these
 limits are not there to stop guessing; they bound what a wrong-secret flood costs.
-Tokens per client are counted when one is issued, after the client authenticated.
+Tokens per client are counted when one is issued, and revocations per client when one is
+asked for, after the client authenticated.
 """
 
 from django.conf import settings
@@ -51,6 +52,19 @@ def token_issuance_count(*, client_id: str) -> None:
             limit,
             f"Too many token requests; retry after {verdict.retry_after} seconds. "
             "A token is valid for an hour: reuse it instead of fetching one per call.",
+            verdict.retry_after,
+        )
+
+
+def token_revocation_count(*, client_id: str) -> None:
+    """Count one RFC 7009 revocation by an authenticated client; raises ``ClientThrottled``
+    (and nothing is revoked) when the client is over ``THROTTLE_REVOKE_PER_CLIENT``."""
+    limit = Limit.parse("revoke-client", settings.THROTTLE_REVOKE_PER_CLIENT)
+    verdict = limit_hit(limit, client_id)
+    if not verdict.allowed:
+        _refuse(
+            limit,
+            f"Too many token revocations; retry after {verdict.retry_after} seconds.",
             verdict.retry_after,
         )
 

@@ -12,7 +12,7 @@ from console.actors import client_ip
 from console.api_errors import OAuthError, oauth_error_response
 from oauthapps.api.token import check_form_charset, throttled_response
 from oauthapps.client_credentials import MalformedBasicAuth, authenticate_client
-from oauthapps.client_limits import ClientThrottled
+from oauthapps.client_limits import ClientThrottled, token_revocation_count
 from oauthapps.models import OAuthApp
 from oauthapps.services import access_token_revoke
 from oauthapps.token_checks import token_check
@@ -141,5 +141,9 @@ class RevokeApi(_ClientTokenForm):
     name = "revocation"
 
     def answer(self, token: str, caller: OAuthApp) -> HttpResponse:
+        try:
+            token_revocation_count(client_id=caller.client_id)
+        except ClientThrottled as exc:
+            return throttled_response(exc.retry_after, exc.description)
         access_token_revoke(token=token, client=caller)
         return HttpResponse(status=200)

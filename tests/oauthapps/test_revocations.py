@@ -309,3 +309,21 @@ def test_the_grant_does_not_sign_long_after_authenticating(client, issued, monke
     monkeypatch.setattr(grant, "client_authenticate_limited", slow_authentication)
     response = post_token(client, credentials(issued))
     assert response.status_code == 503 and response.json()["error"] == "temporarily_unavailable"
+
+
+def test_revocations_per_client_are_limited(client, issued, settings):
+    settings.THROTTLE_REVOKE_PER_CLIENT = "2/60"
+    tokens = [issue(client, issued) for _ in range(3)]
+
+    def answer(token):
+        return client.post(
+            "/v2/token/revoke",
+            form(token=token),
+            content_type="application/x-www-form-urlencoded",
+            HTTP_AUTHORIZATION=basic(issued.app.client_id, issued.secret),
+        )
+
+    assert [answer(token).status_code for token in tokens] == [200, 200, 429]
+    assert Revocation.objects.count() == 2  # the refused one recorded nothing
+    assert token_is_live(tokens[2])
+    assert answer(tokens[2])["Retry-After"]
