@@ -62,7 +62,7 @@ return 0
 RETRY_REDIS_AFTER_SECONDS = 5.0
 LOAD_BATCH = 5000
 
-# Only model metadata is formatted in; the keys and the time are parameters.
+# Only model metadata is formatted in; the keys are parameters.
 # Any row counts, ``until`` or not: a revocation past its ``until`` covers only tokens past
 # their ``exp`` and leeway, which the lifetime check refused before asking. Without ``until``
 # in it, PostgreSQL no longer re-plans the statement on every execution at a million rows
