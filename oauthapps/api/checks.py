@@ -73,36 +73,38 @@ class _ClientTokenForm(View):
 
     def post(self, request):
         try:
-            check_form_charset(request)
-            caller = authenticate_client(
-                authorization=request.headers.get("Authorization"),
-                client_id=request.POST.get("client_id"),
-                client_secret=request.POST.get("client_secret"),
-                address=client_ip(request),
-            )
+            response = self._answered(request)
         except OAuthError as exc:
             return oauth_error_response(exc.error, exc.description, exc.status_code)
         except MalformedBasicAuth as exc:
             return oauth_error_response("invalid_request", str(exc), 400)
-        except ClientThrottled as exc:
+        except ClientThrottled as exc:  # the client limits, the failures' and each endpoint's own
             return throttled_response(exc.retry_after, exc.description)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def _answered(self, request) -> HttpResponse:
+        check_form_charset(request)
+        caller = authenticate_client(
+            authorization=request.headers.get("Authorization"),
+            client_id=request.POST.get("client_id"),
+            client_secret=request.POST.get("client_secret"),
+            address=client_ip(request),
+        )
         if caller is None:
-            return oauth_error_response(
-                "invalid_client", "Authenticate with the Client ID and Client Secret of an app.", 401
+            raise OAuthError(
+                "invalid_client", "Authenticate with the Client ID and Client Secret of an app.", status=401
             )
         token = request.POST.get("token", "")
         if not token:
-            return oauth_error_response("invalid_request", "The token parameter is missing.", 400)
+            raise OAuthError("invalid_request", "The token parameter is missing.")
         hint = request.POST.get("token_type_hint")
         if hint is not None and hint not in TOKEN_TYPE_HINTS:
-            return oauth_error_response(
+            raise OAuthError(
                 "unsupported_token_type",
                 f"token_type_hint must be one of {', '.join(TOKEN_TYPE_HINTS)}, or left out.",
-                400,
             )
-        response = self.answer(token, caller)  # each subclass's own
-        response["Cache-Control"] = "no-store"
-        return response
+        return self.answer(token, caller)  # each subclass's own
 
 
 class IntrospectApi(_ClientTokenForm):
@@ -141,9 +143,6 @@ class RevokeApi(_ClientTokenForm):
     name = "revocation"
 
     def answer(self, token: str, caller: OAuthApp) -> HttpResponse:
-        try:
-            token_revocation_count(client_id=caller.client_id)
-        except ClientThrottled as exc:
-            return throttled_response(exc.retry_after, exc.description)
+        token_revocation_count(client_id=caller.client_id)  # raises ClientThrottled
         access_token_revoke(token=token, client=caller)
         return HttpResponse(status=200)
