@@ -56,12 +56,18 @@ SCOPE_TOKEN_CHARACTERS = frozenset(chr(code) for code in range(0x21, 0x7F)) - {'
 
 @dataclass(frozen=True)
 class GrantedToken:
-    """A signed access token, with what the token response says about it."""
+    """A signed access token and its claims, which say what the token response tells."""
 
     access_token: str
     claims: dict
-    expires_in: int
-    scope: str
+
+    @property
+    def expires_in(self) -> int:
+        return self.claims["exp"] - self.claims["iat"]
+
+    @property
+    def scope(self) -> str:
+        return self.claims["scope"]
 
 
 def client_credentials_grant(
@@ -104,9 +110,7 @@ def client_credentials_grant(
         issued_at=timezone.now(),
     )
     token = access_token_sign(claims)
-    return GrantedToken(
-        access_token=token, claims=claims, expires_in=claims["exp"] - claims["iat"], scope=claims["scope"]
-    )
+    return GrantedToken(access_token=token, claims=claims)
 
 
 def _authenticated_app(credentials: tuple[str, str], address: str | None) -> OAuthApp:
