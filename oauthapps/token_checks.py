@@ -34,10 +34,13 @@ class TokenGrant:
     the gateway check and introspection make do with the claims.
     """
 
-    client_id: str
     claims: dict
     scopes: frozenset[str]
     app: OAuthApp | None = None
+
+    @property
+    def client_id(self) -> str:
+        return self.claims["client_id"]
 
     @property
     def account_sid(self) -> str:
@@ -96,9 +99,7 @@ def token_check(token: str, *, audiences: Collection[str] | None = None) -> Toke
         raise InvalidAccessToken("The token is meant for another audience.")
     if not _live(token, claims):
         raise InvalidAccessToken("The token was revoked, or its app was deleted.")
-    return TokenGrant(
-        client_id=claims["client_id"], claims=claims, scopes=frozenset(claims.get("scope", "").split())
-    )
+    return TokenGrant(claims=claims, scopes=frozenset(claims.get("scope", "").split()))
 
 
 def _live(token: str, claims: dict) -> bool:
