@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from console.actors import client_ip
 from console.api_errors import OAuthError, oauth_error_response
-from oauthapps.api.token import check_form_charset, throttled_response
+from oauthapps.api.token import check_form_charset, check_form_size, throttled_response
 from oauthapps.client_credentials import MalformedBasicAuth, authenticate_client
 from oauthapps.client_limits import ClientThrottled, token_revocation_count
 from oauthapps.models import OAuthApp
@@ -85,6 +85,7 @@ class _ClientTokenForm(View):
 
     def _answered(self, request) -> HttpResponse:
         check_form_charset(request)
+        check_form_size(request)
         caller = authenticate_client(
             authorization=request.headers.get("Authorization"),
             client_id=request.POST.get("client_id"),

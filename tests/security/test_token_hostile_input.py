@@ -1,5 +1,6 @@
 """Hostile input at the token endpoint (hypothesis): always a clear 4xx, never a 500."""
 
+import base64
 from urllib.parse import urlencode
 
 import pytest
@@ -109,3 +110,18 @@ def test_a_basic_header_with_non_ascii_characters_is_a_json_error(client, issued
     )
     assert response.status_code in {400, 401}
     assert response.json()["error"] in {"invalid_request", "invalid_client"}
+
+
+@pytest.mark.parametrize("path", ["/v2/token", "/v2/token/introspect", "/v2/token/revoke"])
+def test_an_oversized_form_is_a_json_413_on_every_token_endpoint(client, issued, path):
+    """Past Django's own upload limit (1 MiB) it would answer an HTML 400 before any view."""
+    body = urlencode({"token": "A" * 2_000_000, "grant_type": "client_credentials"})
+    response = client.post(
+        path,
+        body,
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION="Basic "
+        + base64.b64encode(f"{issued.app.client_id}:{issued.secret}".encode()).decode(),
+    )
+    assert response.status_code == 413, response.content[:200]
+    assert response.json()["error"] == "invalid_request"
