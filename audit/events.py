@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from console.actors import Actor, Source
 from oauthapps import signals
+from oauthapps.server.jwks import jwk_set_thumbprints
 
 SOURCE = {Source.WEB: "web", Source.ADMIN: "web", Source.API: "api", Source.CLI: "twilio"}
 VIA = {Source.WEB: "console", Source.ADMIN: "admin", Source.API: "api", Source.CLI: "cli"}
@@ -41,10 +42,10 @@ class AppUpdated(signals.AppUpdated):
         """``{api_field: {"previous", "updated"}}`` as Twilio's Monitor events carry them."""
         properties = {}
         for name in self.previous.keys() - POLICY_PARTS.keys():
-            properties[API_FIELD_NAMES.get(name, name)] = {
-                "previous": self.previous[name],
-                "updated": self.updated.get(name),
-            }
+            previous, updated = self.previous[name], self.updated.get(name)
+            if name == "jwks":  # keys by their RFC 7638 thumbprint, never whole
+                previous, updated = jwk_set_thumbprints(previous), jwk_set_thumbprints(updated)
+            properties[API_FIELD_NAMES.get(name, name)] = {"previous": previous, "updated": updated}
         if self.previous.keys() & POLICY_PARTS.keys():
             # The policy is one API field: both parts, the unchanged one as it is now.
             properties["policy"] = {

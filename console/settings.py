@@ -69,6 +69,10 @@ GATEWAY_AUDIENCES = _env_list("GATEWAY_AUDIENCES", [])
 # Hosts' clocks differ by a few seconds: every verifier of our tokens accepts an iat/nbf this
 # far in the future and an exp this far in the past, so a token fresh on one host passes on all.
 TOKEN_CLOCK_LEEWAY_SECONDS = _env_int("TOKEN_CLOCK_LEEWAY_SECONDS", 10)
+# Keys at an app's jwks_uri and federated issuers' keys are fetched from public https servers
+# only (oauthapps/server/key_fetch.py). A developer's local issuer (http on 127.0.0.1) is
+# accepted when this is on: by default only with DEBUG (make run), never in production.
+KEY_FETCH_ALLOW_LOOPBACK = _env_bool("KEY_FETCH_ALLOW_LOOPBACK", DEBUG)
 
 # Twilio's ranges, fixed by the product (not knobs): an app's Token expiration time is 1
 # minute to 30 days, a rotation's grace period 0 (the old secret stops at once) to 30 days.

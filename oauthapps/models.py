@@ -18,6 +18,19 @@ class AppStatus(models.TextChoices):
     ACTIVE = "active", "Active"
 
 
+class AuthMethod(models.TextChoices):
+    """How an app proves itself at the token endpoint (RFC 7591 §2 names)."""
+
+    CLIENT_SECRET_BASIC = "client_secret_basic", "Client secret"
+    CLIENT_SECRET_POST = "client_secret_post", "Client secret (in the form body)"
+    # With keys (jwks or jwks_uri) and/or federated_credentials: no secret at all.
+    PRIVATE_KEY_JWT = "private_key_jwt", "Private key or federated identity"
+
+
+SECRET_METHODS = frozenset({AuthMethod.CLIENT_SECRET_BASIC, AuthMethod.CLIENT_SECRET_POST})
+MAX_FEDERATED_CREDENTIALS = 20
+
+
 ACCESS_TOKEN_TTL_RANGE_TEXT = "1 minute (60 seconds) to 30 days (2,592,000 seconds)"
 SECRET_GRACE_RANGE_TEXT = "0 (the old secret stops at once) to 30 days (2,592,000 seconds)"
 
@@ -69,6 +82,35 @@ class OAuthApp(AbstractApplication):
         help_text=f"How long the app's access tokens are valid, in seconds: {ACCESS_TOKEN_TTL_RANGE_TEXT}. "
         "A change applies to tokens issued afterwards.",
     )
+    token_endpoint_auth_method = models.CharField(
+        "Client authentication",
+        max_length=32,
+        choices=AuthMethod.choices,
+        default=AuthMethod.CLIENT_SECRET_BASIC,
+        help_text="client_secret_basic or client_secret_post: the app has client secrets. private_key_jwt: "
+        "it signs a JWT with its own key (jwks or jwks_uri) or presents a federated platform's token "
+        "(federated_credentials), and has no secret at all.",
+    )
+    jwks = models.JSONField(
+        "Public keys (JWK Set)",
+        null=True,
+        blank=True,
+        help_text='The app\'s public keys as an RFC 7517 JWK Set, {"keys": [...]}: RSA (2048 bits or more), '
+        "EC P-256 or P-384, or Ed25519. Never a private key.",
+    )
+    jwks_uri = models.CharField(
+        "Public keys URL (jwks_uri)",
+        max_length=2000,
+        blank=True,
+        help_text="An https URL serving the app's JWK Set; fetched and cached (5 minutes to a day).",
+    )
+    federated_credentials = models.JSONField(
+        "Federated credentials",
+        default=list,
+        blank=True,
+        help_text=f"At most {MAX_FEDERATED_CREDENTIALS} of {{issuer, subject, audiences, claims}}: a token "
+        "that issuer signed for that subject and audience authenticates the app.",
+    )
     # Bumped by every update, so that two editors of one app see a conflict instead of a lost edit.
     version = models.PositiveIntegerField(default=1)
 
@@ -86,6 +128,11 @@ class OAuthApp(AbstractApplication):
 
     def is_usable(self, request) -> bool:
         return self.status == AppStatus.ACTIVE
+
+    @property
+    def uses_secret(self) -> bool:
+        """Does the app authenticate with a client secret? A key or federated app has none."""
+        return self.token_endpoint_auth_method in SECRET_METHODS
 
 
 class ClientSecretQuerySet(models.QuerySet):
@@ -150,6 +197,19 @@ class Revocation(models.Model):
     def __str__(self) -> str:
         kind, _, _value = self.key.partition(":")
         return f"Revocation of a {kind} until {self.until:%Y-%m-%d %H:%M}"
+
+
+class UsedAssertion(models.Model):
+    """A private_key_jwt assertion already used (RFC 7523 §3: single use), by a digest of its
+    Client ID and ``jti``, kept until the assertion's ``exp``; written when Redis is not
+    configured or fails (oauthapps/server/assertions.py). ``manage.py purge_expired`` removes
+    rows past ``until``."""
+
+    key = models.CharField(max_length=120, unique=True)
+    until = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"Used assertion until {self.until:%Y-%m-%d %H:%M}"
 
 
 class IssuedToken(models.Model):

@@ -21,8 +21,11 @@ from console.sids import new_sid
 from oauthapps import signals
 from oauthapps.models import (
     ACCESS_TOKEN_TTL_RANGE_TEXT,
+    MAX_FEDERATED_CREDENTIALS,
     SECRET_GRACE_RANGE_TEXT,
+    SECRET_METHODS,
     AppStatus,
+    AuthMethod,
     ClientSecret,
     IssuedToken,
     OAuthApp,
@@ -36,6 +39,8 @@ from oauthapps.revocations import (
     token_until,
 )
 from oauthapps.secrets import secret_digest, secret_generate, secret_hint
+from oauthapps.server.jwks import InvalidJwk, jwk_set_validate
+from oauthapps.server.key_fetch import KeyFetchError, url_check
 from oauthapps.token_rows import token_checksum
 from oauthapps.tokens import InvalidAccessToken, access_token_verify
 from scopes.resolver import concrete_permissions, effective_permissions
@@ -84,13 +89,160 @@ class PermissionEscalation(OAuthAppError):
         super().__init__("The caller lacks: " + ", ".join(self.missing))
 
 
+class NoSecret(OAuthAppError):
+    """The app authenticates with a key or a federated identity: it has no secret to rotate."""
+
+    def __init__(self, client_id: str) -> None:
+        self.client_id = client_id
+        super().__init__(
+            f"The OAuth app {client_id} authenticates with private_key_jwt (a key or a federated identity) "
+            "and has no client secret; there is no secret to rotate. Change its keys or federated "
+            "credentials instead."
+        )
+
+
 @dataclass(frozen=True)
 class IssuedSecret:
-    """An app with a freshly generated secret: the only moment the plaintext exists."""
+    """An app with a freshly generated secret: the only moment the plaintext exists. A key or
+    federated app is created without one (``secret`` and ``secret_record`` are None)."""
 
     app: OAuthApp
-    secret: str
-    secret_record: ClientSecret
+    secret: str | None
+    secret_record: ClientSecret | None
+
+
+AUTH_FIELDS = ("token_endpoint_auth_method", "jwks", "jwks_uri", "federated_credentials")
+FEDERATED_MEMBERS = frozenset({"issuer", "subject", "audiences", "claims"})
+MAX_AUDIENCES = 10
+MAX_PINNED_CLAIMS = 20
+
+
+def _clean_auth(*, method, jwks, jwks_uri, federated_credentials) -> dict:
+    """How the app proves itself, checked as a whole: a secret method with no keys, or
+    private_key_jwt with inline keys or a jwks_uri (not both, RFC 7591 §2) and/or federated
+    credentials. Returns the four fields' clean values."""
+    if method not in AuthMethod.values:
+        raise ValidationError(
+            {
+                "token_endpoint_auth_method": "token_endpoint_auth_method must be one of "
+                + ", ".join(AuthMethod.values)
+                + "."
+            }
+        )
+    jwks = jwks or None
+    jwks_uri = (jwks_uri or "").strip() if isinstance(jwks_uri, str | type(None)) else jwks_uri
+    federated_credentials = federated_credentials if federated_credentials is not None else []
+    if method in SECRET_METHODS:
+        given = [
+            name
+            for name, value in (
+                ("jwks", jwks),
+                ("jwks_uri", jwks_uri),
+                ("federated_credentials", federated_credentials),
+            )
+            if value
+        ]
+        if given:
+            raise ValidationError(
+                {
+                    given[
+                        0
+                    ]: f"{given[0]} is only for apps whose token_endpoint_auth_method is private_key_jwt."
+                }
+            )
+        return {
+            "token_endpoint_auth_method": method,
+            "jwks": None,
+            "jwks_uri": "",
+            "federated_credentials": [],
+        }
+    if jwks and jwks_uri:
+        raise ValidationError(
+            {
+                "jwks": "Give the public keys either inline (jwks) or at a URL (jwks_uri), "
+                "not both (RFC 7591 §2)."
+            }
+        )
+    if not (jwks or jwks_uri or federated_credentials):
+        raise ValidationError(
+            {
+                "token_endpoint_auth_method": "A private_key_jwt app needs its public keys (jwks or jwks_uri)"
+                " or at least one federated credential."
+            }
+        )
+    if jwks:
+        try:
+            jwks = jwk_set_validate(jwks)
+        except InvalidJwk as exc:
+            raise ValidationError({"jwks": str(exc)}) from None
+    if jwks_uri:
+        try:
+            jwks_uri = url_check(jwks_uri, label="jwks_uri")
+        except KeyFetchError as exc:
+            raise ValidationError({"jwks_uri": str(exc)}) from None
+    return {
+        "token_endpoint_auth_method": method,
+        "jwks": jwks,
+        "jwks_uri": jwks_uri,
+        "federated_credentials": _clean_federated(federated_credentials),
+    }
+
+
+def _clean_federated(credentials) -> list[dict]:
+    """At most MAX_FEDERATED_CREDENTIALS of ``{issuer, subject, audiences, claims}``, each
+    ``issuer`` an https URL, each pair of issuer and subject once."""
+    field = "federated_credentials"
+    if not isinstance(credentials, list):
+        raise ValidationError({field: "federated_credentials must be a list."})
+    if len(credentials) > MAX_FEDERATED_CREDENTIALS:
+        raise ValidationError(
+            {field: f"An app may have at most {MAX_FEDERATED_CREDENTIALS} federated credentials."}
+        )
+    clean, seen = [], set()
+    for number, credential in enumerate(credentials, start=1):
+        label = f"Federated credential {number}"
+        if not isinstance(credential, dict) or set(credential) - FEDERATED_MEMBERS:
+            raise ValidationError(
+                {field: f"{label} must be an object with issuer, subject, audiences and optionally claims."}
+            )
+        issuer, subject = credential.get("issuer"), credential.get("subject")
+        audiences, claims = credential.get("audiences"), credential.get("claims") or {}
+        try:
+            url_check(issuer, label=f"issuer of {label.lower()}")
+        except KeyFetchError as exc:
+            raise ValidationError({field: str(exc)}) from None
+        if not isinstance(subject, str) or not subject.strip() or len(subject) > 500:
+            raise ValidationError(
+                {field: f"{label} needs a subject: the exact sub claim, at most 500 characters."}
+            )
+        if (
+            not isinstance(audiences, list)
+            or not 1 <= len(audiences) <= MAX_AUDIENCES
+            or not all(isinstance(a, str) and a.strip() and len(a) <= 500 for a in audiences)
+        ):
+            raise ValidationError(
+                {field: f"{label} needs 1 to {MAX_AUDIENCES} audiences, each a non-empty string."}
+            )
+        if (
+            not isinstance(claims, dict)
+            or len(claims) > MAX_PINNED_CLAIMS
+            or not all(isinstance(v, str | int | bool) and not isinstance(v, float) for v in claims.values())
+            or set(claims) & {"iss", "sub", "aud", "exp", "nbf", "iat"}
+        ):
+            raise ValidationError(
+                {
+                    field: f"{label}: claims must map at most {MAX_PINNED_CLAIMS} claim names (not iss, sub, "
+                    "aud or times) to exact string, number or boolean values."
+                }
+            )
+        if (issuer, subject) in seen:
+            raise ValidationError({field: f"{label} repeats the issuer and subject of another credential."})
+        seen.add((issuer, subject))
+        entry = {"issuer": issuer, "subject": subject, "audiences": list(audiences)}
+        if claims:
+            entry["claims"] = dict(claims)
+        clean.append(entry)
+    return clean
 
 
 def _clean_scopes(scopes: Iterable[str], *, field: str = "scopes") -> list[str]:
@@ -200,12 +352,24 @@ def oauth_app_create(
     scopes: Iterable[str],
     denied_scopes: Iterable[str] = (),
     access_token_ttl: int | None = None,
+    token_endpoint_auth_method: str = AuthMethod.CLIENT_SECRET_BASIC,
+    jwks: dict | None = None,
+    jwks_uri: str = "",
+    federated_credentials: list | None = None,
     created_by=None,
     caller_permissions: Iterable[str] | None = None,
 ) -> IssuedSecret:
-    """Create an app and its first secret. The plaintext secret is returned once, never stored.
-    ``access_token_ttl`` (seconds) defaults to ACCESS_TOKEN_TTL_SECONDS. Through the API, the
-    app's effective permissions must be within ``caller_permissions``."""
+    """Create an app and, when it authenticates with a secret, its first secret: the
+    plaintext secret is returned once, never stored. A ``private_key_jwt`` app (keys or
+    federated credentials) gets none. ``access_token_ttl`` (seconds) defaults to
+    ACCESS_TOKEN_TTL_SECONDS. Through the API, the app's effective permissions must be
+    within ``caller_permissions``."""
+    auth = _clean_auth(
+        method=token_endpoint_auth_method,
+        jwks=jwks,
+        jwks_uri=jwks_uri,
+        federated_credentials=federated_credentials,
+    )
     app = OAuthApp(
         client_id=new_sid("OQ"),
         account=account,
@@ -220,6 +384,7 @@ def oauth_app_create(
         authorization_grant_type=OAuthApp.GRANT_CLIENT_CREDENTIALS,
         client_secret="",
         hash_client_secret=False,
+        **auth,
     )
     if access_token_ttl is not None:
         app.access_token_ttl = _clean_access_token_ttl(access_token_ttl)
@@ -227,7 +392,7 @@ def oauth_app_create(
     _check_app_limit(account)
     _check_no_escalation(caller_permissions, actor=actor, allow=app.scopes, deny=app.denied_scopes)
     app.save()
-    plaintext, record = _issue_secret(app)
+    plaintext, record = _issue_secret(app) if app.uses_secret else (None, None)
     signals.oauth_app_created.send(sender=OAuthApp, payload=signals.AppCreated(app=app, actor=actor))
     return IssuedSecret(app=app, secret=plaintext, secret_record=record)
 
@@ -260,13 +425,21 @@ def oauth_app_update(
     scopes=UNSET,
     denied_scopes=UNSET,
     access_token_ttl=UNSET,
+    token_endpoint_auth_method=UNSET,
+    jwks=UNSET,
+    jwks_uri=UNSET,
+    federated_credentials=UNSET,
     expected_version: int | None = None,
     caller_permissions: Iterable[str] | None = None,
 ) -> OAuthApp:
-    """Change name, description, scopes and Token expiration time (tokens issued afterwards
-    get the new one). Only fields given are changed; the event records each changed
-    field's previous and updated value. Through the API, the app's resulting effective
-    permissions must be within ``caller_permissions``."""
+    """Change name, description, scopes, Token expiration time (tokens issued afterwards
+    get the new one) and how the app proves itself. Only fields given are changed; the
+    event records each changed field's previous and updated value. Through the API, the
+    app's resulting effective permissions must be within ``caller_permissions``.
+
+    A secret app switched to ``private_key_jwt`` loses its secrets at once, with the
+    tokens they obtained (as a revoked secret does); a key app switched to a secret method
+    loses its keys and federated credentials and has no secret until one is rotated in."""
     locked = _lock(app)
     if expected_version is not None and locked.version != expected_version:
         raise EditConflict(
@@ -284,6 +457,14 @@ def oauth_app_update(
         wanted["denied_scopes"] = _clean_denied(denied_scopes)
     if access_token_ttl is not UNSET:
         wanted["access_token_ttl"] = _clean_access_token_ttl(access_token_ttl)
+    given_auth = dict(
+        token_endpoint_auth_method=token_endpoint_auth_method,
+        jwks=jwks,
+        jwks_uri=jwks_uri,
+        federated_credentials=federated_credentials,
+    )
+    if any(value is not UNSET for value in given_auth.values()):
+        wanted.update(_updated_auth(locked, given_auth))
     _check_no_escalation(
         caller_permissions,
         actor=actor,
@@ -296,8 +477,14 @@ def oauth_app_update(
     updated = {field: wanted[field] for field in previous}
     if not updated:
         return locked
+    was_secret_app = locked.uses_secret
     for field, value in updated.items():
         setattr(locked, field, value)
+    if was_secret_app and not locked.uses_secret:
+        _secrets_revoke(
+            ClientSecret.objects.select_for_update().filter(app=locked).valid_at(timezone.now()),
+            now=timezone.now(),
+        )
     locked.version += 1
     locked.save(update_fields=[*updated, "version", "updated"])
     signals.oauth_app_updated.send(
@@ -305,6 +492,25 @@ def oauth_app_update(
         payload=signals.AppUpdated(app=locked, actor=actor, previous=previous, updated=updated),
     )
     return locked
+
+
+def _updated_auth(app: OAuthApp, given: dict) -> dict:
+    """The four authentication fields after an update giving some of them: the others keep
+    their values, except that a switch to a secret method drops the keys not given."""
+    method = given["token_endpoint_auth_method"]
+    method = app.token_endpoint_auth_method if method is UNSET else method
+    switching_to_secret = method in SECRET_METHODS and not app.uses_secret
+    current = {
+        "jwks": None if switching_to_secret else app.jwks,
+        "jwks_uri": "" if switching_to_secret else app.jwks_uri,
+        "federated_credentials": [] if switching_to_secret else app.federated_credentials,
+    }
+    merged = {name: current[name] if given[name] is UNSET else given[name] for name in current}
+    if given["jwks"] not in (UNSET, None, {}) and given["jwks_uri"] is UNSET:
+        merged["jwks_uri"] = ""  # new inline keys replace a jwks_uri
+    if given["jwks_uri"] not in (UNSET, None, "") and given["jwks"] is UNSET:
+        merged["jwks"] = None  # and a new jwks_uri replaces inline keys
+    return _clean_auth(method=method, **merged)
 
 
 @transaction.atomic
@@ -327,6 +533,8 @@ def oauth_app_secret_rotate(
     """
     grace_period = _clean_grace_period(grace_period)
     locked = _lock(app)
+    if not locked.uses_secret:
+        raise NoSecret(locked.client_id)
     _check_no_escalation(caller_permissions, actor=actor, allow=locked.scopes, deny=locked.denied_scopes)
     now = timezone.now()
     if not revoke_previous:

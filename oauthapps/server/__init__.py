@@ -1,0 +1,1 @@
+"""The token server: client authentication, keys and assertions."""
