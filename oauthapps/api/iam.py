@@ -8,7 +8,7 @@ token's account: another account's SID is indistinguishable from one that never 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -61,6 +61,13 @@ NO_TAKEOVER = (
 )
 
 
+class NoSecretToRotate(APIException):
+    """A rotation asked of an app that authenticates with a key or a federated identity."""
+
+    status_code = 409
+    default_code = "no_secret"
+
+
 def needs(action: str) -> str:
     return f"Needs the permission `{PERMISSION.format(action)}`."
 
@@ -100,6 +107,8 @@ class IamApi(TwilioApiView):
             exc = escalation_refused(exc)
         elif isinstance(exc, services.AppGone):  # deleted after app_or_404 found it
             exc = NotFound(f"The OAuth app {exc.client_id} was not found.")
+        elif isinstance(exc, services.NoSecret):
+            exc = NoSecretToRotate(str(exc))
         return super().handle_exception(exc)
 
     def caller_permissions(self) -> frozenset[str]:

@@ -18,10 +18,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from console.api_paging import PageMetaSerializer
-from oauthapps.models import ACCESS_TOKEN_TTL_RANGE_TEXT, SECRET_GRACE_RANGE_TEXT, OAuthApp
+from oauthapps.models import ACCESS_TOKEN_TTL_RANGE_TEXT, SECRET_GRACE_RANGE_TEXT, AuthMethod, OAuthApp
 
 APP_TYPE = "client_credentials"
-AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+AUTH_METHODS = tuple(AuthMethod.values)
 
 
 class TextField(serializers.CharField):
@@ -153,6 +153,30 @@ class AppWriteSerializer(StrictKeysSerializer):
     )
     policy = PolicySerializer(required=False, allow_null=True)
     access_token_ttl = access_token_ttl_field(required=False, allow_null=True)
+    # How the app proves itself; the services check the values (oauthapps/server/jwks.py).
+    token_endpoint_auth_method = serializers.ChoiceField(
+        choices=AUTH_METHODS,
+        required=False,
+        allow_null=True,
+        help_text=OAuthApp._meta.get_field("token_endpoint_auth_method").help_text,
+    )
+    jwks = serializers.DictField(
+        required=False, allow_null=True, help_text=OAuthApp._meta.get_field("jwks").help_text
+    )
+    jwks_uri = TextField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=2000,
+        help_text=OAuthApp._meta.get_field("jwks_uri").help_text,
+    )
+    federated_credentials = BoundedListField(
+        child=serializers.DictField(),
+        max_length=100,
+        required=False,
+        allow_null=True,
+        help_text=OAuthApp._meta.get_field("federated_credentials").help_text,
+    )
 
     def service_arguments(self) -> dict:
         """The given fields as keyword arguments of oauthapps.services (null = not given)."""
@@ -169,6 +193,9 @@ class AppWriteSerializer(StrictKeysSerializer):
             arguments["denied_scopes"] = policy["deny"]
         if "access_token_ttl" in data:
             arguments["access_token_ttl"] = data["access_token_ttl"]
+        for name in ("token_endpoint_auth_method", "jwks", "jwks_uri", "federated_credentials"):
+            if name in data:
+                arguments[name] = data[name]
         return arguments
 
 
@@ -184,12 +211,6 @@ class AppCreateSerializer(AppWriteSerializer):
         required=False,
         allow_null=True,
         help_text="Not supported: the server generates the Client ID. Leave it out.",
-    )
-    token_endpoint_auth_method = serializers.ChoiceField(
-        choices=AUTH_METHODS,
-        required=False,
-        allow_null=True,
-        help_text="Both methods are always accepted at /v2/token.",
     )
 
     def validate_owner_sid(self, value):
@@ -220,6 +241,13 @@ class AppSerializer(serializers.Serializer):
     access_token_ttl = access_token_ttl_field()
     client_id = serializers.CharField()
     url = serializers.SerializerMethodField()
+    token_endpoint_auth_method = serializers.CharField()
+    jwks = serializers.JSONField()
+    jwks_uri = serializers.SerializerMethodField()
+    federated_credentials = serializers.JSONField()
+
+    def get_jwks_uri(self, app: OAuthApp) -> str | None:
+        return app.jwks_uri or None
 
     def get_type(self, app: OAuthApp) -> str:
         return APP_TYPE
@@ -235,7 +263,9 @@ class AppSerializer(serializers.Serializer):
 
 
 class AppWithSecretSerializer(AppSerializer):
-    secret = serializers.SerializerMethodField(help_text="The Client Secret, shown only in this response.")
+    secret = serializers.SerializerMethodField(
+        help_text="The Client Secret, shown only in this response; a private_key_jwt app has none."
+    )
 
     def get_secret(self, app: OAuthApp) -> str:
         return self.context["secret"]
