@@ -1,6 +1,7 @@
 """Console forms for OAuth apps. Validation that matters lives in the services; these forms
 collect input and carry the services' errors back to the page."""
 
+import json
 from datetime import timedelta
 from functools import cache
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from console.templatetags.console_ui import duration_label
-from oauthapps.models import SECRET_GRACE_RANGE_TEXT, OAuthApp
+from oauthapps.models import SECRET_GRACE_RANGE_TEXT, AuthMethod, OAuthApp
 from scopes.catalog import get_catalog
 from scopes.validation import MAX_SCOPES
 
@@ -139,6 +140,51 @@ def app_text_field(field: str, **kwargs) -> forms.CharField:
     )
 
 
+# The three ways an app proves itself, in plain words; all but the first are private_key_jwt.
+AUTH_WAYS = (
+    ("secret", "Client secret"),
+    ("key", "Private key"),
+    ("federated", "Federated identity"),
+)
+# Presets of the federated identity fields (filled in by static/console/auth-way.js).
+FEDERATED_PRESETS = (
+    {
+        "key": "github",
+        "label": "GitHub Actions",
+        "issuer": "https://token.actions.githubusercontent.com",
+        "subject": "repo:OWNER/REPO:ref:refs/heads/BRANCH",
+    },
+    {
+        "key": "kubernetes",
+        "label": "Kubernetes service account",
+        "issuer": "",  # the cluster's own issuer: kubectl get --raw /.well-known/openid-configuration
+        "subject": "system:serviceaccount:NAMESPACE:NAME",
+    },
+)
+# A service error on one of these fields is shown on this form field.
+SERVICE_FIELDS = {"token_endpoint_auth_method": "auth_way", "federated_credentials": "federated_issuer"}
+
+
+def auth_way_of(app: OAuthApp) -> str:
+    if app.uses_secret:
+        return "secret"
+    return "key" if (app.jwks or app.jwks_uri) else "federated"
+
+
+def auth_initial(app: OAuthApp) -> dict:
+    """The authentication fields of the edit form, as the app is now (its first federated
+    credential; the others are kept as they are)."""
+    first = (app.federated_credentials or [{}])[0]
+    return {
+        "auth_way": auth_way_of(app),
+        "jwks": json.dumps(app.jwks, indent=2) if app.jwks else "",
+        "jwks_uri": app.jwks_uri,
+        "federated_issuer": first.get("issuer", ""),
+        "federated_subject": first.get("subject", ""),
+        "federated_audience": (first.get("audiences") or [""])[0],
+    }
+
+
 class OAuthAppForm(forms.Form):
     name = app_text_field("name", widget=forms.TextInput(attrs={"autocomplete": "off"}))
     description = app_text_field("description", widget=forms.Textarea(attrs={"rows": 3}))
@@ -151,8 +197,84 @@ class OAuthAppForm(forms.Form):
         },
     )
     access_token_ttl = access_token_ttl_field()
+    auth_way = forms.ChoiceField(
+        label="How the app proves who it is",
+        choices=AUTH_WAYS,
+        initial="secret",
+        required=False,  # left out (an older page): unchanged, or a client secret for a new app
+        widget=forms.RadioSelect,
+    )
+    jwks = forms.CharField(
+        label="Public keys",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "class": "mono", "spellcheck": "false"}),
+    )
+    jwks_uri = forms.CharField(
+        label="Or the address of your public keys",
+        required=False,
+        max_length=2000,
+        widget=forms.URLInput(attrs={"placeholder": "https://example.com/.well-known/jwks.json"}),
+    )
+    federated_issuer = forms.CharField(
+        label="Issuer",
+        required=False,
+        max_length=2000,
+        widget=forms.URLInput(attrs={"placeholder": "https://token.actions.githubusercontent.com"}),
+    )
+    federated_subject = forms.CharField(
+        label="Subject",
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "repo:OWNER/REPO:ref:refs/heads/BRANCH"}),
+    )
+    federated_audience = forms.CharField(label="Audience", required=False, max_length=500)
 
     max_scopes = MAX_SCOPES
+    presets = FEDERATED_PRESETS
+
+    def clean_jwks(self):
+        text = self.cleaned_data["jwks"].strip()
+        if not text or self.data.get(self.add_prefix("auth_way")) != "key":
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise forms.ValidationError('Paste the public keys as JSON: {"keys": [ ... ]}.') from None
+
+    def auth_arguments(self, app: OAuthApp | None = None) -> dict:
+        """The services' authentication arguments for the chosen way. Editing, an app's other
+        federated credentials (beyond the first, which the form shows) are kept."""
+        way, data = self.cleaned_data["auth_way"], self.cleaned_data
+        if not way:
+            return {}
+        if way == "secret":
+            keep = app is not None and app.uses_secret
+            method = app.token_endpoint_auth_method if keep else AuthMethod.CLIENT_SECRET_BASIC
+            return {
+                "token_endpoint_auth_method": method,
+                "jwks": None,
+                "jwks_uri": "",
+                "federated_credentials": [],
+            }
+        if way == "key":
+            return {
+                "token_endpoint_auth_method": AuthMethod.PRIVATE_KEY_JWT,
+                "jwks": data["jwks"],
+                "jwks_uri": "" if data["jwks"] else data["jwks_uri"].strip(),
+                "federated_credentials": [],
+            }
+        first = {
+            "issuer": data["federated_issuer"].strip(),
+            "subject": data["federated_subject"].strip(),
+            "audiences": [data["federated_audience"].strip()] if data["federated_audience"].strip() else [],
+        }
+        others = list((app.federated_credentials or [])[1:]) if app is not None else []
+        return {
+            "token_endpoint_auth_method": AuthMethod.PRIVATE_KEY_JWT,
+            "jwks": None,
+            "jwks_uri": "",
+            "federated_credentials": [first, *others],
+        }
 
     def selected_scopes(self) -> set[str]:
         if self.is_bound:
@@ -163,6 +285,7 @@ class OAuthAppForm(forms.Form):
         """A service's ValidationError ({field: message}) onto the matching fields."""
         if hasattr(error, "error_dict"):
             for field, messages in error.error_dict.items():
+                field = SERVICE_FIELDS.get(field, field)
                 self.add_error(field if field in self.fields else None, messages)
         else:
             self.add_error(None, error)

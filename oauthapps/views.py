@@ -24,7 +24,14 @@ from console.actors import Actor, Source, client_ip
 from console.decorators import manager_required, membership_required
 from console.reauth import recent_auth_required
 from oauthapps import services
-from oauthapps.forms import OAuthAppCreateForm, OAuthAppEditForm, SecretRotateForm, scope_picker_areas
+from oauthapps.forms import (
+    OAuthAppCreateForm,
+    OAuthAppEditForm,
+    SecretRotateForm,
+    auth_initial,
+    auth_way_of,
+    scope_picker_areas,
+)
 from oauthapps.models import ClientSecret, OAuthApp
 from oauthapps.reveal import reveal_forget, reveal_keep, reveal_pop
 from oauthapps.selectors import (
@@ -35,6 +42,8 @@ from oauthapps.selectors import (
     oauth_app_secret_in_grace_period,
     oauth_app_secrets_in_use,
 )
+from oauthapps.server.assertions import CLIENT_ASSERTION_TYPE
+from oauthapps.server.jwks import jwk_set_thumbprints
 
 CREATE_TOKENS_KEY = "oauthapps.create-tokens"
 CREATE_TOKENS_KEPT = 20
@@ -130,6 +139,7 @@ def oauth_app_create_page(request):
                     scopes=form.cleaned_data["scopes"],
                     access_token_ttl=form.cleaned_data["access_token_ttl"],
                     created_by=request.user,
+                    **form.auth_arguments(),
                 )
             except ValidationError as exc:
                 form.add_service_error(exc)
@@ -137,6 +147,8 @@ def oauth_app_create_page(request):
                 used[token] = issued.app.client_id
                 _warn_if_name_taken(request, issued.app)
                 request.session[CREATE_TOKENS_KEY] = dict(list(used.items())[-CREATE_TOKENS_KEPT:])
+                if issued.secret is None:  # a key or federated app: nothing to reveal
+                    return redirect("oauthapps:credentials", sid=issued.app.client_id)
                 return reveal_keep(
                     request,
                     redirect("oauthapps:credentials", sid=issued.app.client_id),
@@ -149,6 +161,7 @@ def oauth_app_create_page(request):
             initial={
                 "form_token": secrets.token_urlsafe(16),
                 "access_token_ttl": settings.ACCESS_TOKEN_TTL_SECONDS,
+                "auth_way": "secret",
             }
         )
     return render(request, "oauthapps/create.html", {"form": form, **_picker_context(form)})
@@ -158,7 +171,8 @@ def _reveal_page(request, sid: str, *, kind: str, template: str):
     """The one page that shows a new secret: opened once, never cached."""
     app = _app_or_404(request, sid)
     secret = reveal_pop(request, kind=kind, sid=app.client_id)
-    response = render(request, template, {"app": app, "secret": secret})
+    context = {"app": app, "secret": secret, **secretless_context(app)}
+    response = render(request, template, context)
     return _no_store(reveal_forget(response, kind=kind, sid=app.client_id))
 
 
@@ -196,6 +210,7 @@ def oauth_app_detail_page(request, sid: str):
                     scopes=form.cleaned_data["scopes"],
                     access_token_ttl=_given(form.cleaned_data["access_token_ttl"]),
                     expected_version=form.cleaned_data["version"],
+                    **form.auth_arguments(app),
                 )
             except services.EditConflict as exc:
                 form.add_error(None, str(exc))
@@ -213,6 +228,7 @@ def oauth_app_detail_page(request, sid: str):
                 "scopes": list(app.scopes),
                 "access_token_ttl": app.access_token_ttl,
                 "version": app.version,
+                **auth_initial(app),
             }
         )
     context = {"app": app, "form": form, "tab": "details", **_picker_context(form)}
@@ -230,9 +246,31 @@ def oauth_app_secrets_page(request, sid: str):
         "tab": "credentials",
         "current": current,
         "previous": previous,
+        **secretless_context(app),
         **_rotate_context(app, SecretRotateForm(auto_id="rotate-dialog-%s")),
     }
     return render(request, "oauthapps/secrets.html", context)
+
+
+def secretless_context(app: OAuthApp) -> dict:
+    """What the credentials pages show of a key or federated app: its keys by thumbprint, its
+    federated credentials, and a token request it can copy."""
+    if app.uses_secret:
+        return {}
+    token_url = settings.OAUTH_ISSUER + reverse("oauth-token")
+    lines = [
+        f"curl -X POST {token_url} \\",
+        "  -d grant_type=client_credentials \\",
+        f"  -d client_id={app.client_id} \\",
+        f"  -d client_assertion_type={CLIENT_ASSERTION_TYPE} \\",
+        '  -d client_assertion="$ASSERTION"',
+    ]
+    return {
+        "auth_way": auth_way_of(app),
+        "key_thumbprints": jwk_set_thumbprints(app.jwks),
+        "token_url": token_url,
+        "example_request": "\n".join(lines),
+    }
 
 
 def _rotate_context(app: OAuthApp, form: SecretRotateForm) -> dict:
@@ -251,6 +289,9 @@ def _rotate_context(app: OAuthApp, form: SecretRotateForm) -> dict:
 @_app_gone_to_list
 def oauth_app_rotate_page(request, sid: str):
     app = _app_or_404(request, sid)
+    if not app.uses_secret:
+        messages.error(request, str(services.NoSecret(app.client_id)))
+        return redirect("oauthapps:secrets", sid=app.client_id)
     form = SecretRotateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,5 +1,6 @@
 // Entry point: progressive enhancements. Every page works without this file.
 import { initAcknowledge } from "./acknowledge.js";
+import { initAuthWays } from "./auth-way.js";
 import { initCopyButtons } from "./copy.js";
 import { initDialogs } from "./dialogs.js";
 import { initGracePeriods } from "./grace-period.js";
@@ -15,6 +16,7 @@ function start() {
   initGracePeriods(document);
   initAcknowledge(document);
   initScopePickers(document);
+  initAuthWays(document);
   initSubmitOnce(document);
   initLeaveGuard(document);
   // After a refused submission, start from the summary of what went wrong.

@@ -10,7 +10,7 @@ from console.actors import Actor
 from console.models import Account
 from console.selectors import account_default
 from oauthapps import services
-from oauthapps.models import ACCESS_TOKEN_TTL_RANGE_TEXT, OAuthApp
+from oauthapps.models import ACCESS_TOKEN_TTL_RANGE_TEXT, AuthMethod, OAuthApp
 from oauthapps.selectors import oauth_app_list
 
 # Labels and limits come from the model fields, as everywhere an app field is shown.
@@ -24,6 +24,40 @@ def _text_help(field: str) -> str:
     return f"{model_field.verbose_name}, at most {model_field.max_length} characters."
 
 
+def add_key_arguments(parser) -> None:
+    """How a secretless app proves itself; any of them makes it a private_key_jwt app."""
+    parser.add_argument("--jwks-file", help="A JSON file holding the app's public keys (a JWK Set).")
+    parser.add_argument("--jwks-uri", help="An https URL serving the app's public keys (a JWK Set).")
+    parser.add_argument(
+        "--federated",
+        nargs=3,
+        action="append",
+        metavar=("ISSUER", "SUBJECT", "AUDIENCE"),
+        help="Accept tokens of ISSUER for SUBJECT with AUDIENCE (e.g. a GitHub Actions job); repeatable.",
+    )
+
+
+def key_arguments(options) -> dict:
+    """The service arguments of ``--jwks-file``, ``--jwks-uri`` and ``--federated``."""
+    arguments = {}
+    if options.get("jwks_file"):
+        try:
+            with open(options["jwks_file"], encoding="utf-8") as handle:
+                arguments["jwks"] = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"--jwks-file: cannot read a JSON JWK Set ({exc}).") from None
+    if options.get("jwks_uri"):
+        arguments["jwks_uri"] = options["jwks_uri"]
+    if options.get("federated"):
+        arguments["federated_credentials"] = [
+            {"issuer": issuer, "subject": subject, "audiences": [audience]}
+            for issuer, subject, audience in options["federated"]
+        ]
+    if arguments:
+        arguments["token_endpoint_auth_method"] = AuthMethod.PRIVATE_KEY_JWT
+    return arguments
+
+
 def app_json(app: OAuthApp, secret: str | None = None) -> dict:
     data = {
         "sid": app.client_id,
@@ -35,6 +69,10 @@ def app_json(app: OAuthApp, secret: str | None = None) -> dict:
         "access_token_ttl": app.access_token_ttl,
         "date_created": app.created.isoformat(),
         "created_by": app.created_by_label,
+        "token_endpoint_auth_method": app.token_endpoint_auth_method,
+        "jwks": app.jwks,
+        "jwks_uri": app.jwks_uri or None,
+        "federated_credentials": app.federated_credentials,
     }
     if secret is not None:
         data["secret"] = secret
@@ -58,9 +96,18 @@ class Command(BaseCommand):
             type=int,
             help=f"{TOKEN_TTL_HELP}; ACCESS_TOKEN_TTL_SECONDS if omitted.",
         )
-        update = sub.add_parser("update", help="Change an app's Token expiration time.")
+        add_key_arguments(create)
+        update = sub.add_parser(
+            "update", help="Change an app's Token expiration time or how it proves itself (keys, federation)."
+        )
         update.add_argument("sid")
-        update.add_argument("--token-ttl", type=int, required=True, help=f"{TOKEN_TTL_HELP}.")
+        update.add_argument("--token-ttl", type=int, help=f"{TOKEN_TTL_HELP}.")
+        add_key_arguments(update)
+        update.add_argument(
+            "--client-secret",
+            action="store_true",
+            help="Make it a client-secret app again (drops its keys); then 'rotate' issues its secret.",
+        )
         listing = sub.add_parser("list", help="List the account's apps.")
         listing.add_argument("--account")
         rotate = sub.add_parser("rotate", help="Rotate an app's secret; prints the new secret once.")
@@ -86,6 +133,7 @@ class Command(BaseCommand):
                     description=options["description"],
                     scopes=options["scope"],
                     access_token_ttl=options["token_ttl"],
+                    **key_arguments(options),
                 )
                 return self._print(app_json(issued.app, issued.secret))
             if action == "list":
@@ -94,9 +142,14 @@ class Command(BaseCommand):
                 )
             app = self._app(options["sid"])
             if action == "update":
-                updated = services.oauth_app_update(
-                    app=app, actor=actor, access_token_ttl=options["token_ttl"]
-                )
+                changes = key_arguments(options)
+                if options["client_secret"]:
+                    changes["token_endpoint_auth_method"] = AuthMethod.CLIENT_SECRET_BASIC
+                if options["token_ttl"] is not None:
+                    changes["access_token_ttl"] = options["token_ttl"]
+                if not changes:
+                    raise CommandError("Nothing to change: give --token-ttl, keys or --client-secret.")
+                updated = services.oauth_app_update(app=app, actor=actor, **changes)
                 return self._print(app_json(updated))
             if action == "rotate":
                 grace = options["grace_period"]
@@ -111,6 +164,8 @@ class Command(BaseCommand):
             return self._print({"sid": options["sid"], "deleted": True})
         except services.AppGone as exc:  # deleted meanwhile, after _app found it
             raise CommandError(f"No OAuth app {exc.client_id}.") from None
+        except services.NoSecret as exc:
+            raise CommandError(str(exc)) from None
         except ValidationError as exc:
             raise CommandError(
                 "; ".join(
