@@ -24,6 +24,10 @@ RESOURCE_FIELDS = {
     "access_token_ttl",
     "client_id",
     "url",
+    "token_endpoint_auth_method",
+    "jwks",
+    "jwks_uri",
+    "federated_credentials",
 }
 CREATE_BODY = {
     "friendly_name": "Invoices",

@@ -2,7 +2,6 @@
 
 import pytest
 
-from tests.api.conftest import admin_app, api  # noqa: F401  (fixtures)
 from tests.issuer import SigningKey
 
 pytestmark = pytest.mark.django_db
