@@ -57,6 +57,7 @@ def make_app(
     name: str = "Billing sync",
     scopes=None,
     description: str = "Syncs invoices",
+    **auth,
 ) -> services.IssuedSecret:
     """An app created through the service, as the console would: returns app and secret."""
     account = account or AccountFactory()
@@ -68,6 +69,7 @@ def make_app(
         description=description,
         scopes=scopes or DEFAULT_SCOPES,
         created_by=user,
+        **auth,  # token_endpoint_auth_method, jwks, jwks_uri, federated_credentials
     )
 
 

@@ -114,17 +114,21 @@ def _verify_with_keys(
 
 
 def _verify(assertion: str, fetch_keys, **checks) -> tuple[dict, dict]:
-    """``_verify_with_keys`` against ``fetch_keys(refresh)``; when no key verified, once more
-    against a refetched set (a rotation), which key_fetch allows once per 30 s per URL."""
+    """``_verify_with_keys`` against ``fetch_keys(refresh=False)``; when no key verified, once
+    more against ``fetch_keys(refresh=True)`` (a rotation; key_fetch refetches a URL at most
+    once per 30 s), unless that returns None (inline keys: nothing to refetch)."""
     algorithm, kid = _header(assertion)
     try:
-        return _verify_with_keys(assertion, fetch_keys(False), algorithm=algorithm, kid=kid, **checks)
+        return _verify_with_keys(assertion, fetch_keys(refresh=False), algorithm=algorithm, kid=kid, **checks)
     except LookupError:
         pass
     except KeyFetchError as exc:
         raise AssertionRejected(f"keys unavailable: {exc}") from exc
     try:
-        return _verify_with_keys(assertion, fetch_keys(True), algorithm=algorithm, kid=kid, **checks)
+        refetched = fetch_keys(refresh=True)
+        if refetched is None:
+            raise LookupError("no key to refetch")
+        return _verify_with_keys(assertion, refetched, algorithm=algorithm, kid=kid, **checks)
     except LookupError as exc:
         raise AssertionRejected(f"no registered key verifies it (kid {kid!r})") from exc
     except KeyFetchError as exc:
@@ -132,11 +136,9 @@ def _verify(assertion: str, fetch_keys, **checks) -> tuple[dict, dict]:
 
 
 def _app_keys(app):
-    def fetch(refresh: bool) -> list:
+    def fetch(*, refresh: bool) -> list | None:
         if app.jwks:
-            if refresh:
-                raise KeyFetchError("inline keys are not refetched")
-            return usable_keys(app.jwks)
+            return None if refresh else usable_keys(app.jwks)
         if app.jwks_uri:
             return usable_keys(jwks_at(app.jwks_uri, refresh=refresh))
         raise KeyFetchError("the app registered no keys")
@@ -185,7 +187,7 @@ def federated_verify(app, assertion: str) -> AssertionCredential:
     audiences = sorted({audience for credential in credentials for audience in credential["audiences"]})
     claims, _jwk = _verify(
         assertion,
-        lambda refresh: usable_keys(issuer_jwks(issuer, refresh=refresh)),
+        lambda *, refresh: usable_keys(issuer_jwks(issuer, refresh=refresh)),
         audience=audiences,
         issuer=issuer,
         leeway=settings.TOKEN_CLOCK_LEEWAY_SECONDS,
