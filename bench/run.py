@@ -39,9 +39,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+import jwt
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -350,6 +353,8 @@ class Scenario:
     script: str  # bench/lua/<script>
     env: dict = field(default_factory=dict)
     reference_only: bool = False
+    # Called with the run's seconds before each wrk run (private_key_jwt: fresh assertions).
+    prepare: Callable[[float], None] | None = None
 
 
 def build_scenarios(
@@ -400,6 +405,15 @@ def build_scenarios(
             "/v2/token",
             "token.lua",
             {"BENCH_CLIENTS": str(workdir / "hot_client.txt")},
+        ),
+        Scenario(
+            "token_key",
+            "token, private_key_jwt client (RS256 assertion)",
+            "product",
+            "/v2/token",
+            "assertion.lua",
+            {"BENCH_ASSERTIONS": str(workdir / "assertions.txt")},
+            prepare=lambda seconds: write_assertions(workdir, seconds),
         ),
         Scenario(
             "introspect",
@@ -493,6 +507,33 @@ def run_wrk(
         "socket_errors": socket_errors,
         "errors": raw["non2xx"] + socket_errors,
     }
+
+
+# Assertions are single-use (RFC 7523 §3): each wrk run gets fresh ones, more than the
+# fastest run could send; a run that used them all up would show replays as 401 errors.
+ASSERTIONS_PER_SECOND = 1000
+
+
+def write_assertions(workdir: Path, seconds: float) -> None:
+    """Signed private_key_jwt assertions, one per line, as authlib's PrivateKeyJWT makes them
+    (RS256, aud = the token endpoint, exp = iat + 3600, a random jti, no kid). Signed here,
+    by the client's side of the benchmark: the server's cost is verifying them."""
+    key = (workdir / "key_client.pem").read_bytes()
+    client_id = (workdir / "key_client.txt").read_text().strip()
+    now = int(time.time())
+    count = max(1000, int(seconds * ASSERTIONS_PER_SECOND))
+    lines = []
+    for _ in range(count):
+        claims = {
+            "iss": client_id,
+            "sub": client_id,
+            "aud": ISSUER + "/v2/token",
+            "iat": now,
+            "exp": now + 3600,
+            "jti": secrets.token_urlsafe(16),
+        }
+        lines.append(f"{client_id} {jwt.encode(claims, key, algorithm='RS256')}\n")
+    (workdir / "assertions.txt").write_text("".join(lines))
 
 
 # --------------------------------------------------------------------------- JWT check
@@ -945,7 +986,11 @@ def main() -> int:
             for scenario in scenarios:
                 url = servers[scenario.server].url + scenario.path
                 if args.warmup:
+                    if scenario.prepare:
+                        scenario.prepare(args.warmup)
                     run_wrk(procs, url, scenario, level, args.warmup, log)
+                if scenario.prepare:
+                    scenario.prepare(args.duration)
                 entry = run_wrk(procs, url, scenario, level, args.duration, log)
                 results["scenarios"][scenario.name][str(level)] = entry
                 print(

@@ -2,7 +2,8 @@
 
 Run by bench/run.py with the benchmark's environment (a throw-away database). Writes
 ``clients.txt`` ("client_id secret" per line) and ``hot_client.txt`` (the first app) into
-``--out``, which lives under the git-ignored bench-results/.
+``--out``, which lives under the git-ignored bench-results/; and one private_key_jwt app,
+whose Client ID is ``key_client.txt`` and whose RSA private key is ``key_client.pem``.
 """
 
 import argparse
@@ -40,9 +41,37 @@ def main() -> None:
         issued = oauth_app_create(account=account, actor=actor, name=f"bench-{number:06d}", scopes=SCOPES)
         lines.append(f"{issued.app.client_id} {issued.secret}\n")
     args.out.mkdir(parents=True, exist_ok=True)
+    _key_client(account, actor, args.out)
     (args.out / "clients.txt").write_text("".join(lines))
     (args.out / "hot_client.txt").write_text(lines[0])
     print(f"created {args.apps} apps in {time.perf_counter() - started:.1f} s")
+
+
+def _key_client(account, actor, out: Path) -> None:
+    """A private_key_jwt app with an inline RSA key, as authlib's defaults expect (RS256)."""
+    import json
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from jwt.algorithms import RSAAlgorithm
+
+    from oauthapps.services import oauth_app_create
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(RSAAlgorithm.to_jwk(private.public_key()))
+    issued = oauth_app_create(
+        account=account,
+        actor=actor,
+        name="bench-private-key-jwt",
+        scopes=SCOPES,
+        token_endpoint_auth_method="private_key_jwt",
+        jwks={"keys": [jwk]},
+    )
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (out / "key_client.pem").write_bytes(pem)
+    (out / "key_client.txt").write_text(issued.app.client_id + "\n")
 
 
 if __name__ == "__main__":
