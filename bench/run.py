@@ -9,7 +9,8 @@ One command, no manual steps:
    JWT access tokens, client credentials; skipped with a message without Node and npm);
 3. wrk at each concurrency: the trivial endpoint, Django's /healthz (the framework's floor,
    for reading only), the DRF POST and Django GET references, token issuance for many
-   clients and for one hot client, introspection, the gateway check, and the peer's token
+   clients, for one hot client and for a private_key_jwt client (RS256 assertions, as
+   authlib signs them), introspection, the gateway check, and the peer's token
    endpoint;
 4. local JWT verification (PyJWT, RS256, the public key from our JWKS) in this process;
 5. the flat-cost check (bench/scale.py) on a second database with --scale-apps apps and

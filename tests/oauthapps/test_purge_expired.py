@@ -122,7 +122,21 @@ def test_empty_tables_report_zero():
         "Deleted 0 expired access token(s) in 0 batch(es) and "
         "0 client secret(s) past their grace period in 0 batch(es). "
         "Deleted 0 revocation(s) whose tokens have all expired.\n"
+        "Deleted 0 used client assertion(s) past their exp.\n"
     )
+
+
+def test_used_assertions_past_their_exp_are_deleted():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from oauthapps.models import UsedAssertion
+
+    UsedAssertion.objects.create(key="old", until=timezone.now() - timedelta(seconds=1))
+    UsedAssertion.objects.create(key="live", until=timezone.now() + timedelta(hours=1))
+    assert "Deleted 1 used client assertion(s)" in purge()
+    assert list(UsedAssertion.objects.values_list("key", flat=True)) == ["live"]
 
 
 @pytest.mark.parametrize("args", [["--batch-size", "0"], ["--sleep", "-1"]])
