@@ -10,6 +10,7 @@ same limits as wrong secrets (oauthapps/client_limits.py).
 """
 
 import logging
+from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -28,6 +29,15 @@ from oauthapps.server.assertions import (
 logger = logging.getLogger(__name__)
 
 MAX_ASSERTION_CHARS = 16 * 1024  # platform tokens are a few KiB; the form itself is capped at 1 MiB
+
+
+@dataclass(frozen=True)
+class PresentedAssertion:
+    """A client assertion as a token request presents it: the form's ``client_id`` (may be
+    empty) and ``client_assertion``."""
+
+    client_id: str
+    assertion: str
 
 
 class ClientIdRequired(Exception):
