@@ -149,3 +149,23 @@ def test_failed_assertions_count_against_the_client_auth_limit(client, key_app, 
     good = client_assertion(key, client_id=key_app.client_id, audience=token_url)
     throttled = post(client, assertion_form(good))
     assert throttled.status_code == 429 and throttled["Retry-After"]
+
+
+def test_a_key_apps_token_is_accepted_by_our_apis_and_dies_with_the_app(
+    client, account, member, key, token_url
+):
+    from oauthapps import services
+    from tests.factories import web_actor
+
+    app = make_app(
+        account,
+        user=member.user,
+        scopes=["/twilio/iam/account-oauth-apps/list"],
+        token_endpoint_auth_method="private_key_jwt",
+        jwks={"keys": [key.jwk]},
+    ).app
+    answer = post(client, assertion_form(client_assertion(key, client_id=app.client_id, audience=token_url)))
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {answer.json()['access_token']}"}
+    assert client.get("/v1/Account/OAuthApps", **bearer).status_code == 200
+    services.oauth_app_delete(app=app, actor=web_actor(member.user))
+    assert client.get("/v1/Account/OAuthApps", **bearer).status_code == 401
