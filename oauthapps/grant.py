@@ -36,14 +36,8 @@ from django.utils import timezone
 from console.api_errors import OAuthError
 from oauthapps.app_scopes import app_permissions
 from oauthapps.client_limits import client_authenticate_limited, token_issuance_count
-from oauthapps.models import OAuthApp, new_token_tag
+from oauthapps.models import OAuthApp
 from oauthapps.revocations import SIGNED_WITHIN
-from oauthapps.server.assertion_auth import (
-    ClientIdRequired,
-    PresentedAssertion,
-    assertion_client_id,
-    client_assertion_authenticate_limited,
-)
 from oauthapps.tokens import access_token_claims, access_token_sign
 from scopes.resolver import grants
 
@@ -52,12 +46,6 @@ ERROR_MESSAGES = {
     "invalid_client": (
         "Client authentication failed: the client_id is unknown or deleted, or the client_secret is wrong, "
         "revoked or past its grace period. Send the app's Client ID and current Client Secret."
-    ),
-    # RFC 7523 §3.2: no more than that the assertion did not authenticate the client.
-    "invalid_client_assertion": (
-        "Client authentication failed: the client_assertion does not authenticate this client "
-        "(RFC 7523). Check the app's keys or federated credentials and the assertion's claims; "
-        "an app's own assertion is single-use."
     ),
     "unauthorized_client": "This app may not use the client_credentials grant.",
 }
@@ -85,7 +73,7 @@ class GrantedToken:
 def client_credentials_grant(
     *,
     form: Mapping[str, str],
-    credentials: tuple[str, str] | PresentedAssertion,
+    credentials: tuple[str, str],
     address: str | None,
     account_sid: str | None,
 ) -> GrantedToken:
@@ -125,31 +113,11 @@ def client_credentials_grant(
     return GrantedToken(access_token=token, claims=claims)
 
 
-def _authenticated_app(credentials: tuple[str, str] | PresentedAssertion, address: str | None) -> OAuthApp:
-    if isinstance(credentials, PresentedAssertion):
-        return _assertion_app(credentials, address)
+def _authenticated_app(credentials: tuple[str, str], address: str | None) -> OAuthApp:
     client_id, secret = credentials
     app = client_authenticate_limited(client_id=client_id, secret=secret, address=address)
     if app is None:  # RFC 6749 §5.2: 401 with a challenge (added by oauth_error_response)
         raise OAuthError("invalid_client", ERROR_MESSAGES["invalid_client"], status=401)
-    return app
-
-
-def _assertion_app(presented: PresentedAssertion, address: str | None) -> OAuthApp:
-    """The app a client assertion authenticates (RFC 7523 §2.2). Its tokens carry a random
-    ``secret_tag`` of their own: no secret obtained them; revoking the app or one token (by
-    ``jti``) still reaches them."""
-    try:
-        client_id = assertion_client_id(client_id=presented.client_id, assertion=presented.assertion)
-    except ClientIdRequired as exc:
-        raise OAuthError("invalid_request", str(exc)) from None
-    authenticated = client_assertion_authenticate_limited(
-        client_id=client_id, assertion=presented.assertion, address=address
-    )
-    if authenticated is None:
-        raise OAuthError("invalid_client", ERROR_MESSAGES["invalid_client_assertion"], status=401)
-    app, _credential = authenticated
-    app.secret_token_tag = new_token_tag()
     return app
 
 

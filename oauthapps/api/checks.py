@@ -14,7 +14,6 @@ from oauthapps.api.token import check_form_charset, check_form_size, throttled_r
 from oauthapps.client_credentials import MalformedBasicAuth, authenticate_client
 from oauthapps.client_limits import ClientThrottled, token_revocation_count
 from oauthapps.models import OAuthApp
-from oauthapps.server.jwks import ASSERTION_ALGORITHMS
 from oauthapps.services import access_token_revoke
 from oauthapps.token_checks import token_check
 from oauthapps.tokens import InvalidAccessToken, jwks
@@ -37,13 +36,7 @@ def authorization_server_metadata(request) -> JsonResponse:
             "revocation_endpoint": _absolute("oauth-revoke"),
             "grant_types_supported": ["client_credentials"],
             "response_types_supported": [],
-            "token_endpoint_auth_methods_supported": [
-                "client_secret_basic",
-                "client_secret_post",
-                "private_key_jwt",
-            ],
-            # RFC 8414 §2: the algorithms a private_key_jwt client assertion may be signed with.
-            "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": sorted(get_catalog().permissions),

@@ -33,8 +33,6 @@ from oauthapps.authentication import is_client_id
 from oauthapps.client_credentials import MalformedBasicAuth, client_basic_credentials, client_credentials
 from oauthapps.client_limits import ClientThrottled
 from oauthapps.grant import client_credentials_grant
-from oauthapps.server.assertion_auth import PresentedAssertion
-from oauthapps.server.assertions import CLIENT_ASSERTION_TYPE
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
@@ -136,10 +134,9 @@ def check_form_size(request) -> None:
         raise OAuthError("invalid_request", f"The request body is larger than {limit} bytes.", status=413)
 
 
-def _check_shape(request) -> tuple[str, str] | PresentedAssertion:
+def _check_shape(request) -> tuple[str, str]:
     """Refuse a malformed request before it is counted (RFC 6749 §3.2, §5.2), in this
-    order. Returns the credentials it presents: (Client ID, secret), Basic decoded once, or
-    a client assertion (RFC 7523 §2.2)."""
+    order. Returns the credentials it presents (Client ID, secret), Basic decoded once."""
     # Django's content type, without its parameters (DRF's ``content_type`` keeps them).
     content_type = request._request.content_type or ""
     if content_type != FORM_CONTENT_TYPE:
@@ -173,7 +170,6 @@ def _check_shape(request) -> tuple[str, str] | PresentedAssertion:
             "The client authenticated twice (Basic header and client_secret in the body); "
             "use one method only.",
         )
-    assertion = _presented_assertion(params, secret_too=bool(basic or params.get("client_secret")))
     audience = params.get("audience")
     if audience and audience not in settings.TOKEN_AUDIENCES:
         raise OAuthError(
@@ -181,36 +177,9 @@ def _check_shape(request) -> tuple[str, str] | PresentedAssertion:
             "The audience is not one this server issues tokens for; use one of: "
             + ", ".join(settings.TOKEN_AUDIENCES),
         )
-    if assertion is not None:
-        return assertion
     return client_credentials(
         basic=basic, client_id=params.get("client_id"), client_secret=params.get("client_secret")
     )
-
-
-def _presented_assertion(params, *, secret_too: bool) -> PresentedAssertion | None:
-    """RFC 7523 §2.2: ``client_assertion_type`` and ``client_assertion`` go together, name
-    the JWT bearer type, and are the request's only client authentication (RFC 6749 §2.3)."""
-    assertion_type, assertion = params.get("client_assertion_type"), params.get("client_assertion")
-    if assertion_type is None and assertion is None:
-        return None
-    if not assertion_type or not assertion:
-        raise OAuthError(
-            "invalid_request",
-            "Send client_assertion_type and client_assertion together (RFC 7523 §2.2).",
-        )
-    if secret_too:
-        raise OAuthError(
-            "invalid_request",
-            "The client authenticated twice (a client secret and a client_assertion); use one method only.",
-        )
-    if assertion_type != CLIENT_ASSERTION_TYPE:
-        raise OAuthError(
-            "invalid_client",
-            f"client_assertion_type must be {CLIENT_ASSERTION_TYPE}.",
-            status=401,
-        )
-    return PresentedAssertion(client_id=params.get("client_id") or "", assertion=assertion)
 
 
 def _account_sid(request) -> str | None:
@@ -244,9 +213,7 @@ def throttled_response(retry_after: int, description: str) -> JsonResponse:
 
 
 @method_decorator(csrf_exempt, name="dispatch")
-@method_decorator(
-    sensitive_post_parameters("client_secret", "ClientSecret", "client_assertion"), name="dispatch"
-)
+@method_decorator(sensitive_post_parameters("client_secret", "ClientSecret"), name="dispatch")
 class TokenApi(APIView):
     http_method_names = ["post", "options"]
     # Twilio's oauth v2 answers 200 (RFC 6749 §5.1); its oauth and iam v1 answer 201.
@@ -321,9 +288,8 @@ class TokenApi(APIView):
 
     def post(self, request, *args, **kwargs):
         credentials = request.token_credentials
-        client_id = credentials.client_id if isinstance(credentials, PresentedAssertion) else credentials[0]
-        if is_client_id(client_id):
-            request._request.log_client_id = client_id  # read by the request log
+        if is_client_id(credentials[0]):
+            request._request.log_client_id = credentials[0]  # read by the request log
         account_sid = _account_sid(request)
         granted = client_credentials_grant(
             form=request.data, credentials=credentials, address=client_ip(request), account_sid=account_sid

@@ -43,11 +43,7 @@ def test_metadata_advertises_the_endpoints(client, settings):
     assert body["introspection_endpoint"].endswith("/v2/token/introspect")
     assert body["revocation_endpoint"].endswith("/v2/token/revoke")
     assert body["grant_types_supported"] == ["client_credentials"]
-    assert set(body["token_endpoint_auth_methods_supported"]) == {
-        "client_secret_basic",
-        "client_secret_post",
-        "private_key_jwt",
-    }
+    assert set(body["token_endpoint_auth_methods_supported"]) == {"client_secret_basic", "client_secret_post"}
     assert "/twilio/iam/account-oauth-apps/create" in body["scopes_supported"]
 
 
