@@ -231,7 +231,7 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "OPTIONS": _redis_options,
         },
-        # Every process's copy of the token revocations (oauthapps/revocations.py): it sees
+        # Every process's copy of the token revocations (oauthapps/server/revocations.py): it sees
         # Redis errors, so that checks can ask PostgreSQL instead.
         "revocations": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -254,7 +254,7 @@ THROTTLE_TOKEN_PER_CLIENT = os.environ.get("THROTTLE_TOKEN_PER_CLIENT", "300/60"
 THROTTLE_REVOKE_PER_CLIENT = os.environ.get("THROTTLE_REVOKE_PER_CLIENT", "300/60")
 THROTTLE_TOKEN_PER_IP = os.environ.get("THROTTLE_TOKEN_PER_IP", "1200/60")
 # Failed client authentications (token, introspection, revocation), per source address
-# for one client and per source address for any (oauthapps/client_limits.py).
+# for one client and per source address for any (oauthapps/server/client_limits.py).
 THROTTLE_CLIENT_AUTH_FAILURES_PER_CLIENT_IP = os.environ.get(
     "THROTTLE_CLIENT_AUTH_FAILURES_PER_CLIENT_IP", "10/300"
 )
@@ -378,7 +378,7 @@ SPECTACULAR_SETTINGS = {
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthapps.OAuthApp"
 OAUTH2_PROVIDER = {
     # Only the client credentials grant exists here (RFC 6749 §4.4). Tokens are issued,
-    # introspected and revoked by our own views (oauthapps/grant.py, oauthapps/api/checks.py):
+    # introspected and revoked by our own views (oauthapps/server/grant.py, oauthapps/server/checks_api.py):
     # no DOT view is routed, so DOT's validator and oauthlib's servers are never reached.
     # RFC 9700: only the SHA-256 checksum of an issued token is stored, never the token.
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,

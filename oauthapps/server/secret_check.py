@@ -4,7 +4,8 @@ One query loads the app's valid secrets; each is compared in constant time. Unkn
 clients cost the same digest computation as known ones.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db import connections, router
 from django.utils import timezone
@@ -106,7 +107,17 @@ def _candidates(client_id: str, now) -> list[OAuthApp]:
     return apps
 
 
-def client_authenticate(*, client_id: str, secret: str) -> OAuthApp | None:
+class SecretMatch(NamedTuple):
+    """An app authenticated by one of its secrets: the secret's ``token_tag`` (the tokens it
+    obtains carry it) and when the check began (a token is signed soon after, or not at all)."""
+
+    app: OAuthApp
+    secret_tag: str
+    authenticated_at: datetime
+
+
+def client_secret_check(*, client_id: str, secret: str) -> SecretMatch | None:
+    """The app whose valid secret ``secret`` is, or None."""
     if not is_client_id(client_id) or not secret:
         secret_digest(secret or "")
         return None
@@ -116,11 +127,16 @@ def client_authenticate(*, client_id: str, secret: str) -> OAuthApp | None:
         if secret_matches(secret, candidate.secret_digest):
             if not _note_use(candidate.secret_pk, candidate.secret_last_used_at, now):
                 return None
-            candidate.authenticated_at = now  # a token for it is signed soon after, or not at all
-            return candidate
+            return SecretMatch(app=candidate, secret_tag=candidate.secret_token_tag, authenticated_at=now)
     if not candidates:
         secret_digest(secret)
     return None
+
+
+def client_authenticate(*, client_id: str, secret: str) -> OAuthApp | None:
+    """The app ``secret`` authenticates, or None (``client_secret_check`` without the details)."""
+    match = client_secret_check(client_id=client_id, secret=secret)
+    return None if match is None else match.app
 
 
 def _note_use(secret_pk: int, last_used_at, now) -> bool:
