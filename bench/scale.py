@@ -65,11 +65,11 @@ class Paths:
 
     def __init__(self, credentials: list[tuple[str, str]]):
         import jwt
+        from django.test import Client
 
-        from bench.lean_client import lean_client
         from oauthapps.server.revocations import revocation_keys
 
-        self.client = lean_client(**HOST)  # the stack gunicorn runs these paths on
+        self.client = Client(**HOST)
         self.credentials = credentials
         self.hot_id, self.hot_secret = credentials[0]
         self.token = self.token_request(credentials[0]).json()["access_token"]

@@ -154,26 +154,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "console.middleware.CurrentAccountMiddleware",
 ]
-# The machine-facing hot paths skip what only the console needs: sessions, CSRF (their
-# views are exempt), authentication, messages, session limits, the current account,
-# WhiteNoise. console/wsgi.py sends a request whose path is exactly one of LEAN_PATHS
-# through LEAN_MIDDLEWARE (console/lean_stack.py); LEAN_STACK=false sends it through
-# MIDDLEWARE like every other request. CommonMiddleware stays for its Host check and
-# Content-Length, XFrameOptionsMiddleware so that the answers' headers do not change.
-LEAN_MIDDLEWARE = [
-    "console.request_log.RequestLogMiddleware",
-    "console.db_unavailable.DatabaseUnavailableMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "console.security_headers.SecurityHeadersMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
-LEAN_PATHS = (
-    ["/v2/token", "/v1/token", "/v2/token/introspect", "/v2/token/revoke", "/v1/gateway/check"]
-    if _env_bool("LEAN_STACK", True)
-    else []
-)
-
 ROOT_URLCONF = "console.urls"
 WSGI_APPLICATION = "console.wsgi.application"
 
