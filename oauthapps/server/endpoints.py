@@ -137,6 +137,9 @@ class OAuthFormEndpoint(APIView):
     renderer_classes = [JSONRenderer]
     content_negotiation_class = FirstRenderer
     throttle_classes = []
+    # Not in the generated description: the token endpoint is described by hand
+    # (oauthapps/api/openapi.py); introspection and revocation were never listed.
+    schema = None
     refusal = "unknown"  # the RFC 6749 error of a refused request, for the metrics
 
     @property
