@@ -72,11 +72,17 @@ def unverified_claims(assertion: str) -> dict:
     return claims
 
 
+# The endpoints a client authenticates at: an assertion may name the one it is sent to.
+CLIENT_AUTHENTICATED_ENDPOINTS = ("oauth-token", "oauth-token-v1", "oauth-introspect", "oauth-revoke")
+
+
 def token_endpoint_audiences() -> list[str]:
-    """What a private_key_jwt assertion's ``aud`` may be: the token endpoint's URL (RFC 7523
-    §3, authlib's default) or the issuer identifier (RFC 7523bis, draft-ietf-oauth-rfc7523bis)."""
+    """What a private_key_jwt assertion's ``aud`` may be: the URL of the endpoint it is sent
+    to (RFC 7523 §3; authlib's default for the token endpoint) or the issuer identifier
+    (RFC 7523bis, draft-ietf-oauth-rfc7523bis). Never the request's own Host: an assertion
+    made for another server must not pass here."""
     issuer = settings.OAUTH_ISSUER
-    return [issuer, issuer + reverse("oauth-token"), issuer + reverse("oauth-token-v1")]
+    return [issuer, *(issuer + reverse(name) for name in CLIENT_AUTHENTICATED_ENDPOINTS)]
 
 
 def _header(assertion: str) -> tuple[str, str | None]:

@@ -1,4 +1,5 @@
-"""Verifying client assertions (oauthapps/server/assertions.py, assertion_auth.py): every rule."""
+"""Verifying client assertions (oauthapps/server/assertions.py) and the authenticators that
+claim them (oauthapps/server/client_auth.py): every rule."""
 
 import time
 
@@ -6,12 +7,17 @@ import jwt
 import pytest
 
 from oauthapps.server import key_fetch
-from oauthapps.server.assertion_auth import (
-    ClientIdRequired,
-    assertion_client_id,
-    client_assertion_authenticate,
+from oauthapps.server.assertions import (
+    CLIENT_ASSERTION_TYPE,
+    AssertionRejected,
+    federated_verify,
+    private_key_jwt_verify,
 )
-from oauthapps.server.assertions import AssertionRejected, federated_verify, private_key_jwt_verify
+from oauthapps.server.client_auth import (
+    FederatedAuthenticator,
+    MalformedClientAuthentication,
+    PrivateKeyJwtAuthenticator,
+)
 from tests.factories import make_app
 from tests.issuer import LocalIssuer, SigningKey, client_assertion
 from tests.secretless.test_key_fetch import FakeClock
@@ -277,26 +283,62 @@ class TestFederated:
         assert issuer.hits == {}
 
 
+def form(assertion: str, client_id: str | None = None) -> dict:
+    data = {"client_assertion_type": CLIENT_ASSERTION_TYPE, "client_assertion": assertion}
+    if client_id:
+        data["client_id"] = client_id
+    return data
+
+
+def authenticate(data: dict):
+    """What the one client authentication does with an assertion: the authenticator that
+    claims it (exactly one does) verifies it."""
+    claims = [(a, a.claim(data, {})) for a in (PrivateKeyJwtAuthenticator(), FederatedAuthenticator())]
+    claimed = [(authenticator, claim) for authenticator, claim in claims if claim is not None]
+    assert len(claimed) == 1
+    authenticator, claim = claimed[0]
+    return authenticator.verify(claim)
+
+
 class TestWhichApp:
     def test_client_id_is_optional_for_an_apps_own_assertion(self, account, member, token_url):
         key = SigningKey()
         app = key_app(account, member, {"keys": [key.jwk]})
-        assertion = client_assertion(key, client_id=app.client_id, audience=token_url)
-        assert assertion_client_id(client_id=None, assertion=assertion) == app.client_id
+        app_found, credential = authenticate(
+            form(client_assertion(key, client_id=app.client_id, audience=token_url))
+        )
+        assert app_found == app and credential.method == "private_key_jwt" and credential.secret_tag
 
     def test_client_id_is_required_for_a_federated_assertion(self, issuer):
         token = issuer.token(subject="s", audience=AUDIENCE)
-        with pytest.raises(ClientIdRequired):
-            assertion_client_id(client_id=None, assertion=token)
+        with pytest.raises(MalformedClientAuthentication, match="client_id is required"):
+            FederatedAuthenticator().claim(form(token), {})
+        assert PrivateKeyJwtAuthenticator().claim(form(token), {}) is None
+
+    def test_an_own_assertion_naming_another_client_id_fails(self, account, member, token_url):
+        key = SigningKey()
+        app = key_app(account, member, {"keys": [key.jwk]})
+        other = key_app(account, member, {"keys": [key.jwk]})
+        assert (
+            authenticate(
+                form(client_assertion(key, client_id=app.client_id, audience=token_url), other.client_id)
+            )
+            is None
+        )
 
     def test_an_assertion_for_a_secret_app_does_not_authenticate_it(self, account, member, token_url):
         secret_app = make_app(account, user=member.user).app
         key = SigningKey()
         assertion = client_assertion(key, client_id=secret_app.client_id, audience=token_url)
-        assert client_assertion_authenticate(client_id=secret_app.client_id, assertion=assertion) is None
+        assert authenticate(form(assertion)) is None
 
     def test_a_federated_token_for_another_app_does_not_authenticate_this_one(self, account, member, issuer):
         federated_app(account, member, issuer.url)
         other = federated_app(account, member, issuer.url, subject="repo:acme/other:ref:refs/heads/main")
         token = issuer.token(subject="repo:acme/site:ref:refs/heads/main", audience=AUDIENCE)
-        assert client_assertion_authenticate(client_id=other.client_id, assertion=token) is None
+        assert authenticate(form(token, other.client_id)) is None
+
+    def test_a_federated_assertion_is_a_federated_credential(self, account, member, issuer):
+        app = federated_app(account, member, issuer.url)
+        token = issuer.token(subject="repo:acme/site:ref:refs/heads/main", audience=AUDIENCE)
+        assert authenticate(form(token, app.client_id))[1].method == "federated"
