@@ -169,3 +169,29 @@ def test_a_key_apps_token_is_accepted_by_our_apis_and_dies_with_the_app(
     assert client.get("/v1/Account/OAuthApps", **bearer).status_code == 200
     services.oauth_app_delete(app=app, actor=web_actor(member.user))
     assert client.get("/v1/Account/OAuthApps", **bearer).status_code == 401
+
+
+def test_a_key_app_introspects_with_an_assertion_for_the_introspection_endpoint(
+    client, key_app, key, settings
+):
+    token_url = settings.OAUTH_ISSUER + "/v2/token"
+    token = post(
+        client, assertion_form(client_assertion(key, client_id=key_app.client_id, audience=token_url))
+    )
+    introspect_url = settings.OAUTH_ISSUER + "/v2/token/introspect"
+    form = {
+        "token": token.json()["access_token"],
+        "client_assertion_type": CLIENT_ASSERTION_TYPE,
+        "client_assertion": client_assertion(key, client_id=key_app.client_id, audience=introspect_url),
+    }
+    answer = client.post(
+        "/v2/token/introspect", urlencode(form), content_type="application/x-www-form-urlencoded"
+    )
+    assert answer.status_code == 200 and answer.json()["active"] is True
+
+
+def test_the_metadata_lists_each_method_once_by_its_rfc_7591_name(client):
+    methods = client.get("/.well-known/oauth-authorization-server").json()[
+        "token_endpoint_auth_methods_supported"
+    ]
+    assert methods == ["client_secret_basic", "client_secret_post", "private_key_jwt"]
