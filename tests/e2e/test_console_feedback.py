@@ -91,8 +91,9 @@ def test_editing_scopes_is_a_short_page_with_removable_scopes(page, owner, sign_
         page.keyboard.press("Tab")
         presses += 1
     # Description → the help's catalog link → one "Remove" per scope → "Add or remove OAuth
-    # Scopes" → the Token expiration time's number and unit → Save.
-    assert presses <= len(EDIT_SCOPES) + 5
+    # Scopes" → the Token expiration time's number and unit → how the app proves who it is
+    # (one radio group; the other ways' fields are hidden) → Save.
+    assert presses <= len(EDIT_SCOPES) + 6
 
     page.get_by_role("button", name="Remove /twilio/voice/calls/list").click()
     expect(current.get_by_role("listitem")).to_have_count(len(EDIT_SCOPES) - 1)
