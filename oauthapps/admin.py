@@ -150,6 +150,11 @@ DETAIL_FIELDS = (
     "version",
     "denied_scopes",
     "status",
+    # How the app proves itself: changed through the console, the IAM API or the command line.
+    "token_endpoint_auth_method",
+    "jwks",
+    "jwks_uri",
+    "federated_credentials",
 )
 
 
@@ -312,6 +317,8 @@ class OAuthAppAdmin(admin.ModelAdmin):
                 )
             except services.AppGone:
                 continue  # deleted meanwhile: nothing to rotate
+            except services.NoSecret as exc:  # a private_key_jwt app: no secret to rotate
+                self.message_user(request, str(exc), level=messages.WARNING)
         # POST/redirect/GET: a reload of the result page must not rotate again. The new
         # secrets travel sealed, as one reveal for the batch (one cookie however many apps).
         batch = secrets.token_urlsafe(12)

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, get_grant_model, get_id_token_model, get_refresh_token_model
@@ -445,3 +446,19 @@ def test_rotate_action_refuses_a_grace_period_over_30_days(admin_client, issued)
     page = admin_client.post(admin_url(OAuthApp, "changelist"), data).content.decode()
     assert "to 30 days" in page and "New Client Secret" not in page
     assert ClientSecret.objects.filter(app=issued.app).count() == 1
+
+
+def test_rotate_action_skips_a_key_app_with_a_warning(admin_client, account, member):
+    from tests.issuer import SigningKey
+
+    key_app = make_app(
+        account,
+        user=member.user,
+        token_endpoint_auth_method="private_key_jwt",
+        jwks={"keys": [SigningKey().jwk]},
+    ).app
+    response = run_action(admin_client, "rotate_secret", key_app)
+    assert response.status_code == 302
+    assert not key_app.secrets.exists()
+    shown = [str(message) for message in get_messages(response.wsgi_request)]
+    assert any("no client secret" in message for message in shown)
