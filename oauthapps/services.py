@@ -126,7 +126,7 @@ def _clean_auth(*, method, jwks, jwks_uri, federated_credentials) -> dict:
             }
         )
     jwks = jwks or None
-    jwks_uri = (jwks_uri or "").strip() if isinstance(jwks_uri, str | type(None)) else jwks_uri
+    jwks_uri = jwks_uri.strip() if isinstance(jwks_uri, str) else jwks_uri or ""
     federated_credentials = federated_credentials if federated_credentials is not None else []
     if method in SECRET_METHODS:
         given = [

@@ -214,41 +214,50 @@ class KeyDocumentCache:
                 entry = self._entries.get(url)
                 in_flight = entry.in_flight if entry is not None else None
                 if in_flight is None:
-                    return self._cached_or_claim(url, entry, now, refresh)
-            in_flight.wait(CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS * 2)
+                    cached_or_claimed = self._cached_or_claim(url, entry, now, refresh)
+            if in_flight is not None:
+                in_flight.wait(CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS * 2)
+                continue
+            if isinstance(cached_or_claimed, dict):
+                return cached_or_claimed
+            return self._fetch_into(url, cached_or_claimed, now)
         raise KeyFetchError(f"Fetching {url[:200]} takes too long.")
 
-    def _cached_or_claim(self, url: str, entry: _Entry | None, now: float, refresh: bool) -> dict:
+    def _cached_or_claim(self, url: str, entry: _Entry | None, now: float, refresh: bool) -> dict | _Entry:
+        """Under the lock: the cached document, or a claim on fetching it (an entry whose
+        ``in_flight`` event makes concurrent requests wait instead of fetching too)."""
         recently = entry is not None and now - entry.attempted_at < REFETCH_INTERVAL_SECONDS
         fresh = entry is not None and entry.document is not None and now < entry.expires_at
         if fresh and (not refresh or recently):
             return entry.document
         if entry is not None and recently:
             raise KeyFetchError(entry.error or f"{url[:200]} was fetched moments ago without success.")
-        # Claim this attempt before fetching (the caller holds the lock), so that concurrent
-        # requests wait for it instead of fetching too.
         claimed = _Entry(
             entry.document if fresh else None, entry.expires_at if fresh else 0.0, now, "", threading.Event()
         )
         self._store(url, claimed)
-        self._lock.release()
+        return claimed
+
+    def _fetch_into(self, url: str, claimed: _Entry, now: float) -> dict:
+        """Fetch ``url`` (without the lock) and settle the claim: the new document, or the
+        error that the next REFETCH_INTERVAL_SECONDS of requests get without fetching."""
+        event = claimed.in_flight
         try:
             fetched = self.fetch(url)
         except KeyFetchError as exc:
             with self._lock:
-                claimed.error, event, claimed.in_flight = str(exc), claimed.in_flight, None
-            event.set()
+                claimed.error, claimed.in_flight = str(exc), None
             raise
         except BaseException:
             with self._lock:
                 self._entries.pop(url, None)
-            claimed.in_flight.set()
             raise
+        else:
+            with self._lock:
+                self._store(url, _Entry(fetched.document, now + fetched.max_age, now))
+            return fetched.document
         finally:
-            self._lock.acquire()
-        self._store(url, _Entry(fetched.document, now + fetched.max_age, now))
-        claimed.in_flight.set()
-        return fetched.document
+            event.set()
 
     def _store(self, url: str, entry: _Entry) -> None:
         self._entries[url] = entry

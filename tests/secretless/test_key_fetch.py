@@ -194,3 +194,24 @@ def test_a_rotation_at_the_issuer_is_seen_on_refresh_after_30_seconds(issuer, mo
     clock.now += 30
     assert issuer_jwks(issuer.url, refresh=True)["keys"] == [issuer.keys[0].jwk]
     assert issuer.hits["/jwks"] == 2
+
+
+def test_concurrent_requests_for_one_url_wait_for_one_fetch():
+    import threading
+    import time
+
+    calls = []
+
+    def slow(url):
+        calls.append(url)
+        time.sleep(0.3)
+        return Fetched({"keys": []}, 300)
+
+    cache = KeyDocumentCache(fetch=slow)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get("https://a/jwks"))) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and results == [{"keys": []}] * 5
