@@ -69,6 +69,9 @@ GATEWAY_AUDIENCES = _env_list("GATEWAY_AUDIENCES", [])
 # Hosts' clocks differ by a few seconds: every verifier of our tokens accepts an iat/nbf this
 # far in the future and an exp this far in the past, so a token fresh on one host passes on all.
 TOKEN_CLOCK_LEEWAY_SECONDS = _env_int("TOKEN_CLOCK_LEEWAY_SECONDS", 10)
+# A DPoP proof (RFC 9449) is accepted for this long after its iat (plus the leeway above), and
+# its jti is remembered as long, so that each proof is used once.
+DPOP_PROOF_MAX_AGE_SECONDS = _env_int("DPOP_PROOF_MAX_AGE_SECONDS", 60)
 
 # Twilio's ranges, fixed by the product (not knobs): an app's Token expiration time is 1
 # minute to 30 days, a rotation's grace period 0 (the old secret stops at once) to 30 days.
@@ -108,6 +111,8 @@ if not DEBUG:
     if not 0 <= TOKEN_CLOCK_LEEWAY_SECONDS <= 300:
         raise ImproperlyConfigured("TOKEN_CLOCK_LEEWAY_SECONDS must be between 0 and 300 (a few seconds).")
 
+if not 1 <= DPOP_PROOF_MAX_AGE_SECONDS <= 600:
+    raise ImproperlyConfigured("DPOP_PROOF_MAX_AGE_SECONDS must be from 1 to 600 (a short window).")
 if not ACCESS_TOKEN_TTL_MIN_SECONDS <= ACCESS_TOKEN_TTL_SECONDS <= ACCESS_TOKEN_TTL_MAX_SECONDS:
     raise ImproperlyConfigured(
         f"ACCESS_TOKEN_TTL_SECONDS must be from {ACCESS_TOKEN_TTL_MIN_SECONDS} to "
@@ -227,6 +232,13 @@ if REDIS_URL:
         },
         # Rate limits see Redis errors, so that they can fall back to local limits.
         "throttle": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": _redis_options,
+        },
+        # Used DPoP proofs (oauthapps/server/dpop_replay.py): it sees Redis errors, so that the
+        # database can remember them instead.
+        "dpop-proofs": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": _redis_options,

@@ -151,6 +151,11 @@ class OAuthAppForm(forms.Form):
         },
     )
     access_token_ttl = access_token_ttl_field()
+    dpop_bound_access_tokens = forms.BooleanField(
+        required=False,
+        label=app_label("dpop_bound_access_tokens"),
+        help_text=OAuthApp._meta.get_field("dpop_bound_access_tokens").help_text,
+    )
 
     max_scopes = MAX_SCOPES
 

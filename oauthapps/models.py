@@ -69,6 +69,14 @@ class OAuthApp(AbstractApplication):
         help_text=f"How long the app's access tokens are valid, in seconds: {ACCESS_TOKEN_TTL_RANGE_TEXT}. "
         "A change applies to tokens issued afterwards.",
     )
+    # RFC 9449 §5.2 client metadata: every token of the app must be DPoP-bound; a token
+    # request without a DPoP proof is refused.
+    dpop_bound_access_tokens = models.BooleanField(
+        "Require DPoP-bound tokens",
+        default=False,
+        help_text="Issue this app only tokens bound to a key by a DPoP proof (RFC 9449): a token request "
+        "without a DPoP header is refused, and a stolen token is useless without the key.",
+    )
     # Bumped by every update, so that two editors of one app see a conflict instead of a lost edit.
     version = models.PositiveIntegerField(default=1)
 
@@ -150,6 +158,22 @@ class Revocation(models.Model):
     def __str__(self) -> str:
         kind, _, _value = self.key.partition(":")
         return f"Revocation of a {kind} until {self.until:%Y-%m-%d %H:%M}"
+
+
+class DPoPProofUse(models.Model):
+    """A DPoP proof already accepted, remembered while its ``iat`` is in the accepted window
+    so that it is accepted once (RFC 9449 §11.1). Redis holds them when ``REDIS_URL`` is
+    set; this table does otherwise, or while Redis is away (oauthapps/server/dpop_replay.py).
+    ``manage.py purge_expired`` removes rows past their ``until``."""
+
+    key = models.CharField(max_length=64, unique=True)  # SHA-256 (hex) of the key's thumbprint and the jti
+    until = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "DPoP proof use"
+
+    def __str__(self) -> str:
+        return f"DPoP proof used, remembered until {self.until:%Y-%m-%d %H:%M:%S}"
 
 
 class IssuedToken(models.Model):

@@ -174,6 +174,13 @@ def _clean_access_token_ttl(value) -> int:
         raise ValidationError({"access_token_ttl": exc.messages}) from None
 
 
+def _clean_flag(value, *, field: str) -> bool:
+    if not isinstance(value, bool):
+        label = OAuthApp._meta.get_field(field).verbose_name
+        raise ValidationError({field: f"{label} must be true or false."})
+    return value
+
+
 def _clean_grace_period(grace_period: timedelta | None) -> timedelta:
     if grace_period is None:
         return settings.SECRET_GRACE
@@ -200,12 +207,14 @@ def oauth_app_create(
     scopes: Iterable[str],
     denied_scopes: Iterable[str] = (),
     access_token_ttl: int | None = None,
+    dpop_bound_access_tokens: bool = False,
     created_by=None,
     caller_permissions: Iterable[str] | None = None,
 ) -> IssuedSecret:
     """Create an app and its first secret. The plaintext secret is returned once, never stored.
-    ``access_token_ttl`` (seconds) defaults to ACCESS_TOKEN_TTL_SECONDS. Through the API, the
-    app's effective permissions must be within ``caller_permissions``."""
+    ``access_token_ttl`` (seconds) defaults to ACCESS_TOKEN_TTL_SECONDS. With
+    ``dpop_bound_access_tokens`` the app gets DPoP-bound tokens only (RFC 9449 §5.2). Through
+    the API, the app's effective permissions must be within ``caller_permissions``."""
     app = OAuthApp(
         client_id=new_sid("OQ"),
         account=account,
@@ -220,6 +229,7 @@ def oauth_app_create(
         authorization_grant_type=OAuthApp.GRANT_CLIENT_CREDENTIALS,
         client_secret="",
         hash_client_secret=False,
+        dpop_bound_access_tokens=_clean_flag(dpop_bound_access_tokens, field="dpop_bound_access_tokens"),
     )
     if access_token_ttl is not None:
         app.access_token_ttl = _clean_access_token_ttl(access_token_ttl)
@@ -260,13 +270,15 @@ def oauth_app_update(
     scopes=UNSET,
     denied_scopes=UNSET,
     access_token_ttl=UNSET,
+    dpop_bound_access_tokens=UNSET,
     expected_version: int | None = None,
     caller_permissions: Iterable[str] | None = None,
 ) -> OAuthApp:
-    """Change name, description, scopes and Token expiration time (tokens issued afterwards
-    get the new one). Only fields given are changed; the event records each changed
-    field's previous and updated value. Through the API, the app's resulting effective
-    permissions must be within ``caller_permissions``."""
+    """Change name, description, scopes, Token expiration time (tokens issued afterwards
+    get the new one) and whether the app requires DPoP-bound tokens (from its next token
+    request; tokens already issued keep their binding, or lack of it). Only fields given are
+    changed; the event records each changed field's previous and updated value. Through the
+    API, the app's resulting effective permissions must be within ``caller_permissions``."""
     locked = _lock(app)
     if expected_version is not None and locked.version != expected_version:
         raise EditConflict(
@@ -284,6 +296,10 @@ def oauth_app_update(
         wanted["denied_scopes"] = _clean_denied(denied_scopes)
     if access_token_ttl is not UNSET:
         wanted["access_token_ttl"] = _clean_access_token_ttl(access_token_ttl)
+    if dpop_bound_access_tokens is not UNSET:
+        wanted["dpop_bound_access_tokens"] = _clean_flag(
+            dpop_bound_access_tokens, field="dpop_bound_access_tokens"
+        )
     _check_no_escalation(
         caller_permissions,
         actor=actor,

@@ -129,6 +129,7 @@ def oauth_app_create_page(request):
                     description=form.cleaned_data["description"],
                     scopes=form.cleaned_data["scopes"],
                     access_token_ttl=form.cleaned_data["access_token_ttl"],
+                    dpop_bound_access_tokens=form.cleaned_data["dpop_bound_access_tokens"],
                     created_by=request.user,
                 )
             except ValidationError as exc:
@@ -195,6 +196,7 @@ def oauth_app_detail_page(request, sid: str):
                     description=form.cleaned_data["description"],
                     scopes=form.cleaned_data["scopes"],
                     access_token_ttl=_given(form.cleaned_data["access_token_ttl"]),
+                    dpop_bound_access_tokens=form.cleaned_data["dpop_bound_access_tokens"],
                     expected_version=form.cleaned_data["version"],
                 )
             except services.EditConflict as exc:
@@ -212,6 +214,7 @@ def oauth_app_detail_page(request, sid: str):
                 "description": app.description,
                 "scopes": list(app.scopes),
                 "access_token_ttl": app.access_token_ttl,
+                "dpop_bound_access_tokens": app.dpop_bound_access_tokens,
                 "version": app.version,
             }
         )

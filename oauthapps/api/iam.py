@@ -42,6 +42,7 @@ API_FIELD = {
     # An error of the request as a whole (e.g. the account's app limit): no field to name.
     NON_FIELD_ERRORS: api_settings.NON_FIELD_ERRORS_KEY,
     "access_token_ttl": "access_token_ttl",
+    "dpop_bound_access_tokens": "dpop_bound_access_tokens",
     "grace_period": "grace_period",
 }
 APP_PAGING = KeysetPaging(key="apps", date_field="created", token_salt="iam.oauth-apps.page")

@@ -121,7 +121,7 @@ def test_empty_tables_report_zero():
     assert purge() == (
         "Deleted 0 expired access token(s) in 0 batch(es) and "
         "0 client secret(s) past their grace period in 0 batch(es). "
-        "Deleted 0 revocation(s) whose tokens have all expired.\n"
+        "Deleted 0 revocation(s) whose tokens have all expired and 0 DPoP proof(s) past their window.\n"
     )
 
 

@@ -1,5 +1,6 @@
 """Staff automation: create, list, rotate and delete OAuth apps through the services (source cli)."""
 
+import argparse
 import json
 from datetime import timedelta
 
@@ -19,6 +20,12 @@ TOKEN_TTL_HELP = (
 )
 
 
+DPOP_HELP = (
+    f"{OAuthApp._meta.get_field('dpop_bound_access_tokens').verbose_name}: a token request without a "
+    "DPoP proof (RFC 9449) is refused"
+)
+
+
 def _text_help(field: str) -> str:
     model_field = OAuthApp._meta.get_field(field)
     return f"{model_field.verbose_name}, at most {model_field.max_length} characters."
@@ -33,6 +40,7 @@ def app_json(app: OAuthApp, secret: str | None = None) -> dict:
         "description": app.description,
         "scopes": app.scopes,
         "access_token_ttl": app.access_token_ttl,
+        "dpop_bound_access_tokens": app.dpop_bound_access_tokens,
         "date_created": app.created.isoformat(),
         "created_by": app.created_by_label,
     }
@@ -58,9 +66,17 @@ class Command(BaseCommand):
             type=int,
             help=f"{TOKEN_TTL_HELP}; ACCESS_TOKEN_TTL_SECONDS if omitted.",
         )
-        update = sub.add_parser("update", help="Change an app's Token expiration time.")
+        create.add_argument("--dpop-bound-access-tokens", action="store_true", help=f"{DPOP_HELP}.")
+        update = sub.add_parser(
+            "update", help="Change an app's Token expiration time or whether it requires DPoP-bound tokens."
+        )
         update.add_argument("sid")
-        update.add_argument("--token-ttl", type=int, required=True, help=f"{TOKEN_TTL_HELP}.")
+        update.add_argument("--token-ttl", type=int, help=f"{TOKEN_TTL_HELP}.")
+        update.add_argument(
+            "--dpop-bound-access-tokens",
+            action=argparse.BooleanOptionalAction,
+            help=f"{DPOP_HELP} (--no-dpop-bound-access-tokens: Bearer tokens are issued again).",
+        )
         listing = sub.add_parser("list", help="List the account's apps.")
         listing.add_argument("--account")
         rotate = sub.add_parser("rotate", help="Rotate an app's secret; prints the new secret once.")
@@ -86,6 +102,7 @@ class Command(BaseCommand):
                     description=options["description"],
                     scopes=options["scope"],
                     access_token_ttl=options["token_ttl"],
+                    dpop_bound_access_tokens=options["dpop_bound_access_tokens"],
                 )
                 return self._print(app_json(issued.app, issued.secret))
             if action == "list":
@@ -94,9 +111,17 @@ class Command(BaseCommand):
                 )
             app = self._app(options["sid"])
             if action == "update":
-                updated = services.oauth_app_update(
-                    app=app, actor=actor, access_token_ttl=options["token_ttl"]
-                )
+                changes = {
+                    name: options[option]
+                    for name, option in (
+                        ("access_token_ttl", "token_ttl"),
+                        ("dpop_bound_access_tokens", "dpop_bound_access_tokens"),
+                    )
+                    if options[option] is not None
+                }
+                if not changes:
+                    raise CommandError("Give --token-ttl or --[no-]dpop-bound-access-tokens.")
+                updated = services.oauth_app_update(app=app, actor=actor, **changes)
                 return self._print(app_json(updated))
             if action == "rotate":
                 grace = options["grace_period"]

@@ -21,7 +21,7 @@ from oauth2_provider.models import get_access_token_model
 
 from console.actors import Actor
 from console.private_apis import raw_delete
-from oauthapps.models import ClientSecret, Revocation
+from oauthapps.models import ClientSecret, DPoPProofUse, Revocation
 from oauthapps.services import oauth_app_secrets_expire_lapsed
 
 DEFAULT_BATCH_SIZE = 5000
@@ -99,6 +99,11 @@ def ended_revocations(now: datetime) -> QuerySet:
     return Revocation.objects.filter(until__lte=now)
 
 
+def used_dpop_proofs(now: datetime) -> QuerySet:
+    # Past their iat window: such a proof is refused by its iat alone.
+    return DPoPProofUse.objects.filter(until__lte=now)
+
+
 def dead_client_secrets(now: datetime) -> QuerySet:
     # Past the grace period (expires_at) or revoked: neither ever authenticates again.
     return ClientSecret.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__lte=now))
@@ -106,7 +111,8 @@ def dead_client_secrets(now: datetime) -> QuerySet:
 
 class Command(BaseCommand):
     help = (
-        "Delete expired access tokens, client secrets past their grace period and ended revocations, "
+        "Delete expired access tokens, client secrets past their grace period, ended revocations and "
+        "used DPoP proofs past their window, "
         "in short primary-key batches. Schedule it hourly (cron or a systemd timer); see docs/performance.md."
     )
 
@@ -140,8 +146,10 @@ class Command(BaseCommand):
         )
         secrets += lapsed
         revocations, _ = purge_in_batches(ended_revocations(now), batch_size=batch_size, sleep_seconds=sleep)
+        proofs, _ = purge_in_batches(used_dpop_proofs(now), batch_size=batch_size, sleep_seconds=sleep)
         self.stdout.write(
             f"Deleted {tokens} expired access token(s) in {token_batches} batch(es) and "
             f"{secrets} client secret(s) past their grace period in {secret_batches} batch(es). "
-            f"Deleted {revocations} revocation(s) whose tokens have all expired."
+            f"Deleted {revocations} revocation(s) whose tokens have all expired"
+            f" and {proofs} DPoP proof(s) past their window."
         )

@@ -1,0 +1,1 @@
+"""The token server: grant, client authentication, token checks and proofs of possession."""
