@@ -48,6 +48,8 @@ ERROR_MESSAGES = {
         "revoked or past its grace period. Send the app's Client ID and current Client Secret."
     ),
     "unauthorized_client": "This app may not use the client_credentials grant.",
+    "dpop_required": "This app requires DPoP-bound tokens: send a DPoP proof in the DPoP header "
+    "(RFC 9449 §4), signed by the key the token is to be bound to.",
 }
 
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), printable ASCII but '"' and '\'.
@@ -69,6 +71,11 @@ class GrantedToken:
     def scope(self) -> str:
         return self.claims["scope"]
 
+    @property
+    def token_type(self) -> str:
+        """RFC 9449 §5.1: ``DPoP`` for a token bound to a key, else ``Bearer``."""
+        return "DPoP" if "cnf" in self.claims else "Bearer"
+
 
 def client_credentials_grant(
     *,
@@ -76,10 +83,12 @@ def client_credentials_grant(
     credentials: tuple[str, str],
     address: str | None,
     account_sid: str | None,
+    dpop_jkt: str | None = None,
 ) -> GrantedToken:
     """Issue a token to the app ``credentials`` (Client ID, secret) authenticate, for the
     form's ``scope``, ``audience`` and ``resource``, acting for ``account_sid`` (Twilio's;
-    None when absent). The form has passed the view's shape checks."""
+    None when absent), bound to the key ``dpop_jkt`` names when the request carried a DPoP
+    proof (the view checked it). The form has passed the view's shape checks."""
     app = _authenticated_app(credentials, address)
     if account_sid is not None and account_sid != app.account.sid:
         # Checked after authentication, so it tells nothing to a caller without the secret.
@@ -90,6 +99,9 @@ def client_credentials_grant(
         )
     if not app.allows_grant_type(OAuthApp.GRANT_CLIENT_CREDENTIALS):
         raise OAuthError("unauthorized_client", ERROR_MESSAGES["unauthorized_client"])
+    if app.dpop_bound_access_tokens and dpop_jkt is None:
+        # RFC 9449 §5.2: such an app's token requests must carry a DPoP proof.
+        raise OAuthError("invalid_dpop_proof", ERROR_MESSAGES["dpop_required"])
     scopes = token_scopes(app, form.get("scope"))
     resource_indicators(form.get("resource"))  # checked; the token's audience is ``audience``
     token_issuance_count(client_id=app.client_id)  # raises ClientThrottled
@@ -108,6 +120,7 @@ def client_credentials_grant(
         scopes=scopes,
         audience=form.get("audience"),
         issued_at=timezone.now(),
+        dpop_jkt=dpop_jkt,
     )
     token = access_token_sign(claims)
     return GrantedToken(access_token=token, claims=claims)

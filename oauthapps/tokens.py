@@ -16,14 +16,21 @@ InvalidAccessToken = InvalidToken
 
 
 def access_token_claims(
-    *, app: OAuthApp, secret_tag: str, scopes: Iterable[str], audience: str | None, issued_at: datetime
+    *,
+    app: OAuthApp,
+    secret_tag: str,
+    scopes: Iterable[str],
+    audience: str | None,
+    issued_at: datetime,
+    dpop_jkt: str | None = None,
 ) -> dict:
     """The token lives for the app's Token expiration time as it is now: a later change to
     the app changes new tokens only. ``secret_tag`` names the secret that obtained it
     (``ClientSecret.token_tag``): revoking that secret revokes the token
-    (oauthapps/revocations.py)."""
+    (oauthapps/revocations.py). With ``dpop_jkt`` the token is bound to that key (RFC 9449
+    §6.1: ``cnf.jkt``, the key's RFC 7638 thumbprint) and is usable only with its proofs."""
     iat = int(issued_at.timestamp())
-    return {
+    claims = {
         "iss": settings.OAUTH_ISSUER,
         "sub": app.client_id,
         "aud": audience or settings.TOKEN_AUDIENCES[0],
@@ -36,6 +43,9 @@ def access_token_claims(
         "jti": uuid.uuid4().hex,
         "secret_tag": secret_tag,
     }
+    if dpop_jkt is not None:
+        claims["cnf"] = {"jkt": dpop_jkt}
+    return claims
 
 
 def access_token_sign(claims: dict) -> str:

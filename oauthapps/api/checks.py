@@ -14,6 +14,7 @@ from oauthapps.api.token import check_form_charset, check_form_size, throttled_r
 from oauthapps.client_credentials import MalformedBasicAuth, authenticate_client
 from oauthapps.client_limits import ClientThrottled, token_revocation_count
 from oauthapps.models import OAuthApp
+from oauthapps.server.dpop import PROOF_ALGORITHMS, bound_key
 from oauthapps.services import access_token_revoke
 from oauthapps.token_checks import token_check
 from oauthapps.tokens import InvalidAccessToken, jwks
@@ -40,6 +41,7 @@ def authorization_server_metadata(request) -> JsonResponse:
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": sorted(get_catalog().permissions),
+            "dpop_signing_alg_values_supported": list(PROOF_ALGORITHMS),  # RFC 9449 §5.1
         }
     )
     response["Cache-Control"] = PUBLIC_CACHE
@@ -128,10 +130,23 @@ def introspection(token: str, *, account_sid: str) -> dict:
     claims = grant.claims
     return {
         "active": True,
-        "token_type": "Bearer",
+        # RFC 9449 §6.2: a bound token says so, and names its key in cnf.jkt.
+        "token_type": "DPoP" if bound_key(claims) else "Bearer",
         **{
             key: claims[key]
-            for key in ("scope", "client_id", "sub", "iss", "aud", "exp", "iat", "nbf", "jti", "account_sid")
+            for key in (
+                "scope",
+                "client_id",
+                "sub",
+                "iss",
+                "aud",
+                "exp",
+                "iat",
+                "nbf",
+                "jti",
+                "account_sid",
+                "cnf",
+            )
             if key in claims
         },
     }

@@ -33,6 +33,8 @@ from oauthapps.authentication import is_client_id
 from oauthapps.client_credentials import MalformedBasicAuth, client_basic_credentials, client_credentials
 from oauthapps.client_limits import ClientThrottled
 from oauthapps.grant import client_credentials_grant
+from oauthapps.server.dpop import InvalidProof
+from oauthapps.server.dpop_proofs import proof_accept, request_uris
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
@@ -207,6 +209,18 @@ def _renamed(params: dict, field_names: dict[str, str]) -> dict:
     return {field_names.get(name, name): value for name, value in params.items()}
 
 
+def _dpop_binding(request) -> str | None:
+    """The thumbprint of the key a ``DPoP`` header's proof proves (RFC 9449 §5), for a POST to
+    this endpoint's URL; None without the header. A bad or replayed proof is a 400."""
+    proof = request.headers.get("DPoP")
+    if proof is None:
+        return None
+    try:
+        return proof_accept(proof, method="POST", uris=request_uris(request)).jkt
+    except InvalidProof as exc:
+        raise OAuthError("invalid_dpop_proof", str(exc)) from None
+
+
 def throttled_response(retry_after: int, description: str) -> JsonResponse:
     """429 with Retry-After, in the RFC 6749 §5.2 shape with Twilio's fields beside it."""
     return oauth_error_response("too_many_requests", description, 429, {"Retry-After": str(retry_after)})
@@ -292,14 +306,18 @@ class TokenApi(APIView):
             request._request.log_client_id = credentials[0]  # read by the request log
         account_sid = _account_sid(request)
         granted = client_credentials_grant(
-            form=request.data, credentials=credentials, address=client_ip(request), account_sid=account_sid
+            form=request.data,
+            credentials=credentials,
+            address=client_ip(request),
+            account_sid=account_sid,
+            dpop_jkt=_dpop_binding(request),
         )
         response = JsonResponse(
             {
                 "access_token": granted.access_token,
                 "refresh_token": None,
                 "id_token": None,
-                "token_type": "Bearer",
+                "token_type": granted.token_type,
                 "expires_in": granted.expires_in,
                 # RFC 6749 §5.1: scope is returned because it may differ from what was asked.
                 "scope": granted.scope,

@@ -25,6 +25,7 @@ import jwt
 from jwt.algorithms import get_default_algorithms
 
 # The one quoting of challenge parameters, shared with the Bearer challenge.
+from oauthapps.jwt_rules import MalformedAuthorization
 from oauthapps.jwt_rules import _quoted_string as quoted_string
 
 PROOF_TYPE = "dpop+jwt"  # RFC 9449 §4.2
@@ -278,6 +279,21 @@ def bound_key(claims: dict) -> str | None:
     cnf = claims.get("cnf")
     jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
     return jkt if isinstance(jkt, str) else None
+
+
+def dpop_token(authorization: bytes) -> str | None:
+    """The token of an ``Authorization: DPoP <token>`` header (RFC 9449 §7.1); None when the
+    header is absent or another scheme. Raises MalformedAuthorization for ``DPoP`` followed
+    by anything but one ASCII token."""
+    parts = authorization.split()
+    if not parts or parts[0].lower() != b"dpop":
+        return None
+    if len(parts) != 2:
+        raise MalformedAuthorization("The Authorization header must be 'DPoP <access token>'.")
+    try:
+        return parts[1].decode("ascii")
+    except UnicodeDecodeError:
+        raise MalformedAuthorization("The access token is not ASCII.") from None
 
 
 def dpop_challenge(algorithms: tuple[str, ...] = PROOF_ALGORITHMS, **params: str | None) -> str:

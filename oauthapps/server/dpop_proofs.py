@@ -89,3 +89,10 @@ def proof_accept(
             "This DPoP proof was used before; make a new one (with a new jti) for each request."
         )
     return accepted
+
+
+def request_uris(request) -> tuple[str, ...]:
+    """The URLs a proof's ``htu`` may name for a request to this server: the request's own
+    URL as it reached Django, and the same path under OAUTH_ISSUER (the address that the
+    metadata and the docs give clients, whatever proxy stands in between)."""
+    return (request.build_absolute_uri(request.path), settings.OAUTH_ISSUER + request.path)
