@@ -7,18 +7,19 @@ import pytest
 
 from tests.dpop.proofs import DPoPKey
 from tests.factories import make_app
-from tests.resource_server.test_helper import (  # noqa: F401  (fixtures)
-    LIST_EVENTS,
-    EventsView,
-    call,
-    jwks_url,
-    service_settings,
-    signed,
-)
+from tests.resource_server.test_helper import LIST_EVENTS, EventsView, call, signed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = "http://testserver/v1/Events"
+
+
+@pytest.fixture
+def service_settings(settings, live_server):
+    """The settings a separate service would set to accept our tokens."""
+    settings.OAUTH_APPS_JWKS_URL = live_server.url + "/.well-known/jwks.json"
+    settings.OAUTH_APPS_ISSUER = settings.OAUTH_ISSUER
+    return settings
 
 
 @pytest.fixture
