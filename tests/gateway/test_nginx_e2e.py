@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from scopes.catalog import get_catalog
+from tests.dpop.proofs import DPoPKey
 from tests.factories import AccountFactory, make_app
 from tests.oauthapps.test_token_endpoint import credentials
 from tests.servers import free_port
@@ -258,3 +259,65 @@ def test_token_with_100_permissions_passes(gateway, live_server, account, member
     response = send_message(gateway, token)
     assert response.status_code == 200, response.text
     assert response.json()["client_id"] == sender.app.client_id
+
+
+# --- DPoP (RFC 9449) through the shipped config ----------------------------------------------
+
+
+def fetch_bound_token(live_server, issued, key) -> str:
+    response = requests.post(
+        live_server.url + "/v2/token",
+        data=credentials(issued),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "DPoP": key.proof("POST", live_server.url + "/v2/token"),
+        },
+        timeout=10,
+    )
+    response.raise_for_status()
+    assert response.json()["token_type"] == "DPoP"
+    return response.json()["access_token"]
+
+
+def send_message_dpop(gateway, token, proof=None, *, scheme="DPoP"):
+    headers = {"Host": API_HOST, "Authorization": f"{scheme} {token}"}
+    if proof is not None:
+        headers["DPoP"] = proof
+    return requests.post(
+        f"{gateway}{ACCOUNT_PATH}/Messages.json?To=x",
+        data={"To": "+15550100", "Body": "hi"},
+        headers=headers,
+        timeout=10,
+    )
+
+
+# nginx forwards $host (without the port) and $scheme: the URL the client called, as the
+# Host header it sent names it.
+MESSAGES_URL = f"http://{API_HOST}{ACCOUNT_PATH}/Messages.json"
+
+
+def test_nginx_forwards_the_dpop_proof_of_a_bound_token(gateway, live_server, account, member):
+    key = DPoPKey()
+    sender = make_app(account, user=member.user, scopes=[SEND_SMS])
+    token = fetch_bound_token(live_server, sender, key)
+    proof = key.proof("POST", MESSAGES_URL, access_token=token)
+    response = send_message_dpop(gateway, token, proof)
+    assert response.status_code == 200, response.text
+    assert response.json()["client_id"] == sender.app.client_id
+    replay = send_message_dpop(gateway, token, proof)
+    assert replay.status_code == 401
+    assert replay.headers["WWW-Authenticate"].startswith('DPoP error="invalid_dpop_proof"')
+    assert len(EchoUpstream.seen) == 1
+
+
+def test_through_nginx_a_bound_token_without_its_proof_is_refused(gateway, live_server, account, member):
+    key = DPoPKey()
+    sender = make_app(account, user=member.user, scopes=[SEND_SMS])
+    token = fetch_bound_token(live_server, sender, key)
+    as_bearer = send_message_dpop(gateway, token, scheme="Bearer")
+    assert as_bearer.status_code == 401
+    assert as_bearer.headers["WWW-Authenticate"].startswith('DPoP error="invalid_token"')
+    assert send_message_dpop(gateway, token).status_code == 401  # DPoP scheme, no proof
+    wrong_scheme = key.proof("POST", MESSAGES_URL.replace("http:", "https:"), access_token=token)
+    assert send_message_dpop(gateway, token, wrong_scheme).status_code == 401  # nginx said http
+    assert EchoUpstream.seen == []
