@@ -9,8 +9,9 @@ One command, no manual steps:
    JWT access tokens, client credentials; skipped with a message without Node and npm);
 3. wrk at each concurrency: the trivial endpoint, Django's /healthz (the framework's floor,
    for reading only), the DRF POST and Django GET references, token issuance for many
-   clients and for one hot client, introspection, the gateway check, and the peer's token
-   endpoint;
+   clients and for one hot client, introspection, the gateway check, the same token path and
+   gateway check with a DPoP proof per request (bench/dpop_proofs.py, bench/lua/dpop.lua),
+   and the peer's token endpoint;
 4. local JWT verification (PyJWT, RS256, the public key from our JWKS) in this process;
 5. the flat-cost check (bench/scale.py) on a second database with --scale-apps apps and
    --scale-revocations revocations (tokens are not rows since 0.2.0: what grows is apps,
@@ -39,6 +40,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -350,11 +352,20 @@ class Scenario:
     script: str  # bench/lua/<script>
     env: dict = field(default_factory=dict)
     reference_only: bool = False
+    # Called with the run's seconds before each run (DPoP: fresh single-use proofs).
+    prepare: Callable[[float], None] | None = None
 
 
 def build_scenarios(
-    workdir: Path, hot_id: str, hot_secret: str, token: str, with_gateway: bool, peer_body: str | None
+    workdir: Path,
+    hot_id: str,
+    hot_secret: str,
+    token: str,
+    with_gateway: bool,
+    peer_body: str | None,
+    dpop: tuple | None = None,
 ) -> list[Scenario]:
+    """``dpop`` is (ProofMaker, a token bound to its key), for the DPoP rows beside the Bearer ones."""
     forwarded = "X-Forwarded-Proto: https"
     form = f"Content-Type: application/x-www-form-urlencoded\n{forwarded}"
     basic = base64.b64encode(f"{hot_id}:{hot_secret}".encode()).decode()
@@ -430,6 +441,8 @@ def build_scenarios(
                 },
             )
         )
+    if dpop is not None:
+        scenarios += dpop_scenarios(workdir, hot_id, hot_secret, with_gateway, *dpop)
     if peer_body is not None:
         scenarios.append(
             Scenario(
@@ -448,10 +461,85 @@ def build_scenarios(
     return scenarios
 
 
+def dpop_scenarios(
+    workdir: Path, hot_id: str, hot_secret: str, with_gateway: bool, maker, bound_token: str
+) -> list[Scenario]:
+    """The token path and the gateway check with a DPoP proof on every request: what one
+    proof's checks (a signature verification, the claims, the single-use record in Redis)
+    add to the Bearer rows' figures."""
+    forwarded = "X-Forwarded-Proto: https"
+    token_proofs, gateway_proofs = workdir / "proofs-token", workdir / "proofs-gateway"
+    scenarios = [
+        Scenario(
+            "token_dpop",
+            "token with a DPoP proof, one hot client",
+            "product",
+            "/v2/token",
+            "dpop.lua",
+            {
+                "BENCH_METHOD": "POST",
+                "BENCH_BODY": f"grant_type=client_credentials&client_id={hot_id}&client_secret={hot_secret}",
+                "BENCH_HEADERS": f"Content-Type: application/x-www-form-urlencoded\n{forwarded}",
+                "BENCH_PROOFS": str(token_proofs),
+            },
+            prepare=lambda seconds: maker.write_files(
+                token_proofs, seconds, htm="POST", htu=ISSUER + "/v2/token", access_token=None
+            ),
+        )
+    ]
+    if with_gateway:
+        uri = SCOPE_URI.format(client_id=hot_id)
+        scenarios.append(
+            Scenario(
+                "gateway_dpop",
+                "gateway check, DPoP-bound token and proof",
+                "product",
+                "/v1/gateway/check",
+                "dpop.lua",
+                {
+                    "BENCH_HEADERS": f"Authorization: DPoP {bound_token}\nX-Original-Method: GET\n"
+                    f"X-Original-URI: {uri}\nX-Original-Host: iam.twilio.com\n{forwarded}",
+                    "BENCH_PROOFS": str(gateway_proofs),
+                },
+                prepare=lambda seconds: maker.write_files(
+                    gateway_proofs,
+                    seconds,
+                    htm="GET",
+                    htu=f"https://iam.twilio.com{uri}",
+                    access_token=bound_token,
+                ),
+            )
+        )
+    return scenarios
+
+
+def dpop_bound_token(url: str, hot_id: str, hot_secret: str):
+    """A ProofMaker and a token bound to its key, from the product's token endpoint."""
+    sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the repository is not
+    from bench.dpop_proofs import ProofMaker
+
+    maker = ProofMaker()
+    status, body = http(
+        "POST",
+        url + "/v2/token",
+        body=f"grant_type=client_credentials&client_id={hot_id}&client_secret={hot_secret}",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Forwarded-Proto": "https",
+            "DPoP": maker.proof("POST", ISSUER + "/v2/token"),
+        },
+    )
+    if status != 200 or json.loads(body)["token_type"] != "DPoP":
+        raise RuntimeError(f"the token endpoint gave no DPoP token ({status}): {body[:500]!r}")
+    return maker, json.loads(body)["access_token"]
+
+
 def run_wrk(
     procs: Processes, url: str, scenario: Scenario, concurrency: int, seconds: float, log: Path
 ) -> dict:
     threads = min(2, concurrency)
+    if scenario.prepare is not None:
+        scenario.prepare(seconds)
     command = [
         shutil.which("wrk") or "/usr/bin/wrk",
         f"-t{threads}",
@@ -912,7 +1000,13 @@ def main() -> int:
             raise RuntimeError(f"the token endpoint answered {status}: {body[:500]!r}")
         token = json.loads(body)["access_token"]
         scenarios = build_scenarios(
-            workdir, hot_id, hot_secret, token, with_gateway, peer.token_body if peer else None
+            workdir,
+            hot_id,
+            hot_secret,
+            token,
+            with_gateway,
+            peer.token_body if peer else None,
+            dpop_bound_token(product.url, hot_id, hot_secret),
         )
         if args.only:
             wanted = {*REFERENCES, "peer_token", *args.only.split(",")}
