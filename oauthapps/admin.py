@@ -88,7 +88,7 @@ class OAuthAppChangeForm(forms.ModelForm):
     class Meta:
         model = OAuthApp
         # access_token_ttl: label, bounds and help text come from the model field.
-        fields = ["name", "description", "scopes", "access_token_ttl"]
+        fields = ["name", "description", "scopes", "access_token_ttl", "dpop_bound_access_tokens"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,7 +170,19 @@ class OAuthAppAdmin(admin.ModelAdmin):
     search_fields = ("name", "client_id")
     ordering = ("-created", "-id")
     fieldsets = (
-        (None, {"fields": ("name", "description", "scopes", "access_token_ttl", "expected_version")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "description",
+                    "scopes",
+                    "access_token_ttl",
+                    "dpop_bound_access_tokens",
+                    "expected_version",
+                )
+            },
+        ),
         ("Details", {"fields": DETAIL_FIELDS}),
     )
     readonly_fields = DETAIL_FIELDS
@@ -234,6 +246,7 @@ class OAuthAppAdmin(admin.ModelAdmin):
             description=form.cleaned_data["description"],
             scopes=form.cleaned_data["scopes"],
             access_token_ttl=form.cleaned_data["access_token_ttl"],
+            dpop_bound_access_tokens=form.cleaned_data["dpop_bound_access_tokens"],
             expected_version=form.cleaned_data["expected_version"],
         )
         obj.version = updated.version

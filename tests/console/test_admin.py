@@ -157,6 +157,7 @@ def test_app_change_page_hides_dot_fields(admin_client, app):
         "description",
         "scopes",
         "access_token_ttl",
+        "dpop_bound_access_tokens",
         "expected_version",
     }
     for dot_field in ("client_secret", "redirect_uris", "authorization_grant_type", "registration_source"):
@@ -445,3 +446,13 @@ def test_rotate_action_refuses_a_grace_period_over_30_days(admin_client, issued)
     page = admin_client.post(admin_url(OAuthApp, "changelist"), data).content.decode()
     assert "to 30 days" in page and "New Client Secret" not in page
     assert ClientSecret.objects.filter(app=issued.app).count() == 1
+
+
+def test_admin_edit_sets_the_dpop_requirement_through_the_service(admin_client, app, staff):
+    data = change_form_data(app, dpop_bound_access_tokens="on")
+    response = admin_client.post(admin_url(OAuthApp, "change", app.pk), data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    app.refresh_from_db()
+    assert app.dpop_bound_access_tokens is True
+    changed = AuditEvent.objects.get(event_type="oauth-apps.updated").event_data["resource_properties"]
+    assert changed["dpop_bound_access_tokens"] == {"previous": False, "updated": True}
