@@ -72,6 +72,9 @@ TOKEN_CLOCK_LEEWAY_SECONDS = _env_int("TOKEN_CLOCK_LEEWAY_SECONDS", 10)
 # A DPoP proof (RFC 9449) is accepted for this long after its iat (plus the leeway above), and
 # its jti is remembered as long, so that each proof is used once.
 DPOP_PROOF_MAX_AGE_SECONDS = _env_int("DPOP_PROOF_MAX_AGE_SECONDS", 60)
+# RFC 9449 §8: the token endpoint requires a proof to carry a nonce it provided (DPoP-Nonce),
+# so that a proof made in advance, on a clock set ahead, is useless. Off by default.
+DPOP_NONCES = _env_bool("DPOP_NONCES", False)
 
 # Twilio's ranges, fixed by the product (not knobs): an app's Token expiration time is 1
 # minute to 30 days, a rotation's grace period 0 (the old secret stops at once) to 30 days.

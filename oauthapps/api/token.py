@@ -33,8 +33,8 @@ from oauthapps.authentication import is_client_id
 from oauthapps.client_credentials import MalformedBasicAuth, client_basic_credentials, client_credentials
 from oauthapps.client_limits import ClientThrottled
 from oauthapps.grant import client_credentials_grant
-from oauthapps.server.dpop import InvalidProof
-from oauthapps.server.dpop_proofs import proof_accept, request_uris
+from oauthapps.server.dpop import InvalidProof, NonceRequired
+from oauthapps.server.dpop_proofs import dpop_nonce, proof_accept, request_uris
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
@@ -211,14 +211,18 @@ def _renamed(params: dict, field_names: dict[str, str]) -> dict:
 
 def _dpop_binding(request) -> str | None:
     """The thumbprint of the key a ``DPoP`` header's proof proves (RFC 9449 §5), for a POST to
-    this endpoint's URL; None without the header. A bad or replayed proof is a 400."""
+    this endpoint's URL; None without the header. A bad or replayed proof is a 400; with
+    DPOP_NONCES, one without a current nonce is a 400 ``use_dpop_nonce`` carrying one (§8)."""
     proof = request.headers.get("DPoP")
     if proof is None:
         return None
     try:
-        return proof_accept(proof, method="POST", uris=request_uris(request)).jkt
+        return proof_accept(
+            proof, method="POST", uris=request_uris(request), with_nonce=settings.DPOP_NONCES
+        ).jkt
     except InvalidProof as exc:
-        raise OAuthError("invalid_dpop_proof", str(exc)) from None
+        headers = {"DPoP-Nonce": dpop_nonce()} if isinstance(exc, NonceRequired) else None
+        raise OAuthError(exc.error, str(exc), headers=headers) from None
 
 
 def throttled_response(retry_after: int, description: str) -> JsonResponse:
@@ -326,6 +330,8 @@ class TokenApi(APIView):
         )
         for name, value in NO_STORE.items():
             response[name] = value
+        if settings.DPOP_NONCES:
+            response["DPoP-Nonce"] = dpop_nonce()  # RFC 9449 §8.2: the next one, ahead of time
         return response
 
 

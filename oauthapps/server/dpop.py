@@ -18,6 +18,7 @@ import json
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -62,6 +63,13 @@ class InvalidProof(Exception):
     ``error`` is the RFC 9449 error code the answer carries."""
 
     error = "invalid_dpop_proof"
+
+
+class NonceRequired(InvalidProof):
+    """The server wants the proof to carry a nonce it provided, and it does not carry a
+    current one (RFC 9449 §8): the client retries with the ``DPoP-Nonce`` it is sent."""
+
+    error = "use_dpop_nonce"
 
 
 class InvalidBinding(InvalidProof):
@@ -221,13 +229,15 @@ def proof_verify(
     leeway_seconds: float,
     access_token: str | None = None,
     algorithms: tuple[str, ...] = PROOF_ALGORITHMS,
+    nonce_valid: Callable[[object], bool] | None = None,
     now: float | None = None,
 ) -> Proof:
     """Check a ``DPoP`` header's proof for a request of ``method`` to one of ``uris`` (the
     URLs the request may have been sent to: any one matching ``htu`` passes), by RFC 9449
     §4.3 except replay, and return it. At a resource (``access_token`` given), ``ath`` must
     be that token's hash. ``iat`` may be at most ``max_age_seconds`` old and no later than
-    now, each with ``leeway_seconds`` for hosts' clocks. Raises InvalidProof."""
+    now, each with ``leeway_seconds`` for hosts' clocks. With ``nonce_valid``, the proof's
+    ``nonce`` must pass it (NonceRequired otherwise). Raises InvalidProof."""
     if not proof:
         raise InvalidProof("Send a DPoP proof in the DPoP header (RFC 9449 §4).")
     if "," in proof or " " in proof.strip():
@@ -240,6 +250,8 @@ def proof_verify(
     wanted = {normalized_uri(uri) for uri in uris}
     if normalized_uri(claims["htu"]) not in wanted:
         raise InvalidProof("The proof's htu does not match the URL of the request.")
+    if nonce_valid is not None and not nonce_valid(claims.get("nonce")):
+        raise NonceRequired("Make the proof again with the nonce of the DPoP-Nonce header (RFC 9449 §8).")
     now = time.time() if now is None else now
     if not now - max_age_seconds - leeway_seconds <= claims["iat"] <= now + leeway_seconds:
         raise InvalidProof(

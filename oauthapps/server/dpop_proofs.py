@@ -17,10 +17,11 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django_redis import get_redis_connection
 
 from oauthapps.models import DPoPProofUse
-from oauthapps.server.dpop import InvalidProof, Proof, proof_remembered_until, proof_verify
+from oauthapps.server.dpop import InvalidProof, Proof, b64url, proof_remembered_until, proof_verify
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +73,17 @@ proof_memory = _ProofMemory()
 
 
 def proof_accept(
-    proof: str | None, *, method: str, uris: tuple[str, ...], access_token: str | None = None
+    proof: str | None,
+    *,
+    method: str,
+    uris: tuple[str, ...],
+    access_token: str | None = None,
+    with_nonce: bool = False,
 ) -> Proof:
     """The proof of a request of ``method`` to one of ``uris`` (with ``access_token`` at a
-    resource), checked and recorded as used. Raises InvalidProof, for a replay too."""
+    resource), checked and recorded as used; ``with_nonce``: carrying a current nonce of
+    ours (``dpop_nonce``). Raises InvalidProof, for a replay too (NonceRequired for a
+    missing or stale nonce)."""
     accepted = proof_verify(
         proof,
         method=method,
@@ -83,6 +91,7 @@ def proof_accept(
         access_token=access_token,
         max_age_seconds=settings.DPOP_PROOF_MAX_AGE_SECONDS,
         leeway_seconds=settings.TOKEN_CLOCK_LEEWAY_SECONDS,
+        nonce_valid=dpop_nonce_valid if with_nonce else None,
     )
     if not proof_memory.first_use(accepted):
         raise InvalidProof(
@@ -96,3 +105,35 @@ def request_uris(request) -> tuple[str, ...]:
     URL as it reached Django, and the same path under OAUTH_ISSUER (the address that the
     metadata and the docs give clients, whatever proxy stands in between)."""
     return (request.build_absolute_uri(request.path), settings.OAUTH_ISSUER + request.path)
+
+
+# RFC 9449 §8 nonces, without state: a nonce names a period of DPOP_PROOF_MAX_AGE_SECONDS and
+# carries an HMAC of it under SECRET_KEY, so every process issues and accepts the same ones.
+# The current and the previous period's nonce are accepted: a client that just got one keeps
+# it for at least one full period.
+NONCE_SALT = "oauthapps.dpop.nonce"
+
+
+def _nonce_of(period: int) -> str:
+    mac = salted_hmac(NONCE_SALT, str(period), algorithm="sha256").digest()[:18]
+    return f"{period:x}.{b64url(mac)}"
+
+
+def _period(now: float) -> int:
+    return int(now // settings.DPOP_PROOF_MAX_AGE_SECONDS)
+
+
+def dpop_nonce() -> str:
+    """The nonce to send in ``DPoP-Nonce`` now."""
+    return _nonce_of(_period(time.time()))
+
+
+def dpop_nonce_valid(nonce: object) -> bool:
+    if not isinstance(nonce, str) or "." not in nonce or len(nonce) > 64:
+        return False
+    try:
+        period = int(nonce.split(".", 1)[0], 16)
+    except ValueError:
+        return False
+    current = _period(time.time())
+    return period in (current, current - 1) and constant_time_compare(nonce, _nonce_of(period))
