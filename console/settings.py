@@ -162,26 +162,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "console.middleware.CurrentAccountMiddleware",
 ]
-# The machine-facing hot paths skip what only the console needs: sessions, CSRF (their
-# views are exempt), authentication, messages, session limits, the current account,
-# WhiteNoise. console/wsgi.py sends a request whose path is exactly one of LEAN_PATHS
-# through LEAN_MIDDLEWARE (console/lean_stack.py); LEAN_STACK=false sends it through
-# MIDDLEWARE like every other request. CommonMiddleware stays for its Host check and
-# Content-Length, XFrameOptionsMiddleware so that the answers' headers do not change.
-LEAN_MIDDLEWARE = [
-    "console.request_log.RequestLogMiddleware",
-    "console.db_unavailable.DatabaseUnavailableMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "console.security_headers.SecurityHeadersMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
-LEAN_PATHS = (
-    ["/v2/token", "/v1/token", "/v2/token/introspect", "/v2/token/revoke", "/v1/gateway/check"]
-    if _env_bool("LEAN_STACK", True)
-    else []
-)
-
 ROOT_URLCONF = "console.urls"
 WSGI_APPLICATION = "console.wsgi.application"
 
@@ -239,14 +219,14 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "OPTIONS": _redis_options,
         },
-        # Used DPoP proofs (oauthapps/server/dpop_replay.py): it sees Redis errors, so that the
+        # Used DPoP proofs (oauthapps/server/dpop_proofs.py): it sees Redis errors, so that the
         # database can remember them instead.
         "dpop-proofs": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": _redis_options,
         },
-        # Every process's copy of the token revocations (oauthapps/revocations.py): it sees
+        # Every process's copy of the token revocations (oauthapps/server/revocations.py): it sees
         # Redis errors, so that checks can ask PostgreSQL instead.
         "revocations": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -269,7 +249,7 @@ THROTTLE_TOKEN_PER_CLIENT = os.environ.get("THROTTLE_TOKEN_PER_CLIENT", "300/60"
 THROTTLE_REVOKE_PER_CLIENT = os.environ.get("THROTTLE_REVOKE_PER_CLIENT", "300/60")
 THROTTLE_TOKEN_PER_IP = os.environ.get("THROTTLE_TOKEN_PER_IP", "1200/60")
 # Failed client authentications (token, introspection, revocation), per source address
-# for one client and per source address for any (oauthapps/client_limits.py).
+# for one client and per source address for any (oauthapps/server/client_limits.py).
 THROTTLE_CLIENT_AUTH_FAILURES_PER_CLIENT_IP = os.environ.get(
     "THROTTLE_CLIENT_AUTH_FAILURES_PER_CLIENT_IP", "10/300"
 )
@@ -393,7 +373,7 @@ SPECTACULAR_SETTINGS = {
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthapps.OAuthApp"
 OAUTH2_PROVIDER = {
     # Only the client credentials grant exists here (RFC 6749 §4.4). Tokens are issued,
-    # introspected and revoked by our own views (oauthapps/grant.py, oauthapps/api/checks.py):
+    # introspected and revoked by our own views (oauthapps/server/grant.py, oauthapps/server/checks_api.py):
     # no DOT view is routed, so DOT's validator and oauthlib's servers are never reached.
     # RFC 9700: only the SHA-256 checksum of an issued token is stored, never the token.
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,

@@ -19,13 +19,6 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated
 from rest_framework.permissions import BasePermission
 
-from oauthapps.jwt_rules import (
-    InvalidToken,
-    MalformedAuthorization,
-    TokenPrincipal,
-    bearer_challenge,
-    bearer_token,
-)
 from oauthapps.resource_server.conf import leeway_seconds, setting, token_verifier
 from oauthapps.resource_server.keys import JwksUnavailable
 from oauthapps.resource_server.verification import VerifiedToken
@@ -37,6 +30,13 @@ from oauthapps.server.dpop import (
     proof_remembered_until,
     proof_verify,
     token_binding_check,
+)
+from oauthapps.server.jwt_rules import (
+    InvalidToken,
+    MalformedAuthorization,
+    TokenPrincipal,
+    bearer_challenge,
+    bearer_token,
 )
 from scopes.permissions import InsufficientScope, declared_permission
 from scopes.resolver import grants, required_permission

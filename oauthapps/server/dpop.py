@@ -7,7 +7,7 @@ and its ``jti``. Whether a ``jti`` was seen before is the replay memory's busine
 (oauthapps/server/dpop_replay.py on the server; the resource-server helper has its own):
 this module keeps no state.
 
-Like oauthapps/jwt_rules.py it needs PyJWT and cryptography only, no Django and no model,
+Like oauthapps/server/jwt_rules.py it needs PyJWT and cryptography only, no Django and no model,
 so that the resource-server helper can verify proofs in a service of its own.
 """
 
@@ -26,8 +26,8 @@ import jwt
 from jwt.algorithms import get_default_algorithms
 
 # The one quoting of challenge parameters, shared with the Bearer challenge.
-from oauthapps.jwt_rules import MalformedAuthorization
-from oauthapps.jwt_rules import _quoted_string as quoted_string
+from oauthapps.server.jwt_rules import MalformedAuthorization
+from oauthapps.server.jwt_rules import _quoted_string as quoted_string
 
 PROOF_TYPE = "dpop+jwt"  # RFC 9449 §4.2
 # Asymmetric only (RFC 9449 §4.2: never "none" nor a MAC). EdDSA where PyJWT serves it

@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from console.models import Role
-from oauthapps.authentication import client_authenticate
 from oauthapps.models import ClientSecret, OAuthApp
+from oauthapps.server.secret_check import client_authenticate
 from oauthapps.services import oauth_app_secret_rotate
 from tests.factories import AccountFactory, MembershipFactory, make_app, web_actor
 

@@ -11,8 +11,8 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 
 from console.actors import Actor
 from oauthapps import services
-from oauthapps.authentication import client_authenticate
 from oauthapps.models import ClientSecret, IssuedToken
+from oauthapps.server.secret_check import client_authenticate
 
 pytestmark = pytest.mark.django_db
 AccessToken = get_access_token_model()

@@ -8,17 +8,17 @@ from django.conf import settings
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
-from oauthapps.jwt_rules import (
+from oauthapps.models import AppStatus, OAuthApp
+from oauthapps.server.dpop import InvalidProof, dpop_challenge, dpop_token, token_binding_check
+from oauthapps.server.dpop_proofs import proof_accept, request_uris
+from oauthapps.server.jwt_rules import (
     InvalidToken,
     MalformedAuthorization,
     TokenPrincipal,
     bearer_challenge,
     bearer_token,
 )
-from oauthapps.models import AppStatus, OAuthApp
-from oauthapps.server.dpop import InvalidProof, dpop_challenge, dpop_token, token_binding_check
-from oauthapps.server.dpop_proofs import proof_accept, request_uris
-from oauthapps.token_checks import TokenGrant, token_check
+from oauthapps.server.token_checks import TokenGrant, token_check
 
 REALM = "oauth-apps"
 

@@ -20,7 +20,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from console.errors import twilio_error
-from oauthapps.api.bearer import RequestTarget, TokenRefused, api_challenge, presented_grant
+from oauthapps.server.bearer import RequestTarget, TokenRefused, api_challenge, presented_grant
 from scopes.resolver import grants, path_account_sids, required_permission
 
 # nginx sends X-Original-*, Traefik X-Forwarded-*. When both arrive and disagree, one of them

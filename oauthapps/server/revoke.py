@@ -1,0 +1,26 @@
+"""RFC 7009 revocation of an access token by the client it was issued to."""
+
+from django.db import transaction
+from oauth2_provider.models import get_access_token_model
+
+from oauthapps.models import OAuthApp
+from oauthapps.server.revocations import revocations_record, token_key, token_until
+from oauthapps.server.token_rows import token_checksum
+from oauthapps.server.tokens import InvalidAccessToken, access_token_verify
+
+
+def access_token_revoke(*, token: str, client: OAuthApp) -> bool:
+    """RFC 7009: revoke ``token`` if it is one of ours, unexpired, and was issued to
+    ``client``; otherwise change nothing (the caller answers 200 either way, §2.2). Returns
+    whether it was revoked. Its ``jti`` is recorded until the token's ``exp``."""
+    try:
+        claims = access_token_verify(token)
+    except InvalidAccessToken:
+        return False
+    if claims["client_id"] != client.client_id:
+        return False
+    with transaction.atomic():
+        revocations_record([(token_key(claims["jti"]), token_until(claims))])
+        # A token issued before 0.2.0 is a row too (oauthapps/server/token_rows.py).
+        get_access_token_model().objects.filter(token_checksum=token_checksum(token)).delete()
+    return True
