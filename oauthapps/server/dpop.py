@@ -25,9 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 import jwt
 from jwt.algorithms import get_default_algorithms
 
-# The one quoting of challenge parameters, shared with the Bearer challenge.
-from oauthapps.server.jwt_rules import MalformedAuthorization
-from oauthapps.server.jwt_rules import _quoted_string as quoted_string
+from oauthapps.server.jwt_rules import _quoted_string as quoted_string  # the Bearer challenge's quoting
+from oauthapps.server.jwt_rules import scheme_token
 
 PROOF_TYPE = "dpop+jwt"  # RFC 9449 §4.2
 # Asymmetric only (RFC 9449 §4.2: never "none" nor a MAC). EdDSA where PyJWT serves it
@@ -295,17 +294,9 @@ def bound_key(claims: dict) -> str | None:
 
 def dpop_token(authorization: bytes) -> str | None:
     """The token of an ``Authorization: DPoP <token>`` header (RFC 9449 §7.1); None when the
-    header is absent or another scheme. Raises MalformedAuthorization for ``DPoP`` followed
-    by anything but one ASCII token."""
-    parts = authorization.split()
-    if not parts or parts[0].lower() != b"dpop":
-        return None
-    if len(parts) != 2:
-        raise MalformedAuthorization("The Authorization header must be 'DPoP <access token>'.")
-    try:
-        return parts[1].decode("ascii")
-    except UnicodeDecodeError:
-        raise MalformedAuthorization("The access token is not ASCII.") from None
+    header is absent or another scheme. Raises MalformedAuthorization (an InvalidToken) for
+    ``DPoP`` followed by anything but one ASCII token."""
+    return scheme_token(authorization, "DPoP")
 
 
 def dpop_challenge(algorithms: tuple[str, ...] = PROOF_ALGORITHMS, **params: str | None) -> str:
