@@ -11,7 +11,7 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.utils import timezone
 
 from console import throttling
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -82,10 +82,20 @@ def answer(client, door: str, email: str, hashes) -> dict:
     }
 
 
+@pytest.mark.parametrize("browsers", ["new", "signed in to another account"])
 @pytest.mark.parametrize("door", DOORS)
-def test_a_known_and_an_unknown_email_get_the_same_answers_over_time(client_factory, clock, hashes, door):
+def test_a_known_and_an_unknown_email_get_the_same_answers_over_time(
+    client_factory, clock, hashes, door, browsers
+):
     UserFactory(email=KNOWN, is_staff=True)
     known, unknown = client_factory("10.0.0.1"), client_factory("10.0.0.2")
+    if browsers != "new":
+        # A device cookie for another account is no device cookie for these emails.
+        other = UserFactory(email="someone.else@example.test")
+        for client in (known, unknown):
+            assert client.post("/login/", {"username": other.email, "password": PASSWORD}).status_code == 302
+            client.post("/logout/")
+            assert "console_device" in client.cookies
     steps = [0] * 8 + [300, 0, 299, 0.5, 0.5, 301, 0, 0, 0, 0, 0, 0, 0, 480, 0]
     seen = []
     for wait in steps:
