@@ -95,11 +95,9 @@ def sign_in_authenticate(*, request, email: str, password: str, can_authenticate
             return None
         SignInLock.objects.filter(subject=subject).delete()
         return user
-    failures_left = sign_in_failure_record(subject=subject)
+    announced = user if device is None else None  # a device's lock-out is its own affair
+    failures_left = sign_in_failure_record(subject=subject, user=announced, ip_address=address)
     if failures_left < 0:
-        if user is not None and device is None:
-            # Announced once, by the failure that locks the account's untrusted clients.
-            console_login_locked.send(sender=SignInLock, user=user, ip_address=address)
         _refuse(request, _per_subject().window_seconds)
     if failures_left == 0 and request is not None:
         request.sign_in_warning = one_more_failure_locks()
@@ -117,10 +115,13 @@ def sign_in_subject(*, user: User | None, email: str, device: str | None) -> str
     return f"email:{digest}"
 
 
-def sign_in_failure_record(*, subject: str) -> int:
+def sign_in_failure_record(*, subject: str, user: User | None = None, ip_address: str | None = None) -> int:
     """Count one failed sign-in against ``subject``: how many more it may fail before it
     is locked out (0: the next failure locks), or -1 when this failure locks it. Refused
-    attempts are not counted, so a lock-out ends when its window does, however hammered."""
+    attempts are not counted, so a lock-out ends when its window does, however hammered.
+
+    A lock-out of ``user``'s untrusted clients is announced (``console.login-locked``) once,
+    by the failure that starts it, in the same transaction."""
     limit, now = _per_subject(), timezone.now()
     window = timedelta(seconds=limit.window_seconds)
     # Rows whose window (and lock-out) ended a window ago say nothing any more.
@@ -138,6 +139,8 @@ def sign_in_failure_record(*, subject: str) -> int:
             row.locked_until = now + window
             row.failures, row.window_started_at = 0, row.locked_until
         row.save()
+        if locks and user is not None:
+            console_login_locked.send(sender=SignInLock, user=user, ip_address=ip_address)
     return -1 if locks else limit.max_requests - row.failures
 
 
