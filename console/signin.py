@@ -111,7 +111,8 @@ def sign_in_subject(*, user: User | None, email: str, device: str | None) -> str
         return f"device:{device}"
     if user is not None:
         return f"user:{user.pk}"
-    digest = salted_hmac(EMAIL_SUBJECT_SALT, email.upper(), algorithm="sha256").hexdigest()
+    folded = email.upper().encode("utf-8", "surrogatepass")
+    digest = salted_hmac(EMAIL_SUBJECT_SALT, folded, algorithm="sha256").hexdigest()
     return f"email:{digest}"
 
 

@@ -175,6 +175,7 @@ def test_the_subjects_of_a_device_an_account_and_an_unknown_email(owner):
     unknown = sign_in_subject(user=None, email="Nobody@Example.test", device=None)
     assert unknown == sign_in_subject(user=None, email="NOBODY@example.TEST", device=None)
     assert unknown.startswith("email:") and "nobody" not in unknown.lower()
+    assert sign_in_subject(user=None, email="a\udc80@example.test", device=None).startswith("email:")
 
 
 def test_the_refusal_says_how_long_and_until_when():

@@ -35,7 +35,7 @@ def apps_heading(page):
 
 
 def test_the_owners_browser_signs_in_while_a_stranger_has_locked_the_email(
-    browser, live_server, owner, settings
+    browser, live_server, owner, settings, shot
 ):
     settings.THROTTLE_LOGIN_FAILURES_PER_USER = "5/900"
     mine = _new_context(browser, live_server)
@@ -57,7 +57,9 @@ def test_the_owners_browser_signs_in_while_a_stranger_has_locked_the_email(
             alert = theirs.get_by_role("alert")
             if attempt == 4:
                 expect(alert).to_contain_text("One more failed attempt locks sign-in for 15 minutes.")
+                shot(theirs, "sign-in-one-more-locks")
         expect(theirs.get_by_role("alert")).to_have_text(LOCKED)
+        shot(theirs, "sign-in-locked")
 
         new = newcomer.new_page()
         log_in(new, owner.email)
