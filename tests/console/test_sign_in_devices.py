@@ -1,9 +1,11 @@
 """Device cookies (OWASP): strangers who lock out an account's untrusted clients never lock
 out a browser its owner has signed in with; failures from such a browser lock it alone."""
 
+import time
 from datetime import UTC, datetime
 
 import pytest
+from django.core import signing
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
@@ -157,6 +159,20 @@ def test_a_forged_or_altered_cookie_is_no_device_cookie(owner, value):
     }
     client.cookies[COOKIE] = value.format(**values)
     assert sign_in(client, owner.email).status_code == 429
+
+
+def test_a_cookie_older_than_its_lifetime_is_no_device_cookie(owner, monkeypatch):
+    hammer(owner.email)
+    year_and_a_day_ago = time.time() - 366 * 86400
+    monkeypatch.setattr(signing.time, "time", lambda: year_and_a_day_ago)
+    old = signed(f"{owner.pk}:{'n' * 32}")
+    monkeypatch.undo()
+    client = browser()
+    client.cookies[COOKIE] = old
+    assert sign_in(client, owner.email).status_code == 429
+    fresh = browser("192.0.2.99")
+    fresh.cookies[COOKIE] = signed(f"{owner.pk}:{'n' * 32}")
+    assert sign_in(fresh, owner.email).status_code == 302
 
 
 def test_device_nonce_reads_only_a_valid_cookie_for_the_user(owner):
