@@ -8,6 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from console import throttling
@@ -117,3 +119,18 @@ def client_factory():
         return Client(REMOTE_ADDR=address)
 
     return make
+
+
+def statements(client, email: str) -> list[str]:
+    """The shape of the SQL one failed attempt runs (tables and verbs, no values)."""
+    with CaptureQueriesContext(connection) as queries:
+        client.post("/login/", {"username": email, "password": "wrong password"})
+    return [re.sub(r"'[^']*'|\b\d+\b|\"s\d+_x\d+\"", "?", q["sql"]) for q in queries.captured_queries]
+
+
+def test_a_failure_runs_the_same_statements_for_a_known_and_an_unknown_email(client_factory):
+    """Timing: the same database work (the lock-out's audit rows aside), as the same hashes."""
+    UserFactory(email=KNOWN)
+    known, unknown = client_factory("10.0.0.1"), client_factory("10.0.0.2")
+    for _ in range(5):
+        assert statements(known, KNOWN) == statements(unknown, UNKNOWN)
