@@ -244,6 +244,10 @@ THROTTLE_LOGIN_PER_IP = os.environ.get("THROTTLE_LOGIN_PER_IP", "60/900")
 THROTTLE_API_PER_APP = os.environ.get("THROTTLE_API_PER_APP", "1200/60")
 # Argon2 checks running at once per process (each holds ~100 MiB for a moment), and how
 # long a sign-in waits for one before it is told to try again (console/signin.py).
+# The device cookie a browser gets at each sign-in (console/devices.py): failures from it
+# count against it alone, so strangers' failures never lock out its owner. Kept at sign-out.
+SIGN_IN_DEVICE_COOKIE_NAME = os.environ.get("SIGN_IN_DEVICE_COOKIE_NAME", "console_device")
+SIGN_IN_DEVICE_COOKIE_AGE = timedelta(seconds=_env_int("SIGN_IN_DEVICE_COOKIE_AGE_SECONDS", 365 * 86400))
 PASSWORD_CHECKS_AT_ONCE = _env_int("PASSWORD_CHECKS_AT_ONCE", 2)
 PASSWORD_CHECK_WAIT = timedelta(seconds=_env_int("PASSWORD_CHECK_WAIT_SECONDS", 5))
 
