@@ -118,7 +118,15 @@ class ClientSecretInline(admin.TabularInline):
 
     model = ClientSecret
     template = "admin/oauthapps/secrets_inline.html"
-    fields = ("hint", "created_at", "replaced_at", "expires_at", "revoked_at", "last_used_at")
+    fields = (
+        "hint",
+        "created_at",
+        "replaced_at",
+        "expires_at",
+        "revoked_at",
+        "tokens_expire_at",
+        "last_used_at",
+    )
     readonly_fields = fields
     extra = 0
     max_num = 0

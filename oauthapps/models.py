@@ -113,6 +113,12 @@ class ClientSecret(models.Model):
     # Carried by every token this secret obtains, so that revoking the secret revokes them
     # (oauthapps/server/revocations.py). Random, so that a token tells nothing about the secret.
     token_tag = models.CharField(max_length=16, unique=True, default=new_token_tag, editable=False)
+    # The longest Token expiration time (seconds) the app had while this secret could obtain
+    # tokens; None (secrets older than this field) stands for ACCESS_TOKEN_TTL_MAX_SECONDS.
+    token_ttl_max = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Set when a grace period simply ran out: the secret is kept (and its tag with it, so a
+    # later revocation still reaches its tokens) until its last token has expired.
+    tokens_expire_at = models.DateTimeField(null=True, blank=True)
 
     objects = ClientSecretQuerySet.as_manager()
 

@@ -104,6 +104,14 @@ def covering_until(now: datetime) -> datetime:
     )
 
 
+def secret_tokens_until(ended_at: datetime, token_ttl_max: int | None) -> datetime:
+    """When the last token a secret that stopped at ``ended_at`` obtained has expired on every
+    host's clock: it was signed at most SIGNED_WITHIN after the secret's last use and lives at
+    most ``token_ttl_max`` seconds (ACCESS_TOKEN_TTL_MAX_SECONDS when unknown)."""
+    ttl = settings.ACCESS_TOKEN_TTL_MAX_SECONDS if token_ttl_max is None else token_ttl_max
+    return ended_at + SIGNED_WITHIN + timedelta(seconds=ttl + settings.TOKEN_CLOCK_LEEWAY_SECONDS + 1)
+
+
 def token_until(claims: dict) -> datetime:
     """How long a revocation of one token must be kept: its ``exp`` plus the clock leeway."""
     return datetime.fromtimestamp(claims["exp"] + settings.TOKEN_CLOCK_LEEWAY_SECONDS, tz=UTC)
