@@ -73,8 +73,8 @@ class EditConflict(OAuthAppError):
 
 
 class PermissionEscalation(OAuthAppError):
-    """The caller would create, widen or take over (by rotating its secret) an app holding
-    permissions the caller does not hold itself."""
+    """The caller would create, widen, change, delete or take over (by rotating its secret)
+    an app holding permissions the caller does not hold itself."""
 
     def __init__(self, missing: Iterable[str]) -> None:
         self.missing = tuple(sorted(missing))
@@ -284,6 +284,9 @@ def oauth_app_update(
         wanted["denied_scopes"] = _clean_denied(denied_scopes)
     if access_token_ttl is not UNSET:
         wanted["access_token_ttl"] = _clean_access_token_ttl(access_token_ttl)
+    # A weaker app must neither widen an app nor strip a stronger one: it needs every
+    # effective permission of the app as it is, and as it would be.
+    _check_no_escalation(caller_permissions, actor=actor, allow=locked.scopes, deny=locked.denied_scopes)
     _check_no_escalation(
         caller_permissions,
         actor=actor,
@@ -397,10 +400,12 @@ def oauth_app_secret_revoke(*, app: OAuthApp, actor: Actor, secret_id: int) -> C
 
 
 @transaction.atomic
-def oauth_app_delete(*, app: OAuthApp, actor: Actor) -> None:
+def oauth_app_delete(*, app: OAuthApp, actor: Actor, caller_permissions: Iterable[str] | None = None) -> None:
     """Delete the app: its secrets stop working at once (they go with it), and so do its
-    access tokens (its Client ID is recorded as revoked, oauthapps/server/revocations.py)."""
+    access tokens (its Client ID is recorded as revoked, oauthapps/server/revocations.py).
+    Through the API, the caller must hold every effective permission of the app."""
     locked = _lock(app)
+    _check_no_escalation(caller_permissions, actor=actor, allow=locked.scopes, deny=locked.denied_scopes)
     client_id = locked.client_id
     revocations_record([(app_key(client_id), covering_until(timezone.now()))])
     get_access_token_model().objects.filter(application=locked).delete()  # rows of tokens before 0.2.0
