@@ -152,6 +152,12 @@ class Revocation(models.Model):
     key = models.CharField(max_length=80, unique=True)  # "jti:…", "secret:…" or "app:…"
     until = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The app whose token a "jti:" revocation stops: REVOCATIONS_MAX_JTI_PER_APP is counted by
+    # it. Empty for the other kinds (and for revocations recorded before it existed).
+    client_id = models.CharField(max_length=34, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["client_id", "until"], name="revocation_client_until")]
 
     def __str__(self) -> str:
         kind, _, _value = self.key.partition(":")
