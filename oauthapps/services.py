@@ -421,14 +421,14 @@ def oauth_app_secrets_expire_lapsed(*, actor: Actor, now=None) -> int:
     now = now or timezone.now()
     lapsed = ClientSecret.objects.filter(
         expires_at__lte=now, revoked_at__isnull=True, tokens_expire_at__isnull=True
-    ).values_list("pk", flat=True)
+    )
     count = 0
-    for secret_id in list(lapsed.iterator(chunk_size=1000)):
+    for secret_id in list(lapsed.values_list("pk", flat=True).iterator(chunk_size=1000)):
         with transaction.atomic():
-            record = (
-                ClientSecret.objects.select_for_update().select_related("app").filter(pk=secret_id).first()
-            )
-            if record is None:  # removed meanwhile (app deleted, or another purge)
+            # Read again under the lock: another purge may have recorded it, or a revocation
+            # ended it, meanwhile (each announced once).
+            record = lapsed.select_for_update().select_related("app").filter(pk=secret_id).first()
+            if record is None:  # removed, recorded or revoked meanwhile
                 continue
             _secret_expire(record, app=record.app, actor=actor)
             count += 1

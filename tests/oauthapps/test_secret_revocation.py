@@ -210,3 +210,13 @@ def test_a_lapsed_secret_is_kept_until_its_last_token_could_have_expired(monthly
     assert lapsed.tokens_expire_at >= lapsed.expires_at + services.timedelta(seconds=MONTH)
     assert not dead_client_secrets(now).filter(pk=lapsed.pk).exists()
     assert dead_client_secrets(lapsed.tokens_expire_at).filter(pk=lapsed.pk).exists()
+
+
+def test_a_lapsed_secret_is_announced_once(monthly, member):
+    from audit.models import AuditEvent
+
+    services.oauth_app_secret_rotate(app=monthly.app, actor=web_actor(member.user))
+    lapsed = ClientSecret.objects.get(app=monthly.app, replaced_at__isnull=False)
+    lapse(lapsed)
+    assert services.oauth_app_secrets_expire_lapsed(actor=web_actor(member.user)) == 0
+    assert AuditEvent.objects.filter(event_type="oauth-apps.secret-expired").count() == 1
