@@ -9,7 +9,7 @@ from django.utils import timezone
 from console.models import Account
 from console.sids import is_sid
 from oauthapps.models import AppStatus, ClientSecret, OAuthApp
-from oauthapps.revocations import secret_tokens_until
+from oauthapps.server.revocations import secret_tokens_until
 
 
 def oauth_app_list(*, account: Account) -> QuerySet[OAuthApp]:

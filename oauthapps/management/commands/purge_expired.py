@@ -101,7 +101,7 @@ def ended_revocations(now: datetime) -> QuerySet:
 
 
 def dead_client_secrets(now: datetime) -> QuerySet:
-    # Revoked (its tokens are revoked by its tag, oauthapps/revocations.py), or lapsed at the
+    # Revoked (its tokens are revoked by its tag, oauthapps/server/revocations.py), or lapsed at the
     # end of its grace period and every token it obtained has expired. A lapsed secret is kept
     # until then: a later "revoke previous secrets" reaches its tokens through its tag.
     return ClientSecret.objects.filter(Q(tokens_expire_at__lte=now) | Q(revoked_at__lte=now))
