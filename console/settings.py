@@ -92,6 +92,10 @@ TOKEN_ENDPOINT_MAX_BODY_BYTES = _env_int("TOKEN_ENDPOINT_MAX_BODY_BYTES", 8192)
 # The most OAuth apps one account may hold: creates beyond it are refused (a 400 in the API),
 # so that no caller can grow an account's apps, and the pages and queries over them, unbounded.
 MAX_APPS_PER_ACCOUNT = _env_int("MAX_APPS_PER_ACCOUNT", 1000)
+# The most one-token (RFC 7009, by jti) revocations one app may have in force: each is kept
+# until its token's exp, so without a cap an app could grow the table and the Redis copy
+# without bound. Beyond it revocation answers 429; revoking by secret has no such cost.
+REVOCATIONS_MAX_JTI_PER_APP = _env_int("REVOCATIONS_MAX_JTI_PER_APP", 1000)
 
 if not DEBUG:
     insecure = []
@@ -259,6 +263,10 @@ THROTTLE_LOGIN_PER_IP = os.environ.get("THROTTLE_LOGIN_PER_IP", "60/900")
 THROTTLE_API_PER_APP = os.environ.get("THROTTLE_API_PER_APP", "1200/60")
 # Argon2 checks running at once per process (each holds ~100 MiB for a moment), and how
 # long a sign-in waits for one before it is told to try again (console/signin.py).
+# The device cookie a browser gets at each sign-in (console/devices.py): failures from it
+# count against it alone, so strangers' failures never lock out its owner. Kept at sign-out.
+SIGN_IN_DEVICE_COOKIE_NAME = os.environ.get("SIGN_IN_DEVICE_COOKIE_NAME", "console_device")
+SIGN_IN_DEVICE_COOKIE_AGE = timedelta(seconds=_env_int("SIGN_IN_DEVICE_COOKIE_AGE_SECONDS", 365 * 86400))
 PASSWORD_CHECKS_AT_ONCE = _env_int("PASSWORD_CHECKS_AT_ONCE", 2)
 PASSWORD_CHECK_WAIT = timedelta(seconds=_env_int("PASSWORD_CHECK_WAIT_SECONDS", 5))
 

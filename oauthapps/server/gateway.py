@@ -6,6 +6,10 @@ is the status alone: 200 lets the request through with the app's identity in res
 401 and 403 carry the RFC 6750 §3 challenge. A request the catalog maps to no permission is
 refused, never allowed by default.
 
+The host picks the catalog's API, and with it the permission (``DELETE /v1/Services/{Sid}``
+is messaging's and serverless's): the proxy must send the protected API's host from its own
+configuration, never the client's ``Host`` (docs/nginx-gateway.conf, docs/resource-server.md).
+
 A DPoP-bound token (RFC 9449) passes only as ``Authorization: DPoP`` with the client's
 ``DPoP`` proof, which the gateway forwards: the proof must name the client's request, its
 method (X-Original-Method) and its URL, rebuilt from X-Forwarded-Proto (``https`` when

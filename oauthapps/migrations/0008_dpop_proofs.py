@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("oauthapps", "0005_revocations"),
+        ("oauthapps", "0007_trust_revocation_client"),
     ]
 
     operations = [
