@@ -17,7 +17,7 @@ def run_bootstrap() -> str:
     return out.getvalue()
 
 
-def test_bootstrap_uses_admin_email_and_password(settings):
+def test_bootstrap_uses_admin_email_and_password(settings, production_password_hashing):
     settings.ADMIN_EMAIL = "owner@example.com"
     settings.ADMIN_PASSWORD = "a-long-enough-password-42"
     output = run_bootstrap()
@@ -30,6 +30,14 @@ def test_bootstrap_uses_admin_email_and_password(settings):
     assert account.sid.startswith("AC") and len(account.sid) == 34
     assert "a-long-enough-password-42" not in output
     assert SigningKey.objects.filter(retired_at__isnull=True).count() == 1
+
+
+def test_production_hashes_console_passwords_with_argon2_first():
+    """The suite hashes with a fast test hasher (tests/conftest.py); deployments must not."""
+    from tests.conftest import PRODUCTION_PASSWORD_HASHERS
+
+    assert PRODUCTION_PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert "MD5PasswordHasher" not in " ".join(PRODUCTION_PASSWORD_HASHERS)
 
 
 def test_bootstrap_prints_a_generated_password_once(settings):

@@ -6,16 +6,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from console.models import Role
 from oauthapps.models import OAuthApp
-from tests.factories import PASSWORD, AccountFactory, MembershipFactory, make_app
+from tests.factories import PASSWORD, make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def owner(transactional_db):
-    return MembershipFactory(account=AccountFactory(name="Acme"), role=Role.OWNER)
 
 
 def log_in(page, user, password=PASSWORD):

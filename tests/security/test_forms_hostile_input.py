@@ -64,11 +64,6 @@ SCOPES = st.one_of(
 RAW_BYTES = st.binary(max_size=200).map(lambda raw: quote(raw, safe=""))  # invalid UTF-8 included
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def owner(account):
     return MembershipFactory(account=account, role=Role.OWNER).user
