@@ -12,14 +12,25 @@ from oauth2_provider.models import AbstractApplication
 from oauth2_provider.settings import oauth2_settings
 
 from console.models import Account
+from console.templatetags.console_ui import seconds_label
 
 
 class AppStatus(models.TextChoices):
     ACTIVE = "active", "Active"
 
 
-ACCESS_TOKEN_TTL_RANGE_TEXT = "1 minute (60 seconds) to 30 days (2,592,000 seconds)"
-SECRET_GRACE_RANGE_TEXT = "0 (the old secret stops at once) to 30 days (2,592,000 seconds)"
+# The ranges are settings' numbers (ACCESS_TOKEN_TTL_MIN/MAX_SECONDS, SECRET_GRACE_MAX_SECONDS);
+# every message and help text that names a range says it in these words.
+_TTL_MIN, _TTL_MAX = settings.ACCESS_TOKEN_TTL_MIN_SECONDS, settings.ACCESS_TOKEN_TTL_MAX_SECONDS
+_GRACE_MAX = settings.SECRET_GRACE_MAX_SECONDS
+ACCESS_TOKEN_TTL_RANGE_WORDS = f"{seconds_label(_TTL_MIN)} to {seconds_label(_TTL_MAX)}"
+ACCESS_TOKEN_TTL_RANGE_TEXT = (
+    f"{seconds_label(_TTL_MIN)} ({_TTL_MIN:,} seconds) to {seconds_label(_TTL_MAX)} ({_TTL_MAX:,} seconds)"
+)
+SECRET_GRACE_RANGE_WORDS = f"0 to {seconds_label(_GRACE_MAX)}"
+SECRET_GRACE_RANGE_TEXT = (
+    f"0 (the old secret stops at once) to {seconds_label(_GRACE_MAX)} ({_GRACE_MAX:,} seconds)"
+)
 
 
 def new_token_tag() -> str:

@@ -223,7 +223,8 @@ def oauth_app_create(
     )
     if access_token_ttl is not None:
         app.access_token_ttl = _clean_access_token_ttl(access_token_ttl)
-    app.full_clean(exclude=["client_secret", "user"])
+    # The lifetime is checked once: just above, or at start-up for the default (settings).
+    app.full_clean(exclude=["client_secret", "user", "access_token_ttl"])
     _check_app_limit(account)
     _check_no_escalation(caller_permissions, actor=actor, allow=app.scopes, deny=app.denied_scopes)
     app.save()

@@ -456,6 +456,28 @@ def test_create_refuses_a_token_expiration_time_out_of_range_naming_it(member_cl
     assert not OAuthApp.objects.exists()
 
 
+def test_the_console_checks_the_token_expiration_range_once(member_client, monkeypatch):
+    """The form reads the number; the service checks the range (as for the API and the CLI),
+    and an out-of-range message lands on the field: one check per bound, one message."""
+    from django.core import validators
+
+    checks = []
+    real = validators.BaseValidator.__call__
+
+    def counted(self, value):
+        checks.append(value)
+        return real(self, value)
+
+    monkeypatch.setattr(validators.BaseValidator, "__call__", counted)
+    response = member_client.post(
+        url("create"), create_form(access_token_ttl_0="31", access_token_ttl_1="days")
+    )
+    assert response.content.decode().count("must be from 1 minute (60 seconds) to 30 days") == 1
+    member_client.post(url("create"), create_form(access_token_ttl_0="90", access_token_ttl_1="minutes"))
+    assert OAuthApp.objects.get().access_token_ttl == 5400
+    assert checks.count(5400) == 2  # the lower and the upper bound, once each
+
+
 def test_create_without_the_field_gets_the_default(member_client, settings):
     settings.ACCESS_TOKEN_TTL_SECONDS = 600
     member_client.post(url("create"), create_form())
