@@ -27,7 +27,7 @@ run: install
 # Production serving: migrations are a separate deploy step (`make migrate`), never at start.
 serve: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(VENV)/bin/gunicorn -c console/gunicorn.conf.py console.wsgi
+	$(VENV)/bin/gunicorn -c config/gunicorn.conf.py config.wsgi
 
 migrate: install
 	$(PY) manage.py migrate --noinput

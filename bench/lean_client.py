@@ -1,7 +1,7 @@
 """Django's test client on the lean middleware stack, as gunicorn serves the hot paths.
 
 The test client builds its handler from ``MIDDLEWARE``; production sends ``LEAN_PATHS``
-through ``LEAN_MIDDLEWARE`` (console/wsgi.py). In-process figures of those paths are taken
+through ``LEAN_MIDDLEWARE`` (config/wsgi.py). In-process figures of those paths are taken
 on the stack production runs.
 """
 

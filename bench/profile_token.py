@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from django.db import connection
     from django.test import Client
@@ -36,7 +36,7 @@ def main() -> None:
 
     credentials = [line.split() for line in (args.out / "clients.txt").read_text().splitlines()]
     hot_id, hot_secret = credentials[0]
-    # The token and check paths on the lean stack, as console/wsgi.py serves them;
+    # The token and check paths on the lean stack, as config/wsgi.py serves them;
     # /healthz on the full one.
     client = lean_client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
     full_client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")

@@ -106,7 +106,7 @@ def test_the_cookie_and_the_session_row_last_no_longer_than_the_session(member_c
 
 def session_settings(**env) -> subprocess.CompletedProcess:
     code = (
-        "import console.settings as s; print(s.SESSION_IDLE_TIMEOUT, s.SESSION_COOKIE_AGE, s.REAUTH_MAX_AGE)"
+        "import config.settings as s; print(s.SESSION_IDLE_TIMEOUT, s.SESSION_COOKIE_AGE, s.REAUTH_MAX_AGE)"
     )
     return subprocess.run(
         [sys.executable, "-c", code],

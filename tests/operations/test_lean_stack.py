@@ -1,5 +1,5 @@
 """The lean middleware stack of the hot paths (console/lean_stack.py), through the real WSGI
-application (console.wsgi), as gunicorn and runserver call it: Django's test client builds
+application (config.wsgi), as gunicorn and runserver call it: Django's test client builds
 its own handler from MIDDLEWARE and would not show which stack served a request."""
 
 import http.client
@@ -115,7 +115,7 @@ def console_queries(answer: Answer) -> list[str]:
 
 @pytest.fixture(scope="module")
 def application():
-    from console.wsgi import application
+    from config.wsgi import application
 
     assert isinstance(application, LeanPathRouter), "LEAN_STACK is off in this environment"
     return application

@@ -10,5 +10,5 @@ from django.core.wsgi import get_wsgi_application
 
 from console.lean_stack import lean_paths_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = lean_paths_application(get_wsgi_application())

@@ -154,7 +154,7 @@ MIDDLEWARE = [
 ]
 # The machine-facing hot paths skip what only the console needs: sessions, CSRF (their
 # views are exempt), authentication, messages, session limits, the current account,
-# WhiteNoise. console/wsgi.py sends a request whose path is exactly one of LEAN_PATHS
+# WhiteNoise. config/wsgi.py sends a request whose path is exactly one of LEAN_PATHS
 # through LEAN_MIDDLEWARE (console/lean_stack.py); LEAN_STACK=false sends it through
 # MIDDLEWARE like every other request. CommonMiddleware stays for its Host check and
 # Content-Length, XFrameOptionsMiddleware so that the answers' headers do not change.
@@ -172,8 +172,8 @@ LEAN_PATHS = (
     else []
 )
 
-ROOT_URLCONF = "console.urls"
-WSGI_APPLICATION = "console.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
