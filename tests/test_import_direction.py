@@ -59,4 +59,3 @@ def test_the_check_sees_every_kind_of_import():
         "from . import y\n"
     )
     assert imported_modules(source) == {"audit", "oauthapps.models", "scopes"}
-
