@@ -130,7 +130,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "oauth2_provider",
     "console",
     "scopes",
     "oauthapps",
@@ -373,37 +372,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthapps.OAuthApp"
-OAUTH2_PROVIDER = {
-    # Only the client credentials grant exists here (RFC 6749 §4.4). Tokens are issued,
-    # introspected and revoked by our own views (oauthapps/grant.py, oauthapps/api/checks.py):
-    # no DOT view is routed, so DOT's validator and oauthlib's servers are never reached.
-    # RFC 9700: only the SHA-256 checksum of an issued token is stored, never the token.
-    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
-    "SCOPES_BACKEND_CLASS": "oauthapps.app_scopes.CatalogScopes",
-    # The grants these RFC 9700 switches govern are disabled here anyway (no authorization
-    # endpoint, no refresh tokens); turning them on keeps `check --deploy` clean and any
-    # future grant safe by default.
-    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
-    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
-    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
-    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
-    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
-    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
-    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
-    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
-    "REFRESH_TOKEN_REUSE_PROTECTION": True,
-    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
-    "PKCE_REQUIRED": True,
-}
-
 LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Records that carry secrets or tokens at DEBUG, whatever level these loggers are later
-    # given: oauthlib's client_credentials grant logs each issued token; django.template logs
-    # a failed variable lookup with the whole context (a one-time secret page included).
+    # Records that carry secrets at DEBUG, whatever level these loggers are later given:
+    # django.template logs a failed variable lookup with the whole context (a one-time
+    # secret page included).
     "filters": {
         "drop_debug": {
             "()": "django.utils.log.CallbackFilter",
@@ -425,11 +400,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        # oauthlib logs request bodies (client_secret included) at DEBUG: never let it.
-        "oauthlib": {"level": "WARNING"},
-        "oauthlib.oauth2.rfc6749.grant_types.client_credentials": {"filters": ["drop_debug"]},
         "django.template": {"filters": ["drop_debug"]},
-        "oauth2_provider": {"level": "WARNING"},
         # Our own one-line-per-request log replaces Django's and runserver's.
         # runserver still reports 4xx and 5xx, through our handler (Django's own prints the
         # request line with its query string).

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from oauth2_provider.models import get_access_token_model
 
 from console.actors import Actor, Source
 from console.models import Account
@@ -24,7 +23,6 @@ from oauthapps.models import (
     SECRET_GRACE_RANGE_TEXT,
     AppStatus,
     ClientSecret,
-    IssuedToken,
     OAuthApp,
 )
 from oauthapps.revocations import (
@@ -36,7 +34,6 @@ from oauthapps.revocations import (
     token_until,
 )
 from oauthapps.secrets import secret_digest, secret_generate, secret_hint
-from oauthapps.token_rows import token_checksum
 from oauthapps.tokens import InvalidAccessToken, access_token_verify
 from scopes.resolver import concrete_permissions, effective_permissions
 from scopes.validation import ScopeError, validate_scopes
@@ -153,9 +150,6 @@ def _secrets_revoke(secrets: Iterable[ClientSecret], *, now) -> None:
         record.revoked_at = now
         record.save(update_fields=["revoked_at"])
     revocations_record((secret_key(record.token_tag), covering_until(now)) for record in secrets)
-    # Tokens issued before 0.2.0 are rows linked to their secret (oauthapps/token_rows.py).
-    issued = IssuedToken.objects.filter(secret__in=secrets).values("access_token_id")
-    get_access_token_model().objects.filter(pk__in=issued).delete()
 
 
 def _clean_access_token_ttl(value) -> int:
@@ -216,15 +210,11 @@ def oauth_app_create(
         created_by=created_by,
         creator_sid=actor.sid,
         created_by_label=actor.label,
-        client_type=OAuthApp.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=OAuthApp.GRANT_CLIENT_CREDENTIALS,
-        client_secret="",
-        hash_client_secret=False,
     )
     if access_token_ttl is not None:
         app.access_token_ttl = _clean_access_token_ttl(access_token_ttl)
     # The lifetime is checked once: just above, or at start-up for the default (settings).
-    app.full_clean(exclude=["client_secret", "user", "access_token_ttl"])
+    app.full_clean(exclude=["access_token_ttl"])
     _check_app_limit(account)
     _check_no_escalation(caller_permissions, actor=actor, allow=app.scopes, deny=app.denied_scopes)
     app.save()
@@ -387,7 +377,6 @@ def oauth_app_delete(*, app: OAuthApp, actor: Actor) -> None:
     locked = _lock(app)
     client_id = locked.client_id
     revocations_record([(app_key(client_id), covering_until(timezone.now()))])
-    get_access_token_model().objects.filter(application=locked).delete()  # rows of tokens before 0.2.0
     locked.delete()
     locked.client_id = client_id  # keep the SID on the in-memory object for the event
     signals.oauth_app_deleted.send(sender=OAuthApp, payload=signals.AppDeleted(app=locked, actor=actor))
@@ -405,8 +394,6 @@ def access_token_revoke(*, token: str, client: OAuthApp) -> bool:
         return False
     with transaction.atomic():
         revocations_record([(token_key(claims["jti"]), token_until(claims))])
-        # A token issued before 0.2.0 is a row too (oauthapps/token_rows.py).
-        get_access_token_model().objects.filter(token_checksum=token_checksum(token)).delete()
     return True
 
 

@@ -1,14 +1,11 @@
 """Django admin for staff: pages render, writes go through the services, secrets never show."""
 
 import re
-from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
 from django.urls import reverse
-from django.utils import timezone
-from oauth2_provider.models import AccessToken, get_grant_model, get_id_token_model, get_refresh_token_model
 
 from audit.models import AuditEvent
 from console.models import Membership, User
@@ -16,7 +13,6 @@ from oauthapps import services
 from oauthapps.admin import OAuthAppAdmin
 from oauthapps.authentication import client_authenticate
 from oauthapps.models import ClientSecret, OAuthApp, Revocation, SigningKey
-from oauthapps.token_rows import token_checksum
 from tests.factories import DEFAULT_SCOPES, UserFactory, make_app, token_is_live, web_actor
 
 pytestmark = pytest.mark.django_db
@@ -48,17 +44,6 @@ def token(client, issued) -> str:
     response = client.post("/v2/token", body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200, response.content
     return response.json()["access_token"]
-
-
-@pytest.fixture
-def token_row(issued) -> AccessToken:
-    """The row a token issued before 0.2.0 has (oauthapps/token_rows.py)."""
-    return AccessToken.objects.create(
-        application=issued.app,
-        token_checksum=token_checksum("a token issued before 0.2.0"),
-        expires=timezone.now() + timedelta(hours=1),
-        scope=" ".join(issued.app.scopes),
-    )
 
 
 @pytest.fixture
@@ -102,12 +87,11 @@ def run_action(staff_client, action: str, *apps, confirm: bool = True):
     return staff_client.post(admin_url(OAuthApp, "changelist"), data)
 
 
-def every_admin_page(staff_client, issued, token_row, revocation, event) -> list[str]:
+def every_admin_page(staff_client, issued, revocation, event) -> list[str]:
     pages = []
     objects = [
         (OAuthApp, issued.app),
         (AuditEvent, event),
-        (AccessToken, token_row),
         (Revocation, revocation),
         (SigningKey, SigningKey.objects.get()),
         (Membership, Membership.objects.first()),
@@ -124,15 +108,13 @@ def every_admin_page(staff_client, issued, token_row, revocation, event) -> list
     return pages
 
 
-def test_every_changelist_and_change_page_renders(staff_client, issued, token_row, revocation):
+def test_every_changelist_and_change_page_renders(staff_client, issued, revocation):
     event = AuditEvent.objects.get(resource_sid=issued.app.client_id)
-    assert len(every_admin_page(staff_client, issued, token_row, revocation, event)) == 18
+    assert len(every_admin_page(staff_client, issued, revocation, event)) == 16
 
 
-def test_dot_application_admin_is_replaced_and_unused_token_admins_are_hidden():
+def test_the_app_admin_is_ours():
     assert isinstance(admin.site.get_model_admin(OAuthApp), OAuthAppAdmin)
-    for model in (get_grant_model(), get_refresh_token_model(), get_id_token_model()):
-        assert not admin.site.is_registered(model)
 
 
 def test_app_changelist_searches_by_client_id(staff_client, account, member):
@@ -150,7 +132,7 @@ def test_app_changelist_filters_by_account(staff_client, issued):
     assert list(response.context["cl"].result_list) == [other]
 
 
-def test_app_change_page_hides_dot_fields(staff_client, app):
+def test_app_change_page_shows_only_the_editable_fields(staff_client, app):
     response = staff_client.get(admin_url(OAuthApp, "change", app.pk))
     assert set(response.context["adminform"].form.fields) == {
         "name",
@@ -330,9 +312,7 @@ def test_audit_events_search_by_resource_sid(staff_client, issued):
     assert [e.resource_sid for e in response.context["cl"].result_list] == [other.client_id]
 
 
-def test_no_admin_page_shows_a_digest_key_or_token_checksum(
-    staff_client, issued, token, token_row, revocation
-):
+def test_no_admin_page_shows_a_digest_key_or_token(staff_client, issued, token, revocation):
     services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(issued.app.created_by))
     event = AuditEvent.objects.filter(resource_sid=issued.app.client_id).first()
     digests = list(ClientSecret.objects.values_list("digest", flat=True))
@@ -340,18 +320,17 @@ def test_no_admin_page_shows_a_digest_key_or_token_checksum(
     forbidden = [
         *digests,
         key.private_key_pem.splitlines()[1],
-        token_row.token_checksum,
         issued.secret,
         token,
     ]
-    for page in every_admin_page(staff_client, issued, token_row, revocation, event):
+    for page in every_admin_page(staff_client, issued, revocation, event):
         for value in forbidden:
             assert value not in page
 
 
-def test_token_revocation_and_signing_key_admins_are_read_only(staff_client, token_row, revocation):
+def test_revocation_and_signing_key_admins_are_read_only(staff_client, revocation):
     key = SigningKey.objects.get()
-    for model, obj in ((AccessToken, token_row), (Revocation, revocation), (SigningKey, key)):
+    for model, obj in ((Revocation, revocation), (SigningKey, key)):
         assert staff_client.get(admin_url(model, "add")).status_code == 403
         assert staff_client.post(admin_url(model, "change", obj.pk), {}).status_code == 403
         assert staff_client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
