@@ -18,10 +18,11 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The first start's one-time password comes last, framed, with the address to open.
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py bootstrap
 	@echo "Serving the console and OAuth issuer $(OAUTH_ISSUER)"
+	OAUTH_ISSUER=$(OAUTH_ISSUER) $(PY) manage.py bootstrap
 	OAUTH_ISSUER=$(OAUTH_ISSUER) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production serving: migrations are a separate deploy step (`make migrate`), never at start.

@@ -44,11 +44,26 @@ def test_bootstrap_prints_a_generated_password_once(settings):
     settings.ADMIN_EMAIL = ""
     settings.ADMIN_PASSWORD = ""
     output = run_bootstrap()
-    password = output.split("Generated console password for admin@example.com: ")[1].split()[0]
+    password = output.split("Password  ")[1].split()[0]
     assert User.objects.get(email="admin@example.com").check_password(password)
     second = run_bootstrap()
-    assert "Generated console password" not in second
+    assert "Password" not in second
     assert Account.objects.count() == 1 and SigningKey.objects.count() == 1
+
+
+def test_the_generated_password_comes_last_framed_with_the_url_to_open(settings):
+    settings.ADMIN_EMAIL = ""
+    settings.ADMIN_PASSWORD = ""
+    settings.OAUTH_ISSUER = "http://127.0.0.1:8123"
+    lines = run_bootstrap().rstrip("\n").splitlines()
+    box = lines[-6:]
+    assert box[0] == box[-1] and set(box[0]) == {"+", "-"}
+    assert all(
+        line.startswith("| ") and line.endswith(" |") and len(line) == len(box[0]) for line in box[1:-1]
+    )
+    assert "Open http://127.0.0.1:8123/login/ and log in:" in box[1]
+    assert "admin@example.com" in box[2] and "Password" in box[3]
+    assert not any("Password" in line for line in lines[:-6])
 
 
 def test_signing_key_is_stored_encrypted():
