@@ -41,7 +41,7 @@ test-fast: install
 	$(PY) -m pytest -m "not browser"
 
 # Known vulnerabilities in the installed dependencies. Needs the OSV or PyPI advisory service,
-# which this project's CI machine cannot reach (see README, "Reliability and security").
+# which this project's CI machine cannot reach (see docs/security.md).
 audit: install
 	$(VENV)/bin/pip-audit --progress-spinner off --skip-editable
 

@@ -103,7 +103,7 @@ if not DEBUG:
         raise ImproperlyConfigured(
             "Refusing to start with DEBUG off while development defaults are in use: set "
             + ", ".join(insecure)
-            + " in the environment (see README, 'Configuration')."
+            + " in the environment (see docs/configuration.md)."
         )
     if not 0 <= TOKEN_CLOCK_LEEWAY_SECONDS <= 300:
         raise ImproperlyConfigured("TOKEN_CLOCK_LEEWAY_SECONDS must be between 0 and 300 (a few seconds).")
