@@ -67,6 +67,22 @@ def member_client(client, member):
     return client
 
 
+@pytest.fixture
+def admin_app(account, member):
+    """An app of ``account`` allowed to do everything the IAM and Monitor APIs offer."""
+    from tests.api.conftest import EVERYTHING
+
+    return make_app(account, user=member.user, name="Automation", scopes=EVERYTHING)
+
+
+@pytest.fixture
+def api(client, admin_app):
+    """The IAM and Monitor APIs through the test client, with ``admin_app``'s token."""
+    from tests.api.conftest import Api, token_for
+
+    return Api(client, token_for(client, admin_app))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Rate-limit counters are per test: the suite itself must not trip them."""

@@ -142,27 +142,27 @@ def test_secret_of_another_app_cannot_be_revoked_through_mine(member_client, app
 
 
 @pytest.fixture
-def csrf_client(member):
+def member_csrf_client(member):
     client = Client(enforce_csrf_checks=True)
     client.force_login(member.user)
     return client
 
 
-def test_write_views_enforce_csrf(csrf_client, app):
+def test_write_views_enforce_csrf(member_csrf_client, app):
     oauth_app_secret_rotate(app=app, actor=web_actor(app.created_by))
     posts = {page: {"form_token": "x", **create_form()} for page in write_urls(app)}
     posts[url("detail", app)] = {"name": "Renamed", "scopes": SCOPES, "version": app.version}
     for page, data in posts.items():
-        assert csrf_client.post(page, data).status_code == 403, page
+        assert member_csrf_client.post(page, data).status_code == 403, page
     app.refresh_from_db()
     assert app.name == "Billing sync"
     assert OAuthApp.objects.count() == 1
 
 
-def test_write_with_csrf_token_succeeds(csrf_client):
-    page = csrf_client.get(url("create"))
+def test_write_with_csrf_token_succeeds(member_csrf_client):
+    page = member_csrf_client.get(url("create"))
     token = page.cookies["csrftoken"].value
-    response = csrf_client.post(url("create"), {**create_form(), "csrfmiddlewaretoken": token})
+    response = member_csrf_client.post(url("create"), {**create_form(), "csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert OAuthApp.objects.filter(name="Billing sync").count() == 1
 

@@ -21,8 +21,8 @@ from console.models import Role
 from console.throttling import limits_reset
 from oauthapps.models import OAuthApp
 from scopes.catalog import get_catalog
-from tests.api.conftest import EVERYTHING, Api, token_for
-from tests.factories import MembershipFactory, make_app
+from tests.api.conftest import EVERYTHING
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -212,13 +212,6 @@ BODY = st.one_of(
         },
     ),
 )
-
-
-@pytest.fixture
-def api(client, account, member):
-    return Api(
-        client, token_for(client, make_app(account, user=member.user, name="Robot", scopes=EVERYTHING))
-    )
 
 
 def assert_clear_api_answer(response, ok: set[int]) -> None:
