@@ -151,26 +151,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "console.middleware.CurrentAccountMiddleware",
 ]
-# The machine-facing hot paths skip what only the console needs: sessions, CSRF (their
-# views are exempt), authentication, messages, session limits, the current account,
-# WhiteNoise. config/wsgi.py sends a request whose path is exactly one of LEAN_PATHS
-# through LEAN_MIDDLEWARE (console/lean_stack.py); LEAN_STACK=false sends it through
-# MIDDLEWARE like every other request. CommonMiddleware stays for its Host check and
-# Content-Length, XFrameOptionsMiddleware so that the answers' headers do not change.
-LEAN_MIDDLEWARE = [
-    "console.request_log.RequestLogMiddleware",
-    "console.db_unavailable.DatabaseUnavailableMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "console.security_headers.SecurityHeadersMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
-LEAN_PATHS = (
-    ["/v2/token", "/v1/token", "/v2/token/introspect", "/v2/token/revoke", "/v1/gateway/check"]
-    if _env_bool("LEAN_STACK", True)
-    else []
-)
-
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -228,7 +208,7 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "OPTIONS": _redis_options,
         },
-        # Every process's copy of the token revocations (oauthapps/revocations.py): it sees
+        # Every process's copy of the token revocations (oauthapps/server/revocations.py): it sees
         # Redis errors, so that checks can ask PostgreSQL instead.
         "revocations": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -251,7 +231,7 @@ THROTTLE_TOKEN_PER_CLIENT = os.environ.get("THROTTLE_TOKEN_PER_CLIENT", "300/60"
 THROTTLE_REVOKE_PER_CLIENT = os.environ.get("THROTTLE_REVOKE_PER_CLIENT", "300/60")
 THROTTLE_TOKEN_PER_IP = os.environ.get("THROTTLE_TOKEN_PER_IP", "1200/60")
 # Failed client authentications (token, introspection, revocation), per source address
-# for one client and per source address for any (oauthapps/client_limits.py).
+# for one client and per source address for any (oauthapps/server/client_limits.py).
 THROTTLE_CLIENT_AUTH_FAILURES_PER_CLIENT_IP = os.environ.get(
     "THROTTLE_CLIENT_AUTH_FAILURES_PER_CLIENT_IP", "10/300"
 )
@@ -261,6 +241,10 @@ THROTTLE_LOGIN_PER_IP = os.environ.get("THROTTLE_LOGIN_PER_IP", "60/900")
 THROTTLE_API_PER_APP = os.environ.get("THROTTLE_API_PER_APP", "1200/60")
 # Argon2 checks running at once per process (each holds ~100 MiB for a moment), and how
 # long a sign-in waits for one before it is told to try again (console/signin.py).
+# The device cookie a browser gets at each sign-in (console/devices.py): failures from it
+# count against it alone, so strangers' failures never lock out its owner. Kept at sign-out.
+SIGN_IN_DEVICE_COOKIE_NAME = os.environ.get("SIGN_IN_DEVICE_COOKIE_NAME", "console_device")
+SIGN_IN_DEVICE_COOKIE_AGE = timedelta(seconds=_env_int("SIGN_IN_DEVICE_COOKIE_AGE_SECONDS", 365 * 86400))
 PASSWORD_CHECKS_AT_ONCE = _env_int("PASSWORD_CHECKS_AT_ONCE", 2)
 PASSWORD_CHECK_WAIT = timedelta(seconds=_env_int("PASSWORD_CHECK_WAIT_SECONDS", 5))
 

@@ -125,7 +125,7 @@ class ClientSecret(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     # Carried by every token this secret obtains, so that revoking the secret revokes them
-    # (oauthapps/revocations.py). Random, so that a token tells nothing about the secret.
+    # (oauthapps/server/revocations.py). Random, so that a token tells nothing about the secret.
     token_tag = models.CharField(max_length=16, unique=True, default=new_token_tag, editable=False)
 
     objects = ClientSecretQuerySet.as_manager()
@@ -154,7 +154,7 @@ class Revocation(models.Model):
     """Access tokens that stop before their ``exp``: one token (by ``jti``, RFC 7009), every
     token a secret obtained (by its ``token_tag``), every token of a deleted app (by Client
     ID). Issuing a token writes nothing; a check looks its three keys up here, through the
-    shared cache (oauthapps/revocations.py). A row is kept until every token it covers has
+    shared cache (oauthapps/server/revocations.py). A row is kept until every token it covers has
     expired (``until``), then ``manage.py purge_expired`` removes it."""
 
     key = models.CharField(max_length=80, unique=True)  # "jti:…", "secret:…" or "app:…"
@@ -172,7 +172,7 @@ class SigningKey(models.Model):
 
     kid = models.CharField(max_length=64, unique=True)
     algorithm = models.CharField(max_length=10)
-    # PKCS#8 PEM, encrypted with a key derived from SECRET_KEY (oauthapps/signing_keys.py).
+    # PKCS#8 PEM, encrypted with a key derived from SECRET_KEY (oauthapps/server/signing_keys.py).
     private_key_pem = models.TextField()
     public_jwk = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)

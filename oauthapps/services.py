@@ -25,16 +25,13 @@ from oauthapps.models import (
     ClientSecret,
     OAuthApp,
 )
-from oauthapps.revocations import (
+from oauthapps.secrets import secret_digest, secret_generate, secret_hint
+from oauthapps.server.revocations import (
     app_key,
     covering_until,
     revocations_record,
     secret_key,
-    token_key,
-    token_until,
 )
-from oauthapps.secrets import secret_digest, secret_generate, secret_hint
-from oauthapps.tokens import InvalidAccessToken, access_token_verify
 from scopes.resolver import concrete_permissions, effective_permissions
 from scopes.validation import ScopeError, validate_scopes
 
@@ -142,7 +139,7 @@ def _check_no_escalation(
 def _secrets_revoke(secrets: Iterable[ClientSecret], *, now) -> None:
     """Stop ``secrets`` at once and revoke the access tokens issued with them (a leak: the
     tokens obtained with a leaked secret are as exposed as the secret): each secret's
-    ``token_tag`` is recorded as revoked (oauthapps/revocations.py). A token request that
+    ``token_tag`` is recorded as revoked (oauthapps/server/revocations.py). A token request that
     authenticated with one of them a moment before still gets a token carrying its tag, so
     that token is dead on arrival."""
     secrets = list(secrets)
@@ -373,28 +370,13 @@ def oauth_app_secret_revoke(*, app: OAuthApp, actor: Actor, secret_id: int) -> C
 @transaction.atomic
 def oauth_app_delete(*, app: OAuthApp, actor: Actor) -> None:
     """Delete the app: its secrets stop working at once (they go with it), and so do its
-    access tokens (its Client ID is recorded as revoked, oauthapps/revocations.py)."""
+    access tokens (its Client ID is recorded as revoked, oauthapps/server/revocations.py)."""
     locked = _lock(app)
     client_id = locked.client_id
     revocations_record([(app_key(client_id), covering_until(timezone.now()))])
     locked.delete()
     locked.client_id = client_id  # keep the SID on the in-memory object for the event
     signals.oauth_app_deleted.send(sender=OAuthApp, payload=signals.AppDeleted(app=locked, actor=actor))
-
-
-def access_token_revoke(*, token: str, client: OAuthApp) -> bool:
-    """RFC 7009: revoke ``token`` if it is one of ours, unexpired, and was issued to
-    ``client``; otherwise change nothing (the caller answers 200 either way, §2.2). Returns
-    whether it was revoked. Its ``jti`` is recorded until the token's ``exp``."""
-    try:
-        claims = access_token_verify(token)
-    except InvalidAccessToken:
-        return False
-    if claims["client_id"] != client.client_id:
-        return False
-    with transaction.atomic():
-        revocations_record([(token_key(claims["jti"]), token_until(claims))])
-    return True
 
 
 def oauth_app_secrets_expire_lapsed(*, actor: Actor, now=None) -> int:

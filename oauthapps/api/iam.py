@@ -17,7 +17,6 @@ from console.api import TwilioApiView
 from console.api_paging import PAGING_PARAMETER_NAMES, PAGING_PARAMETERS, KeysetPaging
 from console.sids import is_sid
 from oauthapps import selectors, services
-from oauthapps.api.bearer import BearerTokenAuthentication
 from oauthapps.api.serializers import (
     AppCreateSerializer,
     AppPageSerializer,
@@ -28,6 +27,7 @@ from oauthapps.api.serializers import (
 )
 from oauthapps.app_scopes import app_permissions
 from oauthapps.models import OAuthApp
+from oauthapps.server.bearer import BearerTokenAuthentication
 from scopes.permissions import HasCatalogPermission
 from scopes.resolver import concrete_permissions
 

@@ -11,8 +11,8 @@ from audit.models import AuditEvent
 from console.models import Membership, User
 from oauthapps import services
 from oauthapps.admin import OAuthAppAdmin
-from oauthapps.authentication import client_authenticate
 from oauthapps.models import ClientSecret, OAuthApp, Revocation, SigningKey
+from oauthapps.server.secret_check import client_authenticate
 from tests.factories import DEFAULT_SCOPES, UserFactory, make_app, token_is_live, web_actor
 
 pytestmark = pytest.mark.django_db

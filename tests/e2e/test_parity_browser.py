@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from oauthapps.authentication import client_authenticate
 from oauthapps.models import ClientSecret, OAuthApp
+from oauthapps.server.secret_check import client_authenticate
 from oauthapps.services import oauth_app_secret_rotate
 from tests.factories import make_app, web_actor
 

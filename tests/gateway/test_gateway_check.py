@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from oauthapps import services
-from oauthapps.tokens import access_token_claims, access_token_sign
+from oauthapps.server.tokens import access_token_claims, access_token_sign
 from scopes.catalog import get_catalog
 from tests.factories import AccountFactory, make_app, web_actor
 from tests.oauthapps.test_token_endpoint import basic, credentials, form, post_token

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from console.actors import Actor
 from oauthapps import services
-from oauthapps.authentication import client_authenticate
 from oauthapps.models import ClientSecret, Revocation
+from oauthapps.server.secret_check import client_authenticate
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from console.sids import is_sid
 from oauthapps import services
-from oauthapps.authentication import client_authenticate
 from oauthapps.models import ClientSecret, OAuthApp
 from oauthapps.secrets import secret_digest
+from oauthapps.server.secret_check import client_authenticate
 from tests.factories import DEFAULT_SCOPES, make_app, web_actor
 
 pytestmark = pytest.mark.django_db

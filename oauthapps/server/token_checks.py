@@ -1,6 +1,6 @@
 """Is this access token good right now? Signature and claims locally, then the revocations.
 
-The revocations (oauthapps/revocations.py: of the token, of the secret that obtained it, of
+The revocations (oauthapps/server/revocations.py: of the token, of the secret that obtained it, of
 its app) are what make revocation and app deletion take effect at once for every server
 that asks us.
 """
@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from oauthapps.jwt_rules import within_lifetime
 from oauthapps.models import OAuthApp
-from oauthapps.revocations import token_revoked
-from oauthapps.signing_keys import signing_keys_published
-from oauthapps.tokens import InvalidAccessToken, access_token_verify_keyed
+from oauthapps.server.jwt_rules import within_lifetime
+from oauthapps.server.revocations import token_revoked
+from oauthapps.server.signing_keys import signing_keys_published
+from oauthapps.server.tokens import InvalidAccessToken, access_token_verify_keyed
 
 # A service calls with the same token for up to an hour: the signature check of a token
 # seen recently is remembered (per process, only successes), the lifetime and the signing

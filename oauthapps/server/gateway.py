@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import AuthenticationFailed
 
 from console.errors import twilio_error
-from oauthapps.api.bearer import api_challenge, bearer_grant
+from oauthapps.server.bearer import api_challenge, bearer_grant
 from scopes.resolver import grants, path_account_sids, required_permission
 
 # nginx sends X-Original-*, Traefik X-Forwarded-*. When both arrive and disagree, one of them

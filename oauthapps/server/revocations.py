@@ -88,7 +88,7 @@ def revocation_keys(claims: dict) -> tuple[str, str, str]:
     return token_key(claims["jti"]), secret_key(claims["secret_tag"]), app_key(claims["client_id"])
 
 
-# A token is signed at most this long after its client authenticated (oauthapps/grant.py
+# A token is signed at most this long after its client authenticated (oauthapps/server/grant.py
 # refuses to sign later): a revocation racing the request covers a token signed just after it.
 SIGNED_WITHIN = timedelta(minutes=1)
 
