@@ -86,6 +86,10 @@ TOKEN_ENDPOINT_MAX_BODY_BYTES = _env_int("TOKEN_ENDPOINT_MAX_BODY_BYTES", 8192)
 # The most OAuth apps one account may hold: creates beyond it are refused (a 400 in the API),
 # so that no caller can grow an account's apps, and the pages and queries over them, unbounded.
 MAX_APPS_PER_ACCOUNT = _env_int("MAX_APPS_PER_ACCOUNT", 1000)
+# The most one-token (RFC 7009, by jti) revocations one app may have in force: each is kept
+# until its token's exp, so without a cap an app could grow the table and the Redis copy
+# without bound. Beyond it revocation answers 429; revoking by secret has no such cost.
+REVOCATIONS_MAX_JTI_PER_APP = _env_int("REVOCATIONS_MAX_JTI_PER_APP", 1000)
 
 if not DEBUG:
     insecure = []

@@ -127,6 +127,12 @@ class ClientSecret(models.Model):
     # Carried by every token this secret obtains, so that revoking the secret revokes them
     # (oauthapps/server/revocations.py). Random, so that a token tells nothing about the secret.
     token_tag = models.CharField(max_length=16, unique=True, default=new_token_tag, editable=False)
+    # The longest Token expiration time (seconds) the app had while this secret could obtain
+    # tokens; None (secrets older than this field) stands for ACCESS_TOKEN_TTL_MAX_SECONDS.
+    token_ttl_max = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Set when a grace period simply ran out: the secret is kept (and its tag with it, so a
+    # later revocation still reaches its tokens) until its last token has expired.
+    tokens_expire_at = models.DateTimeField(null=True, blank=True)
 
     objects = ClientSecretQuerySet.as_manager()
 
@@ -160,6 +166,12 @@ class Revocation(models.Model):
     key = models.CharField(max_length=80, unique=True)  # "jti:…", "secret:…" or "app:…"
     until = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The app whose token a "jti:" revocation stops: REVOCATIONS_MAX_JTI_PER_APP is counted by
+    # it. Empty for the other kinds (and for revocations recorded before it existed).
+    client_id = models.CharField(max_length=34, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["client_id", "until"], name="revocation_client_until")]
 
     def __str__(self) -> str:
         kind, _, _value = self.key.partition(":")

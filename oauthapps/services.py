@@ -31,6 +31,7 @@ from oauthapps.server.revocations import (
     covering_until,
     revocations_record,
     secret_key,
+    secret_tokens_until,
 )
 from scopes.resolver import concrete_permissions, effective_permissions
 from scopes.validation import ScopeError, validate_scopes
@@ -70,8 +71,8 @@ class EditConflict(OAuthAppError):
 
 
 class PermissionEscalation(OAuthAppError):
-    """The caller would create, widen or take over (by rotating its secret) an app holding
-    permissions the caller does not hold itself."""
+    """The caller would create, widen, change, delete or take over (by rotating its secret)
+    an app holding permissions the caller does not hold itself."""
 
     def __init__(self, missing: Iterable[str]) -> None:
         self.missing = tuple(sorted(missing))
@@ -176,7 +177,10 @@ def _clean_grace_period(grace_period: timedelta | None) -> timedelta:
 def _issue_secret(app: OAuthApp) -> tuple[str, ClientSecret]:
     plaintext = secret_generate()
     record = ClientSecret.objects.create(
-        app=app, digest=secret_digest(plaintext), hint=secret_hint(plaintext)
+        app=app,
+        digest=secret_digest(plaintext),
+        hint=secret_hint(plaintext),
+        token_ttl_max=app.access_token_ttl,
     )
     return plaintext, record
 
@@ -272,6 +276,9 @@ def oauth_app_update(
         wanted["denied_scopes"] = _clean_denied(denied_scopes)
     if access_token_ttl is not UNSET:
         wanted["access_token_ttl"] = _clean_access_token_ttl(access_token_ttl)
+    # A weaker app must neither widen an app nor strip a stronger one: it needs every
+    # effective permission of the app as it is, and as it would be.
+    _check_no_escalation(caller_permissions, actor=actor, allow=locked.scopes, deny=locked.denied_scopes)
     _check_no_escalation(
         caller_permissions,
         actor=actor,
@@ -288,6 +295,12 @@ def oauth_app_update(
         setattr(locked, field, value)
     locked.version += 1
     locked.save(update_fields=[*updated, "version", "updated"])
+    if "access_token_ttl" in updated:
+        # Tokens issued before a shorter ttl keep their exp: each secret that may still obtain
+        # tokens remembers the longest ttl it issued under (how long its tag must be kept).
+        ClientSecret.objects.valid_at(timezone.now()).filter(
+            app=locked, token_ttl_max__lt=locked.access_token_ttl
+        ).update(token_ttl_max=locked.access_token_ttl)
     signals.oauth_app_updated.send(
         sender=OAuthApp,
         payload=signals.AppUpdated(app=locked, actor=actor, previous=previous, updated=updated),
@@ -318,19 +331,29 @@ def oauth_app_secret_rotate(
     _check_no_escalation(caller_permissions, actor=actor, allow=locked.scopes, deny=locked.denied_scopes)
     now = timezone.now()
     if not revoke_previous:
-        # Revoking below also reaches an older secret still in its grace period, and with it
-        # the tokens it issued; expiring it first would drop those tokens' link to it.
+        # A secret that ends before its grace period ran out takes its tokens along.
         for older in ClientSecret.objects.in_grace_period(now).select_for_update().filter(app=locked):
             older.expires_at = now
-            _secret_expire(older, app=locked, actor=actor)
+            older.save(update_fields=["expires_at"])
+            _secrets_revoke([older], now=now)
+            signals.oauth_app_secret_expired.send(
+                sender=OAuthApp, payload=signals.SecretExpired(app=locked, actor=actor, secret=older)
+            )
     for previous in ClientSecret.objects.select_for_update().filter(
         app=locked, expires_at__isnull=True, revoked_at__isnull=True
     ):
         previous.replaced_at = now
         previous.expires_at = now + grace_period
         previous.save(update_fields=["replaced_at", "expires_at"])
-    if revoke_previous:  # every previous secret, those still in a grace period included
-        _secrets_revoke(ClientSecret.objects.select_for_update().filter(app=locked).valid_at(now), now=now)
+        if not grace_period and not revoke_previous:
+            # Twilio: "a grace period of 0 invalidates the previous credentials and access tokens".
+            _secrets_revoke([previous], now=now)
+    if revoke_previous:
+        # Every previous secret not revoked yet: those in a grace period, and those whose grace
+        # period ran out while their tokens may still be unexpired (their tag is kept for this).
+        _secrets_revoke(
+            ClientSecret.objects.select_for_update().filter(app=locked, revoked_at__isnull=True), now=now
+        )
     plaintext, record = _issue_secret(locked)
     locked.save(update_fields=["updated"])
     signals.oauth_app_secret_rotated.send(
@@ -349,7 +372,8 @@ def oauth_app_secret_rotate(
 @transaction.atomic
 def oauth_app_secret_revoke(*, app: OAuthApp, actor: Actor, secret_id: int) -> ClientSecret:
     """Stop a previous (replaced) secret at once, e.g. because it leaked, and revoke the
-    access tokens issued with it. The current secret cannot be revoked this way: rotate
+    access tokens issued with it, also when its grace period already ran out and its tokens
+    may still be unexpired. The current secret cannot be revoked this way: rotate
     instead, so the app always has one working secret."""
     locked = _lock(app)
     try:
@@ -368,10 +392,12 @@ def oauth_app_secret_revoke(*, app: OAuthApp, actor: Actor, secret_id: int) -> C
 
 
 @transaction.atomic
-def oauth_app_delete(*, app: OAuthApp, actor: Actor) -> None:
+def oauth_app_delete(*, app: OAuthApp, actor: Actor, caller_permissions: Iterable[str] | None = None) -> None:
     """Delete the app: its secrets stop working at once (they go with it), and so do its
-    access tokens (its Client ID is recorded as revoked, oauthapps/server/revocations.py)."""
+    access tokens (its Client ID is recorded as revoked, oauthapps/server/revocations.py).
+    Through the API, the caller must hold every effective permission of the app."""
     locked = _lock(app)
+    _check_no_escalation(caller_permissions, actor=actor, allow=locked.scopes, deny=locked.denied_scopes)
     client_id = locked.client_id
     revocations_record([(app_key(client_id), covering_until(timezone.now()))])
     locked.delete()
@@ -380,20 +406,20 @@ def oauth_app_delete(*, app: OAuthApp, actor: Actor) -> None:
 
 
 def oauth_app_secrets_expire_lapsed(*, actor: Actor, now=None) -> int:
-    """Record and remove every replaced secret whose grace period has ended (each with an
+    """Record every replaced secret whose grace period has ended (each with an
     ``oauth-apps.secret-expired`` event), so operators can see when an old secret lapsed.
     One short transaction per secret. Returns how many lapsed."""
     now = now or timezone.now()
-    lapsed = ClientSecret.objects.filter(expires_at__lte=now, revoked_at__isnull=True).values_list(
-        "pk", flat=True
+    lapsed = ClientSecret.objects.filter(
+        expires_at__lte=now, revoked_at__isnull=True, tokens_expire_at__isnull=True
     )
     count = 0
-    for secret_id in list(lapsed.iterator(chunk_size=1000)):
+    for secret_id in list(lapsed.values_list("pk", flat=True).iterator(chunk_size=1000)):
         with transaction.atomic():
-            record = (
-                ClientSecret.objects.select_for_update().select_related("app").filter(pk=secret_id).first()
-            )
-            if record is None:  # removed meanwhile (app deleted, or another purge)
+            # Read again under the lock: another purge may have recorded it, or a revocation
+            # ended it, meanwhile (each announced once).
+            record = lapsed.select_for_update().select_related("app").filter(pk=secret_id).first()
+            if record is None:  # removed, recorded or revoked meanwhile
                 continue
             _secret_expire(record, app=record.app, actor=actor)
             count += 1
@@ -401,9 +427,12 @@ def oauth_app_secrets_expire_lapsed(*, actor: Actor, now=None) -> int:
 
 
 def _secret_expire(record: ClientSecret, *, app: OAuthApp, actor: Actor) -> None:
-    """Announce that a replaced secret stopped working at its ``expires_at``, then remove it
-    (a lapsed secret is kept only as its audit event). Inside the caller's transaction."""
+    """Announce that a replaced secret stopped working at its ``expires_at``. Its tokens live
+    to their ``exp``; the record (and its ``token_tag``) is kept until the last of them has
+    expired, so that revoking previous secrets still reaches them, then ``purge_expired``
+    removes it. Inside the caller's transaction."""
+    record.tokens_expire_at = secret_tokens_until(record.expires_at, record.token_ttl_max)
+    record.save(update_fields=["tokens_expire_at"])
     signals.oauth_app_secret_expired.send(
         sender=OAuthApp, payload=signals.SecretExpired(app=app, actor=actor, secret=record)
     )
-    record.delete()

@@ -109,5 +109,5 @@ class RevokeApi(_ClientTokenForm):
 
     def answer(self, token: str, caller: OAuthApp) -> HttpResponse:
         token_revocation_count(client_id=caller.client_id)  # raises ClientThrottled
-        access_token_revoke(token=token, client=caller)
+        access_token_revoke(token=token, client=caller)  # raises RevocationLimitReached, a ClientThrottled
         return HttpResponse(status=200)

@@ -46,19 +46,33 @@ def test_batches_cover_every_primary_key_range(issued):
 
     assert not ClientSecret.objects.filter(pk__in=[secret.pk for secret in dead]).exists()
     span = ClientSecret.objects.get().pk - dead[0].pk + 1
-    assert f"Deleted 7 client secret(s) past their grace period in {-(-span // 2)} batch(es)" in output
+    assert (
+        f"Deleted 7 client secret(s) revoked or whose tokens have all expired in {-(-span // 2)} batch(es)"
+        in output
+    )
 
 
-def test_secret_past_grace_period_is_deleted(issued):
+def end_tracking(secret: ClientSecret) -> None:
+    """As if the last token ``secret`` obtained had expired."""
+    ClientSecret.objects.filter(pk=secret.pk).update(tokens_expire_at=timezone.now() - timedelta(seconds=1))
+
+
+def test_secret_past_grace_period_is_kept_until_its_tokens_expired_then_deleted(issued):
     rotated = services.oauth_app_secret_rotate(app=issued.app, actor=Actor.system())
     previous = ClientSecret.objects.get(app=issued.app, expires_at__isnull=False)
     ClientSecret.objects.filter(pk=previous.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     output = purge()
+    assert "1 client secret(s) lapsed at the end of their grace period" in output
+    assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is None
+    assert ClientSecret.objects.filter(pk=previous.pk, tokens_expire_at__isnull=False).exists()
+
+    end_tracking(previous)
+    output = purge()
 
     assert not ClientSecret.objects.filter(pk=previous.pk).exists()
     assert client_authenticate(client_id=issued.app.client_id, secret=rotated.secret) is not None
-    assert "1 client secret(s) past their grace period" in output
+    assert "1 client secret(s) revoked or whose tokens have all expired" in output
 
 
 def test_secret_in_grace_period_is_kept(issued):
@@ -79,7 +93,8 @@ def test_revoked_secret_is_deleted(issued):
 
 def test_empty_tables_report_zero():
     assert purge() == (
-        "Deleted 0 client secret(s) past their grace period in 0 batch(es). "
+        "Deleted 0 client secret(s) revoked or whose tokens have all expired in 0 batch(es); "
+        "0 client secret(s) lapsed at the end of their grace period. "
         "Deleted 0 revocation(s) whose tokens have all expired.\n"
     )
 

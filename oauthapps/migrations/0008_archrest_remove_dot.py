@@ -32,7 +32,7 @@ def drop_legacy_tables(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('oauthapps', '0005_revocations'),
+        ('oauthapps', '0007_trust_revocation_client'),
     ]
 
     operations = [
