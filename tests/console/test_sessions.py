@@ -50,14 +50,14 @@ def test_a_session_idle_past_the_timeout_is_signed_out_with_a_message(member_cli
     response = member_client.get(LIST)
     assert response.status_code == 302 and response["Location"] == f"{LOGIN}?next={LIST}"
     page = member_client.get(response["Location"]).content.decode()
-    assert "You were signed out after 30 minutes without activity" in page
+    assert "You were logged out after 30 minutes without activity" in page
     assert not signed_in(member_client)
 
 
 def test_a_busy_session_ends_at_its_maximum_age(member_client):
     age(member_client, SIGNED_IN_AT, settings.SESSION_MAX_AGE.total_seconds() + 1)
     response = member_client.get(LIST, follow=True)
-    assert "sessions end 12 hours after sign-in" in response.content.decode()
+    assert "sessions end 12 hours after log-in" in response.content.decode()
     assert not signed_in(member_client)
 
 

@@ -22,7 +22,7 @@ ADMIN_LOGIN = "/django-admin/login/"
 # The look-alike spellings find the account through PostgreSQL's UPPER (SQLite's LIKE folds
 # ASCII only, so there they find nothing and are counted as unknown addresses).
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's UPPER")
-LOCKED = "Too many sign-in attempts"
+LOCKED = "Too many log-in attempts"
 
 
 def console_sign_in(client, email, password="wrong password"):

@@ -33,7 +33,7 @@ def test_repeated_login_failures_are_throttled(client, member, settings):
     for _ in range(2):
         client.post("/login/", {"username": member.user.email, "password": "wrong password"})
     response = client.post("/login/", {"username": member.user.email, "password": "wrong password"})
-    assert response.status_code == 429 and "Too many sign-in attempts" in response.content.decode()
+    assert response.status_code == 429 and "Too many log-in attempts" in response.content.decode()
 
 
 def test_login_requires_csrf(member):
