@@ -154,7 +154,7 @@ def product_env(args, database: str, workdir: Path) -> dict:
     return {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "DJANGO_SETTINGS_MODULE": "console.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "false",
         "SECRET_KEY": args.secret_key,
         "CLIENT_SECRET_DIGEST_KEY": args.digest_key,
@@ -944,7 +944,7 @@ def main() -> int:
             print("note: /v1/gateway/check is not routed yet; the gateway scenario is skipped")
 
         product = start_gunicorn(
-            procs, "product", "console.wsgi:application", env=env, workdir=workdir, workers=args.workers
+            procs, "product", "config.wsgi:application", env=env, workdir=workdir, workers=args.workers
         )
         # The reference shares the gunicorn settings, not the product's metrics directory:
         # gunicorn empties that directory when it starts, under the product's feet.
@@ -961,7 +961,7 @@ def main() -> int:
         reference = start_gunicorn(
             procs,
             "reference",
-            "console.wsgi:application",
+            "config.wsgi:application",
             env={**trivial_env, "DJANGO_SETTINGS_MODULE": "bench.reference_settings"},
             workdir=workdir,
             workers=args.workers,

@@ -36,7 +36,7 @@ from console.signals import console_login_locked
 from console.templatetags.console_ui import duration_label
 from console.throttling import Limit, limit_hit
 
-BUSY = "The server is busy checking other sign-ins. Try again in a moment."
+BUSY = "The server is busy checking other log-ins. Try again in a moment."
 EMAIL_SUBJECT_SALT = "console.signin.email-subject"
 
 
@@ -47,13 +47,13 @@ def too_many_attempts(seconds: int, now: datetime) -> str:
     ends = now.astimezone(UTC) + timedelta(seconds=seconds)
     if ends.second or ends.microsecond:
         ends = ends.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return f"Too many sign-in attempts. Try again in {wait}, at {ends:%H:%M} UTC."
+    return f"Too many log-in attempts. Try again in {wait}, at {ends:%H:%M} UTC."
 
 
 def one_more_failure_locks() -> str:
     """Said with the failure after which one more locks sign-in."""
     window = timedelta(seconds=_per_subject().window_seconds)
-    return f"One more failed attempt locks sign-in for {duration_label(window)}."
+    return f"One more failed attempt locks log-in for {duration_label(window)}."
 
 
 @dataclass(frozen=True)

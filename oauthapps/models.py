@@ -1,4 +1,4 @@
-"""OAuth apps (the DOT Application model, swapped), their client secrets and signing keys."""
+"""OAuth apps, their client secrets, the signing keys and the revocations."""
 
 import secrets
 from datetime import datetime
@@ -8,18 +8,27 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from oauth2_provider.models import AbstractApplication
-from oauth2_provider.settings import oauth2_settings
 
 from console.models import Account
+from console.templatetags.console_ui import seconds_label
 
 
 class AppStatus(models.TextChoices):
     ACTIVE = "active", "Active"
 
 
-ACCESS_TOKEN_TTL_RANGE_TEXT = "1 minute (60 seconds) to 30 days (2,592,000 seconds)"
-SECRET_GRACE_RANGE_TEXT = "0 (the old secret stops at once) to 30 days (2,592,000 seconds)"
+# The ranges are settings' numbers (ACCESS_TOKEN_TTL_MIN/MAX_SECONDS, SECRET_GRACE_MAX_SECONDS);
+# every message and help text that names a range says it in these words.
+_TTL_MIN, _TTL_MAX = settings.ACCESS_TOKEN_TTL_MIN_SECONDS, settings.ACCESS_TOKEN_TTL_MAX_SECONDS
+_GRACE_MAX = settings.SECRET_GRACE_MAX_SECONDS
+ACCESS_TOKEN_TTL_RANGE_WORDS = f"{seconds_label(_TTL_MIN)} to {seconds_label(_TTL_MAX)}"
+ACCESS_TOKEN_TTL_RANGE_TEXT = (
+    f"{seconds_label(_TTL_MIN)} ({_TTL_MIN:,} seconds) to {seconds_label(_TTL_MAX)} ({_TTL_MAX:,} seconds)"
+)
+SECRET_GRACE_RANGE_WORDS = f"0 to {seconds_label(_GRACE_MAX)}"
+SECRET_GRACE_RANGE_TEXT = (
+    f"0 (the old secret stops at once) to {seconds_label(_GRACE_MAX)} ({_GRACE_MAX:,} seconds)"
+)
 
 
 def new_token_tag() -> str:
@@ -32,18 +41,21 @@ def default_access_token_ttl() -> int:
     return settings.ACCESS_TOKEN_TTL_SECONDS
 
 
-class OAuthApp(AbstractApplication):
-    """An OAuth app: its Client ID (``OQ…``) is also its SID. Secrets live in ClientSecret.
+class OAuthApp(models.Model):
+    """An OAuth app: its Client ID (``OQ…``) is also its SID. Secrets live in ClientSecret
+    (several are valid during a rotation), as keyed digests (oauthapps/secrets.py). Every
+    app is a confidential client of the client credentials grant (RFC 6749 §4.4)."""
 
-    DOT's own ``client_secret`` column stays empty: one app has several valid secrets during
-    a rotation, and they are stored as keyed digests (oauthapps/secrets.py).
-    """
+    # Client credentials is the one grant this server has (docs/decisions/0001).
+    GRANT_CLIENT_CREDENTIALS = "client-credentials"
 
+    id = models.BigAutoField(primary_key=True)
+    client_id = models.CharField("Client ID", max_length=255, unique=True, db_index=True)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="oauth_apps")
     # The one description of each field people edit: its label and limits. The services'
     # checks, the console and admin forms, the IAM serializer's help, the command line's help
     # and the audit trail's labels read them from here (``_meta.get_field(...)``).
-    name = models.CharField("App name", max_length=100)  # DOT's is 255 and optional
+    name = models.CharField("App name", max_length=100)
     description = models.TextField("Description of the app", blank=True, max_length=1000)
     scopes = models.JSONField("OAuth Scopes", default=list)
     denied_scopes = models.JSONField("Denied scopes", default=list, blank=True)
@@ -79,9 +91,10 @@ class OAuthApp(AbstractApplication):
     )
     # Bumped by every update, so that two editors of one app see a conflict instead of a lost edit.
     version = models.PositiveIntegerField(default=1)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
 
-    class Meta(AbstractApplication.Meta):
-        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+    class Meta:
         verbose_name = "OAuth app"
         indexes = [models.Index(fields=["account", "-created"], name="oauthapp_account_created")]
 
@@ -92,8 +105,9 @@ class OAuthApp(AbstractApplication):
     def sid(self) -> str:
         return self.client_id
 
-    def is_usable(self, request) -> bool:
-        return self.status == AppStatus.ACTIVE
+    def allows_grant_type(self, *grant_types: str) -> bool:
+        """Whether the app may use one of ``grant_types``: every app has client credentials."""
+        return self.GRANT_CLIENT_CREDENTIALS in grant_types
 
 
 class ClientSecretQuerySet(models.QuerySet):
@@ -186,24 +200,6 @@ class DPoPProofUse(models.Model):
 
     def __str__(self) -> str:
         return f"DPoP proof used, remembered until {self.until:%Y-%m-%d %H:%M:%S}"
-
-
-class IssuedToken(models.Model):
-    """Tokens issued before 0.2.0 were recorded as rows (DOT's AccessToken, by checksum),
-    each linked to the secret that obtained it; a check of such a token (it has no
-    ``secret_tag`` claim) still requires its row. No new rows are written: once
-    ACCESS_TOKEN_TTL_MAX_SECONDS has passed since the upgrade, no such token is left."""
-
-    access_token = models.OneToOneField(
-        oauth2_settings.ACCESS_TOKEN_MODEL,
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="issued_with",
-    )
-    secret = models.ForeignKey(ClientSecret, on_delete=models.CASCADE, related_name="issued_tokens")
-
-    def __str__(self) -> str:
-        return f"Token {self.access_token_id} issued with secret {self.secret_id}"
 
 
 class SigningKey(models.Model):

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from oauth2_provider.models import get_access_token_model
 
 from console.actors import Actor, Source
 from console.models import Account
@@ -24,7 +23,6 @@ from oauthapps.models import (
     SECRET_GRACE_RANGE_TEXT,
     AppStatus,
     ClientSecret,
-    IssuedToken,
     OAuthApp,
 )
 from oauthapps.secrets import secret_digest, secret_generate, secret_hint
@@ -150,9 +148,6 @@ def _secrets_revoke(secrets: Iterable[ClientSecret], *, now) -> None:
         record.revoked_at = now
         record.save(update_fields=["revoked_at"])
     revocations_record((secret_key(record.token_tag), covering_until(now)) for record in secrets)
-    # Tokens issued before 0.2.0 are rows linked to their secret (oauthapps/server/token_rows.py).
-    issued = IssuedToken.objects.filter(secret__in=secrets).values("access_token_id")
-    get_access_token_model().objects.filter(pk__in=issued).delete()
 
 
 def _clean_access_token_ttl(value) -> int:
@@ -225,15 +220,12 @@ def oauth_app_create(
         created_by=created_by,
         creator_sid=actor.sid,
         created_by_label=actor.label,
-        client_type=OAuthApp.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=OAuthApp.GRANT_CLIENT_CREDENTIALS,
-        client_secret="",
-        hash_client_secret=False,
         dpop_bound_access_tokens=_clean_flag(dpop_bound_access_tokens, field="dpop_bound_access_tokens"),
     )
     if access_token_ttl is not None:
         app.access_token_ttl = _clean_access_token_ttl(access_token_ttl)
-    app.full_clean(exclude=["client_secret", "user"])
+    # The lifetime is checked once: just above, or at start-up for the default (settings).
+    app.full_clean(exclude=["access_token_ttl"])
     _check_app_limit(account)
     _check_no_escalation(caller_permissions, actor=actor, allow=app.scopes, deny=app.denied_scopes)
     app.save()
@@ -424,7 +416,6 @@ def oauth_app_delete(*, app: OAuthApp, actor: Actor, caller_permissions: Iterabl
     _check_no_escalation(caller_permissions, actor=actor, allow=locked.scopes, deny=locked.denied_scopes)
     client_id = locked.client_id
     revocations_record([(app_key(client_id), covering_until(timezone.now()))])
-    get_access_token_model().objects.filter(application=locked).delete()  # rows of tokens before 0.2.0
     locked.delete()
     locked.client_id = client_id  # keep the SID on the in-memory object for the event
     signals.oauth_app_deleted.send(sender=OAuthApp, payload=signals.AppDeleted(app=locked, actor=actor))

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from oauth2_provider.models import get_access_token_model
 
 from oauthapps.models import OAuthApp
 from oauthapps.server.client_limits import ClientThrottled
@@ -13,7 +12,6 @@ from oauthapps.server.revocations import (
     token_revocations_in_force,
     token_until,
 )
-from oauthapps.server.token_rows import token_checksum
 from oauthapps.server.tokens import InvalidAccessToken, access_token_verify
 
 
@@ -49,8 +47,6 @@ def access_token_revoke(*, token: str, client: OAuthApp) -> bool:
         OAuthApp.objects.select_for_update().filter(pk=client.pk).values_list("pk").first()
         _check_revocation_limit(client.client_id, key)
         revocations_record([(key, token_until(claims))], client_id=client.client_id)
-        # A token issued before 0.2.0 is a row too (oauthapps/server/token_rows.py).
-        get_access_token_model().objects.filter(token_checksum=token_checksum(token)).delete()
     return True
 
 

@@ -196,15 +196,15 @@ def test_the_subjects_of_a_device_an_account_and_an_unknown_email(owner):
 
 def test_the_refusal_says_how_long_and_until_when():
     now = datetime(2026, 12, 7, 21, 1, 0, tzinfo=UTC)
-    assert too_many_attempts(900, now) == "Too many sign-in attempts. Try again in 15 minutes, at 21:16 UTC."
-    assert too_many_attempts(61, now) == "Too many sign-in attempts. Try again in 2 minutes, at 21:03 UTC."
-    assert too_many_attempts(5, now) == "Too many sign-in attempts. Try again in 1 minute, at 21:02 UTC."
+    assert too_many_attempts(900, now) == "Too many log-in attempts. Try again in 15 minutes, at 21:16 UTC."
+    assert too_many_attempts(61, now) == "Too many log-in attempts. Try again in 2 minutes, at 21:03 UTC."
+    assert too_many_attempts(5, now) == "Too many log-in attempts. Try again in 1 minute, at 21:02 UTC."
 
 
 @pytest.mark.parametrize("door", DOORS)
 def test_one_attempt_before_the_lock_the_answer_warns(owner, door):
     stranger = browser("203.0.113.7")
     bodies = [sign_in(stranger, owner.email, "guess", door).content.decode() for _ in range(6)]
-    warning = "One more failed attempt locks sign-in for 15 minutes."
+    warning = "One more failed attempt locks log-in for 15 minutes."
     assert [warning in body for body in bodies] == [False] * 4 + [True, False]
     assert "Try again in 15 minutes, at " in bodies[5] and "Wait a few minutes" not in bodies[5]

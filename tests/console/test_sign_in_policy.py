@@ -22,7 +22,7 @@ ADMIN_LOGIN = "/django-admin/login/"
 # The look-alike spellings find the account through PostgreSQL's UPPER (SQLite's LIKE folds
 # ASCII only, so there they find nothing and are counted as unknown addresses).
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's UPPER")
-LOCKED = "Too many sign-in attempts"
+LOCKED = "Too many log-in attempts"
 
 
 def console_sign_in(client, email, password="wrong password"):
@@ -133,7 +133,9 @@ def test_a_sign_in_waits_for_a_free_password_check_then_is_told_to_retry(client,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_sign_ins_hash_at_most_the_configured_number_at_once(settings, monkeypatch):
+def test_concurrent_sign_ins_hash_at_most_the_configured_number_at_once(
+    settings, monkeypatch, production_password_hashing
+):
     """Argon2 takes ~100 MiB per check: runserver's unbounded threads reached 1 GB."""
     from django.contrib.auth.hashers import Argon2PasswordHasher
 

@@ -7,9 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from console.models import Role
 from tests.e2e.conftest import PHONE
-from tests.factories import AccountFactory, MembershipFactory, make_app
+from tests.factories import make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,11 +20,6 @@ EDIT_SCOPES = [
     "/twilio/voice/calls/list",
     "/twilio/messaging/messages/read",
 ]
-
-
-@pytest.fixture
-def owner(transactional_db):
-    return MembershipFactory(account=AccountFactory(name="Acme"), role=Role.OWNER)
 
 
 def create_app_in_console(page, name: str) -> None:

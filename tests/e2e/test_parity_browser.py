@@ -8,18 +8,12 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from console.models import Role
 from oauthapps.models import ClientSecret, OAuthApp
 from oauthapps.server.secret_check import client_authenticate
 from oauthapps.services import oauth_app_secret_rotate
-from tests.factories import AccountFactory, MembershipFactory, make_app, web_actor
+from tests.factories import make_app, web_actor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def owner(transactional_db):
-    return MembershipFactory(account=AccountFactory(name="Acme"), role=Role.OWNER)
 
 
 def ttl_number(page):

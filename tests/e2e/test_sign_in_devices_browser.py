@@ -13,7 +13,7 @@ from tests.factories import PASSWORD, AccountFactory, MembershipFactory, UserFac
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LOCKED = re.compile(r"Too many sign-in attempts\. Try again in 1[45] minutes, at \d\d:\d\d UTC\.")
+LOCKED = re.compile(r"Too many log-in attempts\. Try again in 1[45] minutes, at \d\d:\d\d UTC\.")
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_the_owners_browser_signs_in_while_a_stranger_has_locked_the_email(
             log_in(theirs, owner.email, "a guess")
             alert = theirs.get_by_role("alert")
             if attempt == 4:
-                expect(alert).to_contain_text("One more failed attempt locks sign-in for 15 minutes.")
+                expect(alert).to_contain_text("One more failed attempt locks log-in for 15 minutes.")
                 shot(theirs, "sign-in-one-more-locks")
         expect(theirs.get_by_role("alert")).to_have_text(LOCKED)
         shot(theirs, "sign-in-locked")

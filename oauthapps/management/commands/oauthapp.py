@@ -11,7 +11,7 @@ from console.actors import Actor
 from console.models import Account
 from console.selectors import account_default
 from oauthapps import services
-from oauthapps.models import ACCESS_TOKEN_TTL_RANGE_TEXT, OAuthApp
+from oauthapps.models import ACCESS_TOKEN_TTL_RANGE_TEXT, SECRET_GRACE_RANGE_TEXT, OAuthApp
 from oauthapps.selectors import oauth_app_list
 
 # Labels and limits come from the model fields, as everywhere an app field is shown.
@@ -85,8 +85,8 @@ class Command(BaseCommand):
         rotate.add_argument(
             "--grace-period",
             type=int,
-            help="Seconds the old secret keeps working, 0 to 2592000 (30 days); SECRET_GRACE_SECONDS if "
-            "omitted. A previous secret still in its grace period stops at once.",
+            help=f"Seconds the old secret keeps working, {SECRET_GRACE_RANGE_TEXT}; SECRET_GRACE_SECONDS "
+            "if omitted. A previous secret still in its grace period stops at once.",
         )
         delete = sub.add_parser("delete", help="Delete an app; its secrets and tokens stop working.")
         delete.add_argument("sid")

@@ -1,12 +1,10 @@
-"""Delete expired access tokens (rows of tokens issued before 0.2.0), client secrets revoked
-or past their grace period whose tokens have all expired, and revocations whose tokens have
-all expired, in short batches.
+"""Delete client secrets revoked or past their grace period whose tokens have all expired,
+and revocations whose tokens have all expired, in short batches.
 
 Each batch is one primary-key range (``id >= lo AND id < lo + batch``) in its own short
 transaction: it reads a bounded slice of the primary key index, so no batch scans the
-table and no lock is held for longer than one batch, whatever the table's size. DOT's
-``cleartokens`` instead re-runs ``expires < now`` (no index on ``expires``) for every
-batch, a full scan each time on a table of millions of rows.
+table and no lock is held for longer than one batch, whatever the table's size. Re-running
+``expires < now`` for every batch instead would scan the table each time.
 """
 
 import time
@@ -18,7 +16,6 @@ from django.db import transaction
 from django.db.models import CASCADE, DO_NOTHING, SET_NULL, Max, Min, Q, QuerySet
 from django.db.models.signals import post_delete, pre_delete
 from django.utils import timezone
-from oauth2_provider.models import get_access_token_model
 
 from console.actors import Actor
 from console.private_apis import raw_delete
@@ -46,12 +43,12 @@ def _is_leaf(model) -> bool:
 
 
 def delete_batch(batch: QuerySet) -> int:
-    """``DELETE ... WHERE`` the batch, after deleting the leaf rows that CASCADE from it (a
-    token's IssuedToken link) and clearing the SET_NULL links that point at it.
+    """``DELETE ... WHERE`` the batch, after deleting the leaf rows that CASCADE from it and
+    clearing the SET_NULL links that point at it.
 
     ``QuerySet.delete()`` loads every row as a model instance first whenever another table
-    points at the model (DOT's RefreshToken.access_token does): about a second per
-    5,000-row batch on a ten-million-row token table, all of it inside the transaction.
+    points at the model: about a second per 5,000-row batch on a ten-million-row table, all
+    of it inside the transaction.
     """
     model = batch.model
     relations = [relation for relation in model._meta.related_objects if relation.on_delete is not DO_NOTHING]
@@ -89,12 +86,6 @@ def purge_in_batches(queryset: QuerySet, *, batch_size: int, sleep_seconds: floa
     return deleted, batches
 
 
-def expired_access_tokens(now: datetime) -> QuerySet:
-    # An expired token already fails signature-time checks (its JWT exp), so its row only
-    # costs space: it can go the moment it expires.
-    return get_access_token_model().objects.filter(expires__lt=now)
-
-
 def ended_revocations(now: datetime) -> QuerySet:
     # Every token a revocation covers has expired: a check refuses them by their exp alone.
     return Revocation.objects.filter(until__lte=now)
@@ -114,7 +105,7 @@ def dead_client_secrets(now: datetime) -> QuerySet:
 
 class Command(BaseCommand):
     help = (
-        "Delete expired access tokens, client secrets whose tokens have all expired (or revoked), "
+        "Delete client secrets whose tokens have all expired (or revoked), "
         "ended revocations and used DPoP proofs past their window, "
         "in short primary-key batches. Schedule it hourly (cron or a systemd timer); see docs/performance.md."
     )
@@ -139,9 +130,6 @@ class Command(BaseCommand):
         if sleep < 0:
             raise CommandError("--sleep must not be negative.")
         now = timezone.now()
-        tokens, token_batches = purge_in_batches(
-            expired_access_tokens(now), batch_size=batch_size, sleep_seconds=sleep
-        )
         # Secrets that lapsed at the end of their grace period get their audit event first.
         lapsed = oauth_app_secrets_expire_lapsed(actor=Actor.system("manage.py purge_expired"), now=now)
         secrets, secret_batches = purge_in_batches(
@@ -150,9 +138,8 @@ class Command(BaseCommand):
         revocations, _ = purge_in_batches(ended_revocations(now), batch_size=batch_size, sleep_seconds=sleep)
         proofs, _ = purge_in_batches(used_dpop_proofs(now), batch_size=batch_size, sleep_seconds=sleep)
         self.stdout.write(
-            f"Deleted {tokens} expired access token(s) in {token_batches} batch(es) and "
-            f"{secrets} client secret(s) revoked or whose tokens have all expired in {secret_batches} "
-            f"batch(es); {lapsed} client secret(s) lapsed at the end of their grace period. "
+            f"Deleted {secrets} client secret(s) revoked or whose tokens have all expired in "
+            f"{secret_batches} batch(es); {lapsed} client secret(s) lapsed at the end of their grace period. "
             f"Deleted {revocations} revocation(s) whose tokens have all expired"
             f" and {proofs} DPoP proof(s) past their window."
         )
