@@ -26,7 +26,7 @@ from django.views.decorators.debug import sensitive_variables
 from console.actors import Actor, Source, client_ip
 from console.admin import ReadOnlyAdmin
 from console.reauth import auth_is_recent, reauth_url
-from oauthapps import services
+from oauthapps import selectors, services
 from oauthapps.forms import SecretRotateForm, app_label, app_text_field
 from oauthapps.models import ClientSecret, OAuthApp, Revocation, SigningKey
 from oauthapps.reveal import reveal_forget, reveal_keep, reveal_pop
@@ -362,11 +362,12 @@ class OAuthAppAdmin(admin.ModelAdmin):
             )
         actor = admin_actor(request)
         revoked = 0
-        now = timezone.now()
         for app in queryset:
-            for record in ClientSecret.objects.in_grace_period(now).filter(app=app):
+            # Every previous secret not revoked: in its grace period, or lapsed while tokens it
+            # obtained may still be unexpired (the one list the console shows).
+            for entry in selectors.oauth_app_previous_secrets(app=app):
                 try:
-                    services.oauth_app_secret_revoke(app=app, actor=actor, secret_id=record.pk)
+                    services.oauth_app_secret_revoke(app=app, actor=actor, secret_id=entry.secret.pk)
                 except (services.AppGone, ValidationError):
                     continue
                 revoked += 1

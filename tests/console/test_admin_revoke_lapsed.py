@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from oauthapps import services
 from oauthapps.models import ClientSecret
-from tests.console.test_admin import admin_client, run_action, staff, token  # noqa: F401
+from tests.console.test_admin import run_action, staff, staff_client, token  # noqa: F401
 from tests.factories import token_is_live, web_actor
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("recorded", [False, True], ids=["before purge_expired", "after purge_expired"])
 def test_revoke_previous_secrets_action_reaches_the_tokens_of_a_lapsed_secret(
-    admin_client,  # noqa: F811
+    staff_client,  # noqa: F811
     issued,
     member,
     token,  # noqa: F811
@@ -36,6 +36,6 @@ def test_revoke_previous_secrets_action_reaches_the_tokens_of_a_lapsed_secret(
         assert services.oauth_app_secrets_expire_lapsed(actor=web_actor(member.user)) == 1
     assert token_is_live(token)
 
-    assert run_action(admin_client, "revoke_previous_secrets", issued.app).status_code == 302
+    assert run_action(staff_client, "revoke_previous_secrets", issued.app).status_code == 302
 
     assert not token_is_live(token), "the lapsed secret's token survived 'Revoke previous secrets now'"

@@ -13,7 +13,7 @@ from oauthapps import services
 from oauthapps.models import OAuthApp
 from tests.api.conftest import EVERYTHING
 from tests.factories import make_app, web_actor
-from tests.oauthapps.test_views import admin_client, create_form, url  # noqa: F401  (fixture)
+from tests.oauthapps.test_views import create_form, url
 
 pytestmark = pytest.mark.django_db
 
@@ -80,27 +80,27 @@ def test_iam_refuses_a_flag_that_is_not_a_json_boolean(api, value):
     assert "dpop_bound_access_tokens" in response.content.decode()
 
 
-def test_console_create_checkbox_sets_the_flag_and_the_page_shows_it(admin_client):  # noqa: F811
-    body = admin_client.get(url("create")).content.decode()
+def test_console_create_checkbox_sets_the_flag_and_the_page_shows_it(member_client):
+    body = member_client.get(url("create")).content.decode()
     assert "Require DPoP-bound tokens" in body and 'name="dpop_bound_access_tokens"' in body
-    response = admin_client.post(url("create"), create_form(dpop_bound_access_tokens="on"))
+    response = member_client.post(url("create"), create_form(dpop_bound_access_tokens="on"))
     assert response.status_code == 302
     app = OAuthApp.objects.latest("created")
     assert app.dpop_bound_access_tokens is True
-    page = admin_client.get(url("detail", app)).content.decode()
+    page = member_client.get(url("detail", app)).content.decode()
     assert "Yes: token requests need a DPoP proof" in page
 
 
-def test_console_edit_clears_the_flag_when_unticked(admin_client, app):  # noqa: F811
+def test_console_edit_clears_the_flag_when_unticked(member_client, app):
     services.oauth_app_update(app=app, actor=web_actor(app.created_by), dpop_bound_access_tokens=True)
     app.refresh_from_db()
-    page = admin_client.get(url("detail", app)).content.decode()
+    page = member_client.get(url("detail", app)).content.decode()
     assert 'aria-describedby="id_dpop_bound_access_tokens-help" checked' in page
     data = {"name": app.name, "description": app.description, "scopes": app.scopes, "version": app.version}
-    assert admin_client.post(url("detail", app), data).status_code == 302
+    assert member_client.post(url("detail", app), data).status_code == 302
     app.refresh_from_db()
     assert app.dpop_bound_access_tokens is False
-    assert "No: Bearer tokens" in admin_client.get(url("detail", app)).content.decode()
+    assert "No: Bearer tokens" in member_client.get(url("detail", app)).content.decode()
 
 
 def run(*args) -> dict:
