@@ -1,8 +1,8 @@
 """One sign-in policy for every door: the console's login page and Django admin's.
 
 Both doors authenticate through ``console.backends.EmailBackend``, which calls
-``sign_in_authenticate``. It finds the user the way every lookup does (``email__iexact``:
-the database's ``UPPER``, under which ``ſ`` is ``S`` and ``ı`` is ``I``), then decides
+``sign_in_authenticate``. It finds the user by the email with its ASCII letters folded
+(``ascii_folded``: the one fold every database agrees with), then decides
 which *subject* the attempt counts against (OWASP's device cookies, console/devices.py):
 
 - a browser presenting a valid device cookie for that user: that cookie alone;
@@ -18,6 +18,7 @@ Clients without a device cookie are also counted per address.
 """
 
 import math
+import string
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,7 +74,7 @@ def sign_in_authenticate(*, request, email: str, password: str, can_authenticate
     """The user whose email and password these are, or None; raises ``SignInRefused``
     (and leaves the ``Refusal`` on ``request.sign_in_refusal``) when the attempt is refused.
     A failure after which one more locks leaves ``request.sign_in_warning``."""
-    user = User.objects.filter(email__iexact=email).order_by("pk").first()
+    user = _account_for(email)
     device = device_nonce(request, user)
     address = client_ip(request) if request is not None else None
     if request is not None and device is None:
@@ -104,14 +105,35 @@ def sign_in_authenticate(*, request, email: str, password: str, can_authenticate
     return None
 
 
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+
+
+def ascii_folded(email: str) -> str:
+    """The email with ASCII letters upper-cased and nothing else changed: the one case fold
+    every database's ``iexact`` agrees with. Python's ``upper`` (``ß`` -> ``SS``) and the
+    databases' ``UPPER`` (``ſ`` -> ``S`` on PostgreSQL, ASCII only on SQLite) differ, and
+    any difference between how an account is found and how an unknown email is counted
+    tells which emails have accounts."""
+    return email.translate(_ASCII_UPPER)
+
+
+def _account_for(email: str) -> User | None:
+    """The account this email names under ``ascii_folded``: the database narrows the
+    candidates (``iexact`` is at least as broad), Python decides, so a look-alike spelling
+    (``ı``, ``ſ``) names no account on any backend."""
+    wanted = ascii_folded(email)
+    candidates = User.objects.filter(email__iexact=email).order_by("pk")[:10]
+    return next((user for user in candidates if ascii_folded(user.email) == wanted), None)
+
+
 def sign_in_subject(*, user: User | None, email: str, device: str | None) -> str:
     """What a failed attempt counts against: a device cookie, an account's untrusted
-    clients, or an unknown email's untrusted clients (by a keyed digest of its upper case)."""
+    clients, or an unknown email's untrusted clients (by a keyed digest of its ASCII-folded form)."""
     if device is not None:
         return f"device:{device}"
     if user is not None:
         return f"user:{user.pk}"
-    folded = email.upper().encode("utf-8", "surrogatepass")
+    folded = ascii_folded(email).encode("utf-8", "surrogatepass")
     digest = salted_hmac(EMAIL_SUBJECT_SALT, folded, algorithm="sha256").hexdigest()
     return f"email:{digest}"
 
