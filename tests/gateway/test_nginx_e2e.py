@@ -84,6 +84,10 @@ class EchoUpstream(BaseHTTPRequestHandler):
             "account_sid": self.headers.get("X-OAuth-Account-Sid"),
             "scope": self.headers.get("X-OAuth-Scope"),
             "host": self.headers.get("Host"),
+            "method_overrides": [
+                self.headers.get(name)
+                for name in ("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override")
+            ],
         }
         self.seen.append(seen)
         body = json.dumps(seen).encode()
@@ -233,6 +237,21 @@ def test_client_cannot_forge_the_identity_headers(gateway, live_server, account,
     )
     assert response.status_code == 200
     assert response.json()["client_id"] == sender.app.client_id
+
+
+def test_a_method_override_header_never_reaches_the_upstream(gateway, live_server, account, member):
+    """The check authorises the request's own method; an upstream that honours a
+    method-override header must not be told to run another one (found by the review)."""
+    sender = make_app(account, user=member.user, scopes=[SEND_SMS])
+    token = fetch_token(live_server, sender)
+    overrides = {name: "DELETE" for name in ("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override")}
+    response = requests.post(
+        f"{gateway}{ACCOUNT_PATH}/Messages.json",
+        headers={"Host": API_HOST, "Authorization": f"Bearer {token}", **overrides},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.json()["method_overrides"] == [None, None, None]
 
 
 def test_the_clients_host_does_not_pick_the_api(gateway, live_server, account, member):
