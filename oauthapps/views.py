@@ -35,6 +35,7 @@ from oauthapps.selectors import (
     oauth_app_secret_in_grace_period,
     oauth_app_secrets_in_use,
 )
+from oauthapps.server.usage import usage_pending
 
 CREATE_TOKENS_KEY = "oauthapps.create-tokens"
 CREATE_TOKENS_KEPT = 20
@@ -223,6 +224,10 @@ def oauth_app_detail_page(request, sid: str):
 def oauth_app_secrets_page(request, sid: str):
     app = _app_or_404(request, sid)
     in_use = list(oauth_app_secrets_in_use(app=app))
+    pending = usage_pending([secret.pk for secret in in_use])  # uses not yet flushed
+    for secret in in_use:
+        if secret.pk in pending:
+            secret.last_used_at = max(filter(None, (secret.last_used_at, pending[secret.pk])))
     current = next((secret for secret in in_use if secret.is_current), None)
     previous = [secret for secret in in_use if not secret.is_current]
     context = {
