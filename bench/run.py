@@ -876,7 +876,7 @@ def main() -> int:
             ).strip(),
             flush=True,
         )
-        with_gateway = "gateway/check" in (ROOT / "oauthapps" / "api" / "urls.py").read_text()
+        with_gateway = "gateway/check" in (ROOT / "oauthapps" / "server" / "urls.py").read_text()
         if not with_gateway:
             print("note: /v1/gateway/check is not routed yet; the gateway scenario is skipped")
 
