@@ -25,7 +25,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.run import BENCH, LOOPBACK, free_port, product_env  # noqa: E402
+from bench.run import BENCH, LOOPBACK, ROOT, free_port, product_env, recreate_database  # noqa: E402
 
 WRK_SCRIPT = """
 wrk.method = "POST"
@@ -56,14 +56,14 @@ def servers(workers: int, port: int) -> dict[str, list[str]]:
     return found
 
 
-def wait_ready(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
+def wait_ready(url: str, process: subprocess.Popen, body: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {process.args}")
         try:
             request = urllib.request.Request(  # noqa: S310
-                url, data=b"grant_type=client_credentials", headers={"X-Forwarded-Proto": "https"}
+                url, data=body.encode(), headers={"X-Forwarded-Proto": "https"}
             )
             with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
                 if response.status == 200:
@@ -83,8 +83,13 @@ def main() -> None:
     parser.add_argument(
         "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
     )
-    parser.add_argument("--database", default="perf_db")
+    parser.add_argument("--database", default="perf_server_ab")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")
+    parser.add_argument(
+        "--token",
+        action="store_true",
+        help="the product's token endpoint (one seeded app) instead of the DRF POST",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="server-ab-"))
     settings = SimpleNamespace(
@@ -93,9 +98,21 @@ def main() -> None:
     )  # fmt: skip
     env = product_env(settings, args.database, workdir)
     env.pop("PROMETHEUS_MULTIPROC_DIR")
-    env.update({"DJANGO_SETTINGS_MODULE": "bench.reference_settings", "BENCH_WORKERS": str(args.workers)})
+    env["BENCH_WORKERS"] = str(args.workers)
+    path, body = "/bench/drf-post", "grant_type=client_credentials"
+    if args.token:  # a fresh database: keys and digests are made under this run's secrets
+        recreate_database(args.postgres, args.database)
+        for command in (["migrate", "--noinput", "-v0"], ["bootstrap"]):
+            subprocess.run([sys.executable, "manage.py", *command], env=env, check=True, cwd=ROOT)  # noqa: S603
+        subprocess.run(  # noqa: S603 - the product's own seeding, under the product's settings
+            [sys.executable, "-m", "bench.seed", "--apps", "1", "--out", str(workdir)], env=env, check=True
+        )
+        client_id, secret = (workdir / "hot_client.txt").read_text().split()
+        path, body = "/v2/token", f"{body}&client_id={client_id}&client_secret={secret}"
+    else:
+        env["DJANGO_SETTINGS_MODULE"] = "bench.reference_settings"
     script = workdir / "post.lua"
-    script.write_text(WRK_SCRIPT)
+    script.write_text(WRK_SCRIPT.replace("grant_type=client_credentials", body))
     running, results = {}, {}
     try:
         port = free_port()
@@ -109,8 +126,8 @@ def main() -> None:
                 stdout=subprocess.DEVNULL,
                 stderr=(workdir / f"{name.replace(' ', '-')}.log").open("w"),
             )
-            running[name] = (process, f"http://{LOOPBACK}:{port}/bench/drf-post")
-            wait_ready(running[name][1], process)
+            running[name] = (process, f"http://{LOOPBACK}:{port}{path}")
+            wait_ready(running[name][1], process, body)
             results[name] = []
         for number in range(args.rounds):
             order = list(running) if number % 2 == 0 else list(reversed(running))
