@@ -57,6 +57,9 @@ UNLIMITED = "1000000000/60"
 # sets the same ratios against the Django references (token vs the DRF POST, gateway check
 # vs the Django GET).
 TOKEN_RATIO, CHECK_RATIO = 0.30, 0.50
+# Issue 24 (performance, round 3): token >= 0.50 x the DRF POST, gateway >= 0.70 x the Django GET.
+ROUND3_RATIOS = (("token_many", "ref_drf_post", 0.50), ("token_hot", "ref_drf_post", 0.50))
+ROUND3_RATIOS += (("gateway", "ref_django_get", 0.70),)
 REFERENCES = ("trivial", "ref_drf_post", "ref_django_get")
 PEER = BENCH / "peer"
 PEER_RESOURCE = "https://api.bench.invalid"
@@ -816,6 +819,28 @@ def print_report(results: dict, concurrencies: list[int]) -> None:
     print("targets (issues 6 and 14; the ratios to the DRF POST and the Django GET are issue 14's):")
     for check in results["targets"]:
         print(f"  [{check['result']:<7}] {check['target']}: {check['value']}")
+    print_ratios(results, concurrencies)
+
+
+def print_ratios(results: dict, concurrencies: list[int]) -> None:
+    """Issue 24's headline: same-run ratios to the Django references, and to the peer."""
+    loads = results["scenarios"]
+    print()
+    print("ratios, same run (issue 24: token >= 0.50 x the DRF POST, gateway >= 0.70 x the Django GET):")
+    for name, reference, target in ROUND3_RATIOS:
+        cells = []
+        for level in concurrencies:
+            ours = loads.get(name, {}).get(str(level), {}).get("rps")
+            base = loads.get(reference, {}).get(str(level), {}).get("rps")
+            if ours and base:
+                mark = "ok" if ours / base >= target else "below"
+                cells.append(f"c={level} {ours / base:.2f} ({mark})")
+        print(f"  {name:<11} / {reference:<15} " + ("; ".join(cells) or "n/a"))
+    for level in concurrencies:
+        theirs = loads.get("peer_token", {}).get(str(level), {}).get("rps")
+        ours = loads.get("token_hot", {}).get(str(level), {}).get("rps")
+        if theirs and ours:
+            print(f"  token_hot   / peer_token      c={level} {ours / theirs:.2f}")
 
 
 def print_peer(results: dict, concurrencies: list[int]) -> None:

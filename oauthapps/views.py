@@ -36,6 +36,7 @@ from oauthapps.selectors import (
     oauth_app_secret_in_grace_period,
     oauth_app_secrets_in_use,
 )
+from oauthapps.server.usage import usage_pending
 
 CREATE_TOKENS_KEY = "oauthapps.create-tokens"
 CREATE_TOKENS_KEPT = 20
@@ -226,8 +227,14 @@ def oauth_app_detail_page(request, sid: str):
 @membership_required
 def oauth_app_secrets_page(request, sid: str):
     app = _app_or_404(request, sid)
-    current = next((secret for secret in oauth_app_secrets_in_use(app=app) if secret.is_current), None)
+    in_use = list(oauth_app_secrets_in_use(app=app))
     previous = oauth_app_previous_secrets(app=app)
+    shown = in_use + [entry.secret for entry in previous]
+    pending = usage_pending([secret.pk for secret in shown])  # uses not yet flushed
+    for secret in shown:
+        if secret.pk in pending:
+            secret.last_used_at = max(filter(None, (secret.last_used_at, pending[secret.pk])))
+    current = next((secret for secret in in_use if secret.is_current), None)
     context = {
         "app": app,
         "tab": "credentials",

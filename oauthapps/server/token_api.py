@@ -18,8 +18,8 @@ from rest_framework.throttling import BaseThrottle
 from console.actors import client_ip
 from console.api_errors import NO_STORE, OAuthError
 from console.metrics import THROTTLED
-from console.throttling import Limit, limit_hit
 from oauthapps import metrics
+from oauthapps.server.client_limits import token_request_limits
 from oauthapps.server.dpop import InvalidProof, NonceRequired
 from oauthapps.server.dpop_proofs import dpop_nonce, proof_accept, request_uris
 from oauthapps.server.endpoints import (
@@ -42,7 +42,8 @@ DPOP_REQUIRED = (
 
 class TokenAddressThrottle(BaseThrottle):
     """Requests per source address, whoever they name: a flood from one address is slowed
-    down before it costs a database query. The limits per client are in
+    down before it costs a database query. It also makes the token request's one Redis
+    round trip (``token_request_limits``), whose other verdicts are used later. The limits per client are in
     oauthapps/server/client_limits.py: nobody but the client can use them up.
 
     Not DRF's ``SimpleRateThrottle``: it keeps a list of timestamps per address in the
@@ -55,11 +56,15 @@ class TokenAddressThrottle(BaseThrottle):
         self.retry_after: int | None = None
 
     def allow_request(self, request, view) -> bool:
-        limit = Limit.parse("token-ip", settings.THROTTLE_TOKEN_PER_IP)
-        verdict = limit_hit(limit, client_ip(request) or "unknown")
+        # One Redis round trip for this count and the client's limits (client_limits.py);
+        # the view's shape check has already read the Client ID the request claims.
+        claimed = view.client_authentication(request).chosen(request).claim.client_id
+        limits = token_request_limits(client_id=claimed, address=client_ip(request))
+        request._request.token_request_limits = limits  # read by ClientAuthentication, the grant
+        verdict = limits.address
         if verdict.allowed:
             return True
-        THROTTLED.labels(limit=limit.name).inc()
+        THROTTLED.labels(limit="token-ip").inc()
         self.retry_after = verdict.retry_after
         return False
 
@@ -174,6 +179,7 @@ class TokenApi(OAuthFormEndpoint):
             credential=credential,
             account_sid=account_sid,
             binding=self.token_binding(request),
+            limits=getattr(request._request, "token_request_limits", None),
         )
         response = JsonResponse(
             {
