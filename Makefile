@@ -18,16 +18,17 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The first start's one-time password comes last, framed, with the address to open.
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py bootstrap
 	@echo "Serving the console and OAuth issuer $(OAUTH_ISSUER)"
+	OAUTH_ISSUER=$(OAUTH_ISSUER) $(PY) manage.py bootstrap
 	OAUTH_ISSUER=$(OAUTH_ISSUER) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production serving: migrations are a separate deploy step (`make migrate`), never at start.
 serve: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(VENV)/bin/gunicorn -c console/gunicorn.conf.py console.wsgi
+	$(VENV)/bin/gunicorn -c config/gunicorn.conf.py config.wsgi
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -40,7 +41,7 @@ test-fast: install
 	$(PY) -m pytest -m "not browser"
 
 # Known vulnerabilities in the installed dependencies. Needs the OSV or PyPI advisory service,
-# which this project's CI machine cannot reach (see README, "Reliability and security").
+# which this project's CI machine cannot reach (see docs/security.md).
 audit: install
 	$(VENV)/bin/pip-audit --progress-spinner off --skip-editable
 

@@ -8,7 +8,6 @@ starts. On PostgreSQL the trigger lets a DELETE through only for events an ancho
 import csv
 import io
 import json
-import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
@@ -17,6 +16,7 @@ from django.db.models import Q, QuerySet
 
 from audit.chain import anchor_sign
 from audit.models import AuditEvent, ChainAnchor
+from console.csv_cells import csv_safe
 
 EXPORT_FIELDS = (
     "sid",
@@ -74,32 +74,6 @@ def _purge_prefix(account_id: int, through_id: int, chain_hash: str, purged_thro
             "DELETE FROM audit_auditevent WHERE account_id = %s AND id <= %s", [account_id, through_id]
         )
         return cursor.rowcount
-
-
-# OWASP "CSV Injection": a spreadsheet runs a cell starting with one of these as a formula
-# (an app named =HYPERLINK(…) would send data elsewhere when the file is opened).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value):
-    """``value`` as a spreadsheet shows it literally: a leading quote before a formula.
-
-    Spreadsheets also read full-width signs (``＝``) as formulas and skip invisible and
-    space characters before them, so the first character that shows is what counts, after
-    NFKC folds full-width forms to ASCII."""
-    if isinstance(value, str) and _first_visible(value).startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
-def _first_visible(value: str) -> str:
-    for index, character in enumerate(value):
-        if character in "\t\r":
-            return character
-        if character.isspace() or unicodedata.category(character) in {"Cf", "Zs"}:
-            continue
-        return unicodedata.normalize("NFKC", value[index : index + 1])
-    return ""
 
 
 def _row(values: dict) -> dict:

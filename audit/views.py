@@ -119,6 +119,7 @@ FIELD_LABELS = {
     "policy.allow": _app_label("scopes"),
     "policy.deny": _app_label("denied_scopes"),
     "access_token_ttl": f"{_app_label('access_token_ttl')} (seconds)",
+    "dpop_bound_access_tokens": _app_label("dpop_bound_access_tokens"),
 }
 
 

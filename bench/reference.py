@@ -36,5 +36,5 @@ def django_get(request):
 urlpatterns = [
     path("bench/drf-post", DrfPost.as_view()),
     path("bench/django-get", django_get),
-    path("", include("console.urls")),
+    path("", include("config.urls")),
 ]

@@ -10,8 +10,9 @@ One command, no manual steps:
 3. wrk at each concurrency: the trivial endpoint, Django's /healthz (the framework's floor,
    for reading only), the DRF POST and Django GET references, token issuance for many
    clients, for one hot client and for a private_key_jwt client (RS256 assertions, as
-   authlib signs them), introspection, the gateway check, and the peer's token
-   endpoint;
+   authlib signs them), introspection, the gateway check, the same token path and
+   gateway check with a DPoP proof per request (bench/dpop_proofs.py, bench/lua/dpop.lua),
+   and the peer's token endpoint;
 4. local JWT verification (PyJWT, RS256, the public key from our JWKS) in this process;
 5. the flat-cost check (bench/scale.py) on a second database with --scale-apps apps and
    --scale-revocations revocations (tokens are not rows since 0.2.0: what grows is apps,
@@ -59,6 +60,9 @@ UNLIMITED = "1000000000/60"
 # sets the same ratios against the Django references (token vs the DRF POST, gateway check
 # vs the Django GET).
 TOKEN_RATIO, CHECK_RATIO = 0.30, 0.50
+# Issue 24 (performance, round 3): token >= 0.50 x the DRF POST, gateway >= 0.70 x the Django GET.
+ROUND3_RATIOS = (("token_many", "ref_drf_post", 0.50), ("token_hot", "ref_drf_post", 0.50))
+ROUND3_RATIOS += (("gateway", "ref_django_get", 0.70),)
 REFERENCES = ("trivial", "ref_drf_post", "ref_django_get")
 PEER = BENCH / "peer"
 PEER_RESOURCE = "https://api.bench.invalid"
@@ -156,7 +160,7 @@ def product_env(args, database: str, workdir: Path) -> dict:
     return {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "DJANGO_SETTINGS_MODULE": "console.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "false",
         "SECRET_KEY": args.secret_key,
         "CLIENT_SECRET_DIGEST_KEY": args.digest_key,
@@ -354,13 +358,21 @@ class Scenario:
     script: str  # bench/lua/<script>
     env: dict = field(default_factory=dict)
     reference_only: bool = False
-    # Called with the run's seconds before each wrk run (private_key_jwt: fresh assertions).
+    # Called with the run's seconds before each run (fresh single-use DPoP proofs or
+    # private_key_jwt assertions).
     prepare: Callable[[float], None] | None = None
 
 
 def build_scenarios(
-    workdir: Path, hot_id: str, hot_secret: str, token: str, with_gateway: bool, peer_body: str | None
+    workdir: Path,
+    hot_id: str,
+    hot_secret: str,
+    token: str,
+    with_gateway: bool,
+    peer_body: str | None,
+    dpop: tuple | None = None,
 ) -> list[Scenario]:
+    """``dpop`` is (ProofMaker, a token bound to its key), for the DPoP rows beside the Bearer ones."""
     forwarded = "X-Forwarded-Proto: https"
     form = f"Content-Type: application/x-www-form-urlencoded\n{forwarded}"
     basic = base64.b64encode(f"{hot_id}:{hot_secret}".encode()).decode()
@@ -445,6 +457,8 @@ def build_scenarios(
                 },
             )
         )
+    if dpop is not None:
+        scenarios += dpop_scenarios(workdir, hot_id, hot_secret, with_gateway, *dpop)
     if peer_body is not None:
         scenarios.append(
             Scenario(
@@ -463,10 +477,85 @@ def build_scenarios(
     return scenarios
 
 
+def dpop_scenarios(
+    workdir: Path, hot_id: str, hot_secret: str, with_gateway: bool, maker, bound_token: str
+) -> list[Scenario]:
+    """The token path and the gateway check with a DPoP proof on every request: what one
+    proof's checks (a signature verification, the claims, the single-use record in Redis)
+    add to the Bearer rows' figures."""
+    forwarded = "X-Forwarded-Proto: https"
+    token_proofs, gateway_proofs = workdir / "proofs-token", workdir / "proofs-gateway"
+    scenarios = [
+        Scenario(
+            "token_dpop",
+            "token with a DPoP proof, one hot client",
+            "product",
+            "/v2/token",
+            "dpop.lua",
+            {
+                "BENCH_METHOD": "POST",
+                "BENCH_BODY": f"grant_type=client_credentials&client_id={hot_id}&client_secret={hot_secret}",
+                "BENCH_HEADERS": f"Content-Type: application/x-www-form-urlencoded\n{forwarded}",
+                "BENCH_PROOFS": str(token_proofs),
+            },
+            prepare=lambda seconds: maker.write_files(
+                token_proofs, seconds, htm="POST", htu=ISSUER + "/v2/token", access_token=None
+            ),
+        )
+    ]
+    if with_gateway:
+        uri = SCOPE_URI.format(client_id=hot_id)
+        scenarios.append(
+            Scenario(
+                "gateway_dpop",
+                "gateway check, DPoP-bound token and proof",
+                "product",
+                "/v1/gateway/check",
+                "dpop.lua",
+                {
+                    "BENCH_HEADERS": f"Authorization: DPoP {bound_token}\nX-Original-Method: GET\n"
+                    f"X-Original-URI: {uri}\nX-Original-Host: iam.twilio.com\n{forwarded}",
+                    "BENCH_PROOFS": str(gateway_proofs),
+                },
+                prepare=lambda seconds: maker.write_files(
+                    gateway_proofs,
+                    seconds,
+                    htm="GET",
+                    htu=f"https://iam.twilio.com{uri}",
+                    access_token=bound_token,
+                ),
+            )
+        )
+    return scenarios
+
+
+def dpop_bound_token(url: str, hot_id: str, hot_secret: str):
+    """A ProofMaker and a token bound to its key, from the product's token endpoint."""
+    sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the repository is not
+    from bench.dpop_proofs import ProofMaker
+
+    maker = ProofMaker()
+    status, body = http(
+        "POST",
+        url + "/v2/token",
+        body=f"grant_type=client_credentials&client_id={hot_id}&client_secret={hot_secret}",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Forwarded-Proto": "https",
+            "DPoP": maker.proof("POST", ISSUER + "/v2/token"),
+        },
+    )
+    if status != 200 or json.loads(body)["token_type"] != "DPoP":
+        raise RuntimeError(f"the token endpoint gave no DPoP token ({status}): {body[:500]!r}")
+    return maker, json.loads(body)["access_token"]
+
+
 def run_wrk(
     procs: Processes, url: str, scenario: Scenario, concurrency: int, seconds: float, log: Path
 ) -> dict:
     threads = min(2, concurrency)
+    if scenario.prepare is not None:
+        scenario.prepare(seconds)
     command = [
         shutil.which("wrk") or "/usr/bin/wrk",
         f"-t{threads}",
@@ -770,6 +859,28 @@ def print_report(results: dict, concurrencies: list[int]) -> None:
     print("targets (issues 6 and 14; the ratios to the DRF POST and the Django GET are issue 14's):")
     for check in results["targets"]:
         print(f"  [{check['result']:<7}] {check['target']}: {check['value']}")
+    print_ratios(results, concurrencies)
+
+
+def print_ratios(results: dict, concurrencies: list[int]) -> None:
+    """Issue 24's headline: same-run ratios to the Django references, and to the peer."""
+    loads = results["scenarios"]
+    print()
+    print("ratios, same run (issue 24: token >= 0.50 x the DRF POST, gateway >= 0.70 x the Django GET):")
+    for name, reference, target in ROUND3_RATIOS:
+        cells = []
+        for level in concurrencies:
+            ours = loads.get(name, {}).get(str(level), {}).get("rps")
+            base = loads.get(reference, {}).get(str(level), {}).get("rps")
+            if ours and base:
+                mark = "ok" if ours / base >= target else "below"
+                cells.append(f"c={level} {ours / base:.2f} ({mark})")
+        print(f"  {name:<11} / {reference:<15} " + ("; ".join(cells) or "n/a"))
+    for level in concurrencies:
+        theirs = loads.get("peer_token", {}).get(str(level), {}).get("rps")
+        ours = loads.get("token_hot", {}).get(str(level), {}).get("rps")
+        if theirs and ours:
+            print(f"  token_hot   / peer_token      c={level} {ours / theirs:.2f}")
 
 
 def print_peer(results: dict, concurrencies: list[int]) -> None:
@@ -898,7 +1009,7 @@ def main() -> int:
             print("note: /v1/gateway/check is not routed yet; the gateway scenario is skipped")
 
         product = start_gunicorn(
-            procs, "product", "console.wsgi:application", env=env, workdir=workdir, workers=args.workers
+            procs, "product", "config.wsgi:application", env=env, workdir=workdir, workers=args.workers
         )
         # The reference shares the gunicorn settings, not the product's metrics directory:
         # gunicorn empties that directory when it starts, under the product's feet.
@@ -915,7 +1026,7 @@ def main() -> int:
         reference = start_gunicorn(
             procs,
             "reference",
-            "console.wsgi:application",
+            "config.wsgi:application",
             env={**trivial_env, "DJANGO_SETTINGS_MODULE": "bench.reference_settings"},
             workdir=workdir,
             workers=args.workers,
@@ -954,7 +1065,13 @@ def main() -> int:
             raise RuntimeError(f"the token endpoint answered {status}: {body[:500]!r}")
         token = json.loads(body)["access_token"]
         scenarios = build_scenarios(
-            workdir, hot_id, hot_secret, token, with_gateway, peer.token_body if peer else None
+            workdir,
+            hot_id,
+            hot_secret,
+            token,
+            with_gateway,
+            peer.token_body if peer else None,
+            dpop_bound_token(product.url, hot_id, hot_secret),
         )
         if args.only:
             wanted = {*REFERENCES, "peer_token", *args.only.split(",")}

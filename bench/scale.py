@@ -5,7 +5,7 @@ Issuing a token writes nothing (since 0.2.0), so what grows with use is the apps
 secrets, which every token request and introspection looks up, and the revocations in
 force, which every check asks about. Run by bench/run.py against its own throw-away
 database. Requests go through Django's test client in this process, on the lean middleware
-stack as console/wsgi.py serves these paths, without the network: the figures are
+stack as config/wsgi.py serves these paths, without the network: the figures are
 per-request server cost. Each query of the token, introspection and gateway paths, and the
 revocation query a check runs without Redis (``REVOKED_SQL``), is then EXPLAIN ANALYZEd
 (writes inside a rolled-back transaction).
@@ -399,7 +399,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
 
     from django.utils import timezone

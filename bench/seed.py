@@ -21,7 +21,7 @@ def main() -> None:
     parser.add_argument("--apps", type=int, default=1000)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     # All the bench's apps go into one account: let it hold them whatever --apps says.
     os.environ.setdefault("MAX_APPS_PER_ACCOUNT", str(max(args.apps, 1000)))
     django.setup()

@@ -16,7 +16,7 @@ from console.forms import ReauthForm
 from console.reauth import MAX_PASSWORD_FAILURES, auth_mark_recent, password_failure_record
 
 TOO_MANY_WRONG_PASSWORDS = (
-    f"You were signed out after {MAX_PASSWORD_FAILURES} wrong passwords. Sign in again to continue."
+    f"You were logged out after {MAX_PASSWORD_FAILURES} wrong passwords. Log in again to continue."
 )
 
 
@@ -66,7 +66,7 @@ class ConsolePasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
         auth_mark_recent(self.request)
-        messages.success(self.request, "Your password was changed. Your other sessions were signed out.")
+        messages.success(self.request, "Your password was changed. Your other sessions were logged out.")
         return response
 
     def form_invalid(self, form):

@@ -39,16 +39,16 @@ def session_end_reason(session, now: float) -> str | None:
     signed_in_at, last_seen_at = session.get(SIGNED_IN_AT), session.get(LAST_SEEN_AT)
     if signed_in_at is None or last_seen_at is None:
         # A session from before these limits existed: its age is unknown, so it ends.
-        return "Your session has ended. Sign in again."
+        return "Your session has ended. Log in again."
     if now - signed_in_at >= settings.SESSION_MAX_AGE.total_seconds():
         return (
             f"For your security, sessions end {duration_label(settings.SESSION_MAX_AGE)} "
-            "after sign-in. Sign in again."
+            "after log-in. Log in again."
         )
     if now - last_seen_at >= settings.SESSION_IDLE_TIMEOUT.total_seconds():
         return (
-            f"You were signed out after {duration_label(settings.SESSION_IDLE_TIMEOUT)} "
-            "without activity. Sign in again."
+            f"You were logged out after {duration_label(settings.SESSION_IDLE_TIMEOUT)} "
+            "without activity. Log in again."
         )
     return None
 

@@ -51,6 +51,7 @@ class _Store:
         self._local: dict[str, LocMemCache] = {}
         self._shared_down_until = 0.0
         self._lock = threading.Lock()
+        self._scripts: dict[int, object] = {}  # the gated script, per Redis client
 
     def _local_for(self, limit_name: str) -> LocMemCache:
         """This limit's own store: other limits' keys cannot evict its counters."""
@@ -119,6 +120,40 @@ class _Store:
             except Exception as exc:  # noqa: BLE001 - any Redis failure means: read locally
                 self._shared_failed(exc)
         return [int(self._local_for(_limit_of(key)).get(key) or 0) for key in keys]
+
+    def gated(self, keys: list[str], args: list[int]) -> list[int]:
+        """``limits_gated``'s counts: one Lua script on Redis, else the same steps locally."""
+        shared = self._shared_cache()
+        redis = getattr(getattr(shared, "client", None), "get_client", None) if shared is not None else None
+        if redis is not None:
+            try:
+                client = redis(write=True)
+                script = self._scripts.get(id(client))
+                if script is None:
+                    script = self._scripts[id(client)] = client.register_script(GATED_SCRIPT)
+                return [
+                    int(value)
+                    for value in script(keys=[shared.make_and_validate_key(key) for key in keys], args=args)
+                ]
+            except Exception as exc:  # noqa: BLE001 - any Redis failure means: count locally
+                self._shared_failed(exc)
+        return _gated_locally(self, keys, args)
+
+    def take_back(self, key: str) -> None:
+        """Subtract one from ``key`` if it still exists (never creates it)."""
+        shared = self._shared_cache()
+        redis = getattr(getattr(shared, "client", None), "get_client", None) if shared is not None else None
+        if redis is not None:
+            try:
+                redis(write=True).eval(TAKE_BACK_SCRIPT, 1, shared.make_and_validate_key(key))
+                return
+            except Exception as exc:  # noqa: BLE001 - any Redis failure means: count locally
+                self._shared_failed(exc)
+        cache = shared if shared is not None and redis is None else self._local_for(_limit_of(key))
+        try:
+            cache.decr(key)
+        except ValueError:  # expired meanwhile
+            pass
 
     def clear(self) -> None:
         for store in list(self._local.values()):
@@ -205,3 +240,88 @@ class PerAppThrottle:
 
     def wait(self) -> int | None:
         return self._retry_after
+
+
+# Count KEYS[1]; if within ARGV[2], read the next ARGV[3] counters; if each is within its
+# maximum, count the last key (when there is one). ARGV: ttl and max of the first, the
+# number of reads, the reads' maxima, the last's ttl. Returns the counts made or read.
+GATED_SCRIPT = """
+local function hit(key, ttl)
+  redis.call('SET', key, 0, 'EX', ttl, 'NX')
+  return redis.call('INCR', key)
+end
+local first = hit(KEYS[1], ARGV[1])
+local out = {first}
+if first > tonumber(ARGV[2]) then return out end
+local reads = tonumber(ARGV[3])
+local within = true
+for i = 1, reads do
+  local value = tonumber(redis.call('GET', KEYS[1 + i]) or '0')
+  out[#out + 1] = value
+  if value > tonumber(ARGV[3 + i]) then within = false end
+end
+if within and #KEYS > reads + 1 then out[#out + 1] = hit(KEYS[reads + 2], ARGV[4 + reads]) end
+return out
+"""
+
+
+TAKE_BACK_SCRIPT = (
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0"
+)
+
+
+@dataclass(frozen=True)
+class GatedVerdicts:
+    """What ``limits_gated`` found (None for a limit it did not reach) and when (``at``)."""
+
+    first: Verdict
+    reads: list[Verdict] | None
+    last: Verdict | None
+    at: float
+
+
+def limit_take_back(limit: Limit, subject: str, at: float) -> None:
+    """Undo one count of ``subject`` made at ``at`` (``time.time()``), if its window lasts."""
+    _store.take_back(bucket_key(limit, subject, at))
+
+
+def limits_gated(
+    first: tuple[Limit, str], reads: list[tuple[Limit, str]], last: tuple[Limit, str] | None
+) -> GatedVerdicts:
+    """Count ``first``; if it is allowed, read ``reads`` (``limits_exhausted``); if they all
+    are, count ``last``: in one Redis round trip (a Lua script), or in steps locally."""
+    now = time.time()
+    limits = [first, *reads, *([last] if last else [])]
+    keys = [bucket_key(limit, subject, now) for limit, subject in limits]
+    counts = _store.gated(
+        keys,
+        [
+            first[0].window_seconds + 1,
+            first[0].max_requests,
+            len(reads),
+            *(limit.max_requests for limit, _ in reads),
+            *([last[0].window_seconds + 1] if last else []),
+        ],
+    )
+    verdicts = [_verdict(limit, count, now) for (limit, _subject), count in zip(limits, counts, strict=False)]
+    return GatedVerdicts(
+        first=verdicts[0],
+        reads=verdicts[1 : 1 + len(reads)] if len(verdicts) > 1 or not reads else None,
+        last=verdicts[1 + len(reads)] if last and len(verdicts) > 1 + len(reads) else None,
+        at=now,
+    )
+
+
+def _gated_locally(store: _Store, keys: list[str], args: list[int]) -> list[int]:
+    ttl, maximum, reads = args[0], args[1], args[2]
+    counts = [store.incr_many([(keys[0], ttl)])[0]]
+    if counts[0] > maximum:
+        return counts
+    values = store.peek_many(keys[1 : 1 + reads])
+    counts.extend(values)
+    if (
+        all(value <= limit for value, limit in zip(values, args[3 : 3 + reads], strict=True))
+        and len(keys) > reads + 1
+    ):
+        counts.append(store.incr_many([(keys[-1], args[-1])])[0])
+    return counts

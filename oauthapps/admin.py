@@ -1,10 +1,10 @@
-"""Django admin for staff: OAuth apps (through the services), their secrets, keys and tokens.
+"""Django admin for staff: OAuth apps (through the services), their secrets, keys and revocations.
 
 Every change to an app goes through ``oauthapps.services`` with audit source ``admin``, so
-the admin writes the same events as the console. Nothing here shows a secret's digest, a
-signing key's private part or an access token's checksum. A new secret is shown once, as
-in the console: the rotate action seals it (oauthapps/reveal.py) and redirects, and the
-page it lands on opens it once, uncached; a reload finds nothing and rotates nothing.
+the admin writes the same events as the console. Nothing here shows a secret's digest or a
+signing key's private part. A new secret is shown once, as in the console: the rotate
+action seals it (oauthapps/reveal.py) and redirects, and the page it lands on opens it
+once, uncached; a reload finds nothing and rotates nothing.
 """
 
 import json
@@ -20,48 +20,24 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
-from django.utils.html import format_html
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
-from oauth2_provider.models import (
-    get_access_token_model,
-    get_application_model,
-    get_grant_model,
-    get_id_token_model,
-    get_refresh_token_model,
-)
 
 from console.actors import Actor, Source, client_ip
 from console.admin import ReadOnlyAdmin
 from console.reauth import auth_is_recent, reauth_url
-from oauthapps import services
+from oauthapps import selectors, services
 from oauthapps.forms import SecretRotateForm, app_label, app_text_field
 from oauthapps.models import ClientSecret, OAuthApp, Revocation, SigningKey
 from oauthapps.reveal import reveal_forget, reveal_keep, reveal_pop
 from scopes.catalog import get_catalog
 from scopes.validation import ScopeError, validate_scopes
 
-AccessToken = get_access_token_model()
 ADMIN_REVEAL = "admin-rotated"
 
 
 def admin_actor(request) -> Actor:
     return Actor.for_user(request.user, Source.ADMIN, client_ip(request))
-
-
-def _unregister(*models) -> None:
-    for model in models:
-        if admin.site.is_registered(model):
-            admin.site.unregister(model)
-
-
-# DOT registers admins for its Application (our OAuthApp) and its token models. Its
-# Application admin edits client_secret, redirect URIs and grant types directly, around the
-# services and the audit trail; Grants, refresh tokens and ID tokens never exist here (only
-# the client credentials grant is enabled), so their admins would only be empty pages.
-_unregister(
-    get_application_model(), AccessToken, get_grant_model(), get_refresh_token_model(), get_id_token_model()
-)
 
 
 # As in the console, what destroys credentials needs a recent password check.
@@ -88,7 +64,7 @@ class OAuthAppChangeForm(forms.ModelForm):
     class Meta:
         model = OAuthApp
         # access_token_ttl: label, bounds and help text come from the model field.
-        fields = ["name", "description", "scopes", "access_token_ttl"]
+        fields = ["name", "description", "scopes", "access_token_ttl", "dpop_bound_access_tokens"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,7 +94,15 @@ class ClientSecretInline(admin.TabularInline):
 
     model = ClientSecret
     template = "admin/oauthapps/secrets_inline.html"
-    fields = ("hint", "created_at", "replaced_at", "expires_at", "revoked_at", "last_used_at")
+    fields = (
+        "hint",
+        "created_at",
+        "replaced_at",
+        "expires_at",
+        "revoked_at",
+        "tokens_expire_at",
+        "last_used_at",
+    )
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -175,7 +159,19 @@ class OAuthAppAdmin(admin.ModelAdmin):
     search_fields = ("name", "client_id")
     ordering = ("-created", "-id")
     fieldsets = (
-        (None, {"fields": ("name", "description", "scopes", "access_token_ttl", "expected_version")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "description",
+                    "scopes",
+                    "access_token_ttl",
+                    "dpop_bound_access_tokens",
+                    "expected_version",
+                )
+            },
+        ),
         ("Details", {"fields": DETAIL_FIELDS}),
     )
     readonly_fields = DETAIL_FIELDS
@@ -239,6 +235,7 @@ class OAuthAppAdmin(admin.ModelAdmin):
             description=form.cleaned_data["description"],
             scopes=form.cleaned_data["scopes"],
             access_token_ttl=form.cleaned_data["access_token_ttl"],
+            dpop_bound_access_tokens=form.cleaned_data["dpop_bound_access_tokens"],
             expected_version=form.cleaned_data["expected_version"],
         )
         obj.version = updated.version
@@ -262,13 +259,6 @@ class OAuthAppAdmin(admin.ModelAdmin):
         if not auth_is_recent(request):
             return HttpResponseRedirect(reauth_url(request.path))
         return super().delete_view(request, object_id, extra_context)
-
-    def get_deleted_objects(self, objs, request):
-        # Deleting an app deletes its tokens by design (docs/domain.md: its tokens stop working at
-        # once); the read-only token admin refusing deletes must not block that.
-        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
-        perms_needed.discard(AccessToken._meta.verbose_name)
-        return deleted, model_count, perms_needed, protected
 
     # Actions: each asks for confirmation, then calls the service per app.
 
@@ -379,11 +369,12 @@ class OAuthAppAdmin(admin.ModelAdmin):
             )
         actor = admin_actor(request)
         revoked = 0
-        now = timezone.now()
         for app in queryset:
-            for record in ClientSecret.objects.in_grace_period(now).filter(app=app):
+            # Every previous secret not revoked: in its grace period, or lapsed while tokens it
+            # obtained may still be unexpired (the one list the console shows).
+            for entry in selectors.oauth_app_previous_secrets(app=app):
                 try:
-                    services.oauth_app_secret_revoke(app=app, actor=actor, secret_id=record.pk)
+                    services.oauth_app_secret_revoke(app=app, actor=actor, secret_id=entry.secret.pk)
                 except (services.AppGone, ValidationError):
                     continue
                 revoked += 1
@@ -419,30 +410,11 @@ class RevocationAdmin(ReadOnlyAdmin):
     endpoint, by revoking a secret and by deleting an app; ``purge_expired`` removes them
     once every token they cover has expired."""
 
-    list_display = ("key", "created_at", "until")
-    search_fields = ("key",)
-    fields = ("key", "created_at", "until")
+    # The app a one-token revocation counts against (REVOCATIONS_MAX_JTI_PER_APP): search by
+    # its Client ID to see how much of the cap an app uses.
+    list_display = ("key", "client_id", "created_at", "until")
+    search_fields = ("key", "=client_id")
+    fields = ("key", "client_id", "created_at", "until")
     readonly_fields = fields
     ordering = ("-created_at", "-id")
     show_full_result_count = False
-
-
-@admin.register(AccessToken)
-class AccessTokenAdmin(ReadOnlyAdmin):
-    """Tokens issued before 0.2.0, read-only (newer tokens are not stored). Rows hold only a
-    checksum of the token (RFC 9700 storage); not even that is shown."""
-
-    list_display = ("id", "application_link", "scope", "created", "expires")
-    list_select_related = ("application",)
-    search_fields = ("application__client_id", "application__name")
-    fields = ("application_link", "scope", "created", "expires")
-    readonly_fields = fields
-    ordering = ("-created", "-id")
-    show_full_result_count = False
-
-    @admin.display(description="OAuth app", ordering="application__name")
-    def application_link(self, token) -> str:
-        app = token.application
-        if app is None:
-            return "-"
-        return format_html("{} (<code>{}</code>)", app.name, app.client_id)

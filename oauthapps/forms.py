@@ -10,7 +10,13 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from console.templatetags.console_ui import duration_label
-from oauthapps.models import SECRET_GRACE_RANGE_TEXT, AuthMethod, OAuthApp
+from oauthapps.models import (
+    ACCESS_TOKEN_TTL_RANGE_WORDS,
+    SECRET_GRACE_RANGE_TEXT,
+    SECRET_GRACE_RANGE_WORDS,
+    AuthMethod,
+    OAuthApp,
+)
 from scopes.catalog import get_catalog
 from scopes.validation import MAX_SCOPES
 
@@ -111,7 +117,10 @@ class DurationField(forms.MultiValueField):
 
 
 def access_token_ttl_field() -> DurationField:
-    """The console's Token expiration time: label, bounds and range text from the model field."""
+    """The console's Token expiration time: label and range text from the model field.
+
+    The range itself is checked once, by the service (``add_service_error`` puts its message
+    on this field), as for the API and the command line."""
     model_field = OAuthApp._meta.get_field("access_token_ttl")
     range_message = model_field.validators[0].message  # both bounds' validators share it
     # Not required: left out, a new app gets the default and an edit keeps the app's value.
@@ -119,7 +128,8 @@ def access_token_ttl_field() -> DurationField:
         required=False,
         label=model_field.verbose_name,
         range_message=range_message,
-        validators=model_field.validators,
+        help_text=f"How long each access token of this app is valid: from {ACCESS_TOKEN_TTL_RANGE_WORDS}. "
+        "Tokens already issued keep their lifetime.",
     )
 
 
@@ -197,6 +207,11 @@ class OAuthAppForm(forms.Form):
         },
     )
     access_token_ttl = access_token_ttl_field()
+    dpop_bound_access_tokens = forms.BooleanField(
+        required=False,
+        label=app_label("dpop_bound_access_tokens"),
+        help_text=OAuthApp._meta.get_field("dpop_bound_access_tokens").help_text,
+    )
     auth_way = forms.ChoiceField(
         label="How the app proves who it is",
         choices=AUTH_WAYS,
@@ -329,6 +344,6 @@ class SecretRotateForm(forms.Form):
         kwargs.setdefault("initial", {"grace_period": int(settings.SECRET_GRACE.total_seconds())})
         super().__init__(*args, **kwargs)
         self.fields["grace_period"].help_text = (
-            f"From 0 to 30 days; the default is {duration_label(settings.SECRET_GRACE)}. "
+            f"From {SECRET_GRACE_RANGE_WORDS}; the default is {duration_label(settings.SECRET_GRACE)}. "
             "0 stops the current secret at once."
         )

@@ -1,4 +1,4 @@
-"""OAuth apps (the DOT Application model, swapped), their client secrets and signing keys."""
+"""OAuth apps, their client secrets, the signing keys and the revocations."""
 
 import secrets
 from datetime import datetime
@@ -8,10 +8,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from oauth2_provider.models import AbstractApplication
-from oauth2_provider.settings import oauth2_settings
 
 from console.models import Account
+from console.templatetags.console_ui import seconds_label
 
 
 class AppStatus(models.TextChoices):
@@ -31,8 +30,18 @@ SECRET_METHODS = frozenset({AuthMethod.CLIENT_SECRET_BASIC, AuthMethod.CLIENT_SE
 MAX_FEDERATED_CREDENTIALS = 20
 
 
-ACCESS_TOKEN_TTL_RANGE_TEXT = "1 minute (60 seconds) to 30 days (2,592,000 seconds)"
-SECRET_GRACE_RANGE_TEXT = "0 (the old secret stops at once) to 30 days (2,592,000 seconds)"
+# The ranges are settings' numbers (ACCESS_TOKEN_TTL_MIN/MAX_SECONDS, SECRET_GRACE_MAX_SECONDS);
+# every message and help text that names a range says it in these words.
+_TTL_MIN, _TTL_MAX = settings.ACCESS_TOKEN_TTL_MIN_SECONDS, settings.ACCESS_TOKEN_TTL_MAX_SECONDS
+_GRACE_MAX = settings.SECRET_GRACE_MAX_SECONDS
+ACCESS_TOKEN_TTL_RANGE_WORDS = f"{seconds_label(_TTL_MIN)} to {seconds_label(_TTL_MAX)}"
+ACCESS_TOKEN_TTL_RANGE_TEXT = (
+    f"{seconds_label(_TTL_MIN)} ({_TTL_MIN:,} seconds) to {seconds_label(_TTL_MAX)} ({_TTL_MAX:,} seconds)"
+)
+SECRET_GRACE_RANGE_WORDS = f"0 to {seconds_label(_GRACE_MAX)}"
+SECRET_GRACE_RANGE_TEXT = (
+    f"0 (the old secret stops at once) to {seconds_label(_GRACE_MAX)} ({_GRACE_MAX:,} seconds)"
+)
 
 
 def new_token_tag() -> str:
@@ -45,18 +54,21 @@ def default_access_token_ttl() -> int:
     return settings.ACCESS_TOKEN_TTL_SECONDS
 
 
-class OAuthApp(AbstractApplication):
-    """An OAuth app: its Client ID (``OQ…``) is also its SID. Secrets live in ClientSecret.
+class OAuthApp(models.Model):
+    """An OAuth app: its Client ID (``OQ…``) is also its SID. Secrets live in ClientSecret
+    (several are valid during a rotation), as keyed digests (oauthapps/secrets.py). Every
+    app is a confidential client of the client credentials grant (RFC 6749 §4.4)."""
 
-    DOT's own ``client_secret`` column stays empty: one app has several valid secrets during
-    a rotation, and they are stored as keyed digests (oauthapps/secrets.py).
-    """
+    # Client credentials is the one grant this server has (docs/decisions/0001).
+    GRANT_CLIENT_CREDENTIALS = "client-credentials"
 
+    id = models.BigAutoField(primary_key=True)
+    client_id = models.CharField("Client ID", max_length=255, unique=True, db_index=True)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="oauth_apps")
     # The one description of each field people edit: its label and limits. The services'
     # checks, the console and admin forms, the IAM serializer's help, the command line's help
     # and the audit trail's labels read them from here (``_meta.get_field(...)``).
-    name = models.CharField("App name", max_length=100)  # DOT's is 255 and optional
+    name = models.CharField("App name", max_length=100)
     description = models.TextField("Description of the app", blank=True, max_length=1000)
     scopes = models.JSONField("OAuth Scopes", default=list)
     denied_scopes = models.JSONField("Denied scopes", default=list, blank=True)
@@ -111,11 +123,20 @@ class OAuthApp(AbstractApplication):
         help_text=f"At most {MAX_FEDERATED_CREDENTIALS} of {{issuer, subject, audiences, claims}}: a token "
         "that issuer signed for that subject and audience authenticates the app.",
     )
+    # RFC 9449 §5.2 client metadata: every token of the app must be DPoP-bound; a token
+    # request without a DPoP proof is refused.
+    dpop_bound_access_tokens = models.BooleanField(
+        "Require DPoP-bound tokens",
+        default=False,
+        help_text="Issue this app only tokens bound to a key by a DPoP proof (RFC 9449): a token request "
+        "without a DPoP header is refused, and a stolen token is useless without the key.",
+    )
     # Bumped by every update, so that two editors of one app see a conflict instead of a lost edit.
     version = models.PositiveIntegerField(default=1)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
 
-    class Meta(AbstractApplication.Meta):
-        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+    class Meta:
         verbose_name = "OAuth app"
         indexes = [models.Index(fields=["account", "-created"], name="oauthapp_account_created")]
 
@@ -126,8 +147,9 @@ class OAuthApp(AbstractApplication):
     def sid(self) -> str:
         return self.client_id
 
-    def is_usable(self, request) -> bool:
-        return self.status == AppStatus.ACTIVE
+    def allows_grant_type(self, *grant_types: str) -> bool:
+        """Whether the app may use one of ``grant_types``: every app has client credentials."""
+        return self.GRANT_CLIENT_CREDENTIALS in grant_types
 
     @property
     def uses_secret(self) -> bool:
@@ -160,6 +182,12 @@ class ClientSecret(models.Model):
     # Carried by every token this secret obtains, so that revoking the secret revokes them
     # (oauthapps/server/revocations.py). Random, so that a token tells nothing about the secret.
     token_tag = models.CharField(max_length=16, unique=True, default=new_token_tag, editable=False)
+    # The longest Token expiration time (seconds) the app had while this secret could obtain
+    # tokens; None (secrets older than this field) stands for ACCESS_TOKEN_TTL_MAX_SECONDS.
+    token_ttl_max = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Set when a grace period simply ran out: the secret is kept (and its tag with it, so a
+    # later revocation still reaches its tokens) until its last token has expired.
+    tokens_expire_at = models.DateTimeField(null=True, blank=True)
 
     objects = ClientSecretQuerySet.as_manager()
 
@@ -193,6 +221,12 @@ class Revocation(models.Model):
     key = models.CharField(max_length=80, unique=True)  # "jti:…", "secret:…" or "app:…"
     until = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The app whose token a "jti:" revocation stops: REVOCATIONS_MAX_JTI_PER_APP is counted by
+    # it. Empty for the other kinds (and for revocations recorded before it existed).
+    client_id = models.CharField(max_length=34, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["client_id", "until"], name="revocation_client_until")]
 
     def __str__(self) -> str:
         kind, _, _value = self.key.partition(":")
@@ -212,22 +246,20 @@ class UsedAssertion(models.Model):
         return f"Used assertion until {self.until:%Y-%m-%d %H:%M}"
 
 
-class IssuedToken(models.Model):
-    """Tokens issued before 0.2.0 were recorded as rows (DOT's AccessToken, by checksum),
-    each linked to the secret that obtained it; a check of such a token (it has no
-    ``secret_tag`` claim) still requires its row. No new rows are written: once
-    ACCESS_TOKEN_TTL_MAX_SECONDS has passed since the upgrade, no such token is left."""
+class DPoPProofUse(models.Model):
+    """A DPoP proof already accepted, remembered while its ``iat`` is in the accepted window
+    so that it is accepted once (RFC 9449 §11.1). Redis holds them when ``REDIS_URL`` is
+    set; this table does otherwise, or while Redis is away (oauthapps/server/dpop_replay.py).
+    ``manage.py purge_expired`` removes rows past their ``until``."""
 
-    access_token = models.OneToOneField(
-        oauth2_settings.ACCESS_TOKEN_MODEL,
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="issued_with",
-    )
-    secret = models.ForeignKey(ClientSecret, on_delete=models.CASCADE, related_name="issued_tokens")
+    key = models.CharField(max_length=64, unique=True)  # SHA-256 (hex) of the key's thumbprint and the jti
+    until = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "DPoP proof use"
 
     def __str__(self) -> str:
-        return f"Token {self.access_token_id} issued with secret {self.secret_id}"
+        return f"DPoP proof used, remembered until {self.until:%Y-%m-%d %H:%M:%S}"
 
 
 class SigningKey(models.Model):

@@ -38,12 +38,14 @@ from oauthapps.selectors import (
     oauth_app_get,
     oauth_app_list,
     oauth_app_name_taken,
+    oauth_app_previous_secrets,
     oauth_app_search,
     oauth_app_secret_in_grace_period,
     oauth_app_secrets_in_use,
 )
 from oauthapps.server.assertions import CLIENT_ASSERTION_TYPE
 from oauthapps.server.jwks import jwk_set_thumbprints
+from oauthapps.server.usage import usage_pending
 
 CREATE_TOKENS_KEY = "oauthapps.create-tokens"
 CREATE_TOKENS_KEPT = 20
@@ -138,6 +140,7 @@ def oauth_app_create_page(request):
                     description=form.cleaned_data["description"],
                     scopes=form.cleaned_data["scopes"],
                     access_token_ttl=form.cleaned_data["access_token_ttl"],
+                    dpop_bound_access_tokens=form.cleaned_data["dpop_bound_access_tokens"],
                     created_by=request.user,
                     **form.auth_arguments(),
                 )
@@ -209,6 +212,7 @@ def oauth_app_detail_page(request, sid: str):
                     description=form.cleaned_data["description"],
                     scopes=form.cleaned_data["scopes"],
                     access_token_ttl=_given(form.cleaned_data["access_token_ttl"]),
+                    dpop_bound_access_tokens=form.cleaned_data["dpop_bound_access_tokens"],
                     expected_version=form.cleaned_data["version"],
                     **form.auth_arguments(app),
                 )
@@ -227,6 +231,7 @@ def oauth_app_detail_page(request, sid: str):
                 "description": app.description,
                 "scopes": list(app.scopes),
                 "access_token_ttl": app.access_token_ttl,
+                "dpop_bound_access_tokens": app.dpop_bound_access_tokens,
                 "version": app.version,
                 **auth_initial(app),
             }
@@ -239,8 +244,13 @@ def oauth_app_detail_page(request, sid: str):
 def oauth_app_secrets_page(request, sid: str):
     app = _app_or_404(request, sid)
     in_use = list(oauth_app_secrets_in_use(app=app))
+    previous = oauth_app_previous_secrets(app=app)
+    shown = in_use + [entry.secret for entry in previous]
+    pending = usage_pending([secret.pk for secret in shown])  # uses not yet flushed
+    for secret in shown:
+        if secret.pk in pending:
+            secret.last_used_at = max(filter(None, (secret.last_used_at, pending[secret.pk])))
     current = next((secret for secret in in_use if secret.is_current), None)
-    previous = [secret for secret in in_use if not secret.is_current]
     context = {
         "app": app,
         "tab": "credentials",

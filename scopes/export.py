@@ -5,6 +5,7 @@ import io
 import json
 import textwrap
 
+from console.csv_cells import csv_safe
 from scopes.catalog import ProductArea
 
 CSV_HEADER = ("permission", "description", "method", "host", "path")
@@ -29,8 +30,7 @@ def area_csv(area: ProductArea) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for row in _endpoint_rows(area):
-        # A leading = + - @ would be read as a formula by spreadsheets (CSV injection).
-        writer.writerow(["'" + cell if cell[:1] in "=+-@" else cell for cell in row])
+        writer.writerow([csv_safe(cell) for cell in row])
     return buffer.getvalue()
 
 

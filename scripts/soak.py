@@ -261,7 +261,7 @@ class Product:
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "console.wsgi",
+                "config.wsgi",
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",

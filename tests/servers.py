@@ -29,15 +29,15 @@ def production_env(**overrides: str) -> dict:
 
 
 def gunicorn_command(port: int, workers: int, *extra: str) -> list[str]:
-    """gunicorn with the production configuration (console/gunicorn.conf.py) on loopback;
+    """gunicorn with the production configuration (config/gunicorn.conf.py) on loopback;
     run it with the repository root as working directory."""
     return [
         sys.executable,
         "-m",
         "gunicorn",
         "-c",
-        "console/gunicorn.conf.py",
-        "console.wsgi",
+        "config/gunicorn.conf.py",
+        "config.wsgi",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

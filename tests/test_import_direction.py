@@ -1,8 +1,10 @@
 """The apps import each other in one direction only (docs/architecture.md, "The apps").
 
 ``console`` is the ground floor and imports none of the apps above it; ``scopes`` stands
-on ``console``; ``oauthapps`` on ``scopes`` and ``console``; ``audit`` on all of them. A
-dotted string (``include("oauthapps.urls")``, a settings entry) is not an import: the site
+on ``console``; ``oauthapps`` on ``scopes`` and ``console``; ``audit`` on all of them. Above
+them all, ``config`` (the Django project: settings, root URLs, WSGI) may import any app,
+and no app imports ``config``: they read ``django.conf.settings``. A dotted string
+(``include("oauthapps.urls")``, a settings entry) is not an import: the project's
 configuration names the apps that way on purpose. The check reads the source with ``ast``,
 so an import inside a function counts as much as one at the top of a module.
 """
@@ -16,9 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # app -> the apps it must not import
 FORBIDDEN = {
-    "console": {"scopes", "oauthapps", "audit"},
-    "scopes": {"oauthapps", "audit"},
-    "oauthapps": {"audit"},
+    "console": {"scopes", "oauthapps", "audit", "config"},
+    "scopes": {"oauthapps", "audit", "config"},
+    "oauthapps": {"audit", "config"},
+    "audit": {"config"},
 }
 
 

@@ -42,6 +42,7 @@ API_FIELD = {
     # An error of the request as a whole (e.g. the account's app limit): no field to name.
     NON_FIELD_ERRORS: api_settings.NON_FIELD_ERRORS_KEY,
     "access_token_ttl": "access_token_ttl",
+    "dpop_bound_access_tokens": "dpop_bound_access_tokens",
     "grace_period": "grace_period",
 }
 APP_PAGING = KeysetPaging(key="apps", date_field="created", token_salt="iam.oauth-apps.page")
@@ -53,6 +54,11 @@ NO_ESCALATION = (
     " The app's resulting effective permissions (its allow list, each `*` expanded, minus its "
     "deny list) must be within the calling token's own; otherwise 403 naming the permissions "
     "the caller lacks."
+)
+NO_LATERAL = (
+    " The calling token must hold every effective permission of the app (its allow list, each "
+    "`*` expanded, minus its deny list), so that a weaker app cannot strip or delete a stronger "
+    "one; otherwise 403 naming the permissions the caller lacks."
 )
 NO_TAKEOVER = (
     " The calling token must hold every effective permission of the app (its allow list, each "
@@ -76,7 +82,7 @@ def escalation_refused(exc: services.PermissionEscalation) -> PermissionDenied:
     named = ", ".join(exc.missing[:MISSING_NAMED])
     more = len(exc.missing) - MISSING_NAMED
     return PermissionDenied(
-        "An app may not grant, or take the secret of, permissions it does not hold itself. "
+        "An app may not grant, change, delete or take the secret of permissions it does not hold itself. "
         f"The calling token lacks: {named}" + (f" and {more} more." if more > 0 else ".")
     )
 
@@ -190,7 +196,7 @@ class OAuthAppApi(IamApi):
         operation_id="UpdateOAuthApp",
         request=AppWriteSerializer,
         responses={200: AppSerializer},
-        description=needs("update") + NO_ESCALATION,
+        description=needs("update") + NO_ESCALATION + NO_LATERAL,
         summary="Change App name, Description of the app, the policy or the Token expiration time; "
         "fields left out stay as they are.",
     )
@@ -213,12 +219,12 @@ class OAuthAppApi(IamApi):
         tags=[TAG],
         operation_id="DeleteOAuthApp",
         responses={204: OpenApiResponse(description="Deleted.")},
-        description=needs("delete"),
+        description=needs("delete") + NO_LATERAL,
         summary="Delete the app: its secrets and tokens stop working at once.",
     )
     def delete(self, request, sid: str):
         app = self.app_or_404(sid)
-        services.oauth_app_delete(app=app, actor=self.actor())
+        services.oauth_app_delete(app=app, actor=self.actor(), caller_permissions=self.caller_permissions())
         return Response(status=204)
 
 

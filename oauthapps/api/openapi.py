@@ -1,7 +1,7 @@
 """This app's part of the OpenAPI description (drf-spectacular): the Bearer scheme, and
-``POST /v2/token`` (and Twilio's older ``POST /v1/token``): DRF views that answer with
-oauthlib's protocol (reached through django-oauth-toolkit), which drf-spectacular cannot
-describe by itself, so they set ``schema = None`` and are described here.
+``POST /v2/token`` (and Twilio's older ``POST /v1/token``): DRF views that read an OAuth
+form and answer in RFC 6749's shape, which drf-spectacular cannot describe by itself, so
+they set ``schema = None`` and are described here.
 
 drf-spectacular finds an extension by subclassing, so ``OAuthAppsConfig.ready()`` imports
 this module before any schema is generated; ``add_token_endpoint`` is a postprocessing

@@ -2,7 +2,8 @@
 
 twilio-python 9.x sends create/update bodies as JSON with ``friendly_name``,
 ``description``, ``policy: {"allow", "deny"}``, ``type``, ``access_token_ttl`` and, on
-create, ``owner_sid``, ``client_sid`` and ``token_endpoint_auth_method``; it drops
+create, ``owner_sid``, ``client_sid`` and ``token_endpoint_auth_method`` (and this server's
+``dpop_bound_access_tokens``, RFC 9449 §5.2); it drops
 ``None`` values before sending, and other clients may send explicit ``null``: both mean
 "not given". twilio-node 6.x sends the same fields from its typed request objects with
 camelCase keys (``friendlyName``, ``accessTokenTtl``, ``ownerSid``): both spellings are
@@ -109,6 +110,25 @@ def access_token_ttl_field(**kwargs) -> serializers.IntegerField:
     )
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false, and only that: DRF's BooleanField would take "yes", 1 or "on"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+def dpop_bound_access_tokens_field(**kwargs) -> serializers.BooleanField:
+    """RFC 9449 §5.2 client metadata, described by its model field."""
+    model_field = OAuthApp._meta.get_field("dpop_bound_access_tokens")
+    return StrictBooleanField(
+        help_text=f"{model_field.verbose_name}: {model_field.help_text} False when left out on create.",
+        error_messages={"invalid": f"{model_field.name} must be true or false."},
+        **kwargs,
+    )
+
+
 # Lengths and permission counts are checked by oauthapps.services, the one set of rules
 # shared with the console; these serializers only check types and shapes.
 class PolicySerializer(StrictKeysSerializer):
@@ -153,6 +173,7 @@ class AppWriteSerializer(StrictKeysSerializer):
     )
     policy = PolicySerializer(required=False, allow_null=True)
     access_token_ttl = access_token_ttl_field(required=False, allow_null=True)
+    dpop_bound_access_tokens = dpop_bound_access_tokens_field(required=False, allow_null=True)
     # How the app proves itself; the services check the values (oauthapps/server/jwks.py).
     token_endpoint_auth_method = serializers.ChoiceField(
         choices=AUTH_METHODS,
@@ -193,6 +214,8 @@ class AppWriteSerializer(StrictKeysSerializer):
             arguments["denied_scopes"] = policy["deny"]
         if "access_token_ttl" in data:
             arguments["access_token_ttl"] = data["access_token_ttl"]
+        if "dpop_bound_access_tokens" in data:
+            arguments["dpop_bound_access_tokens"] = data["dpop_bound_access_tokens"]
         for name in ("token_endpoint_auth_method", "jwks", "jwks_uri", "federated_credentials"):
             if name in data:
                 arguments[name] = data[name]
@@ -239,6 +262,7 @@ class AppSerializer(serializers.Serializer):
     status = serializers.CharField()
     policy = serializers.SerializerMethodField()
     access_token_ttl = access_token_ttl_field()
+    dpop_bound_access_tokens = dpop_bound_access_tokens_field()
     client_id = serializers.CharField()
     url = serializers.SerializerMethodField()
     token_endpoint_auth_method = serializers.CharField()

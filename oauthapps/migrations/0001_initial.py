@@ -2,8 +2,6 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import oauth2_provider.generators
-import oauth2_provider.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -12,8 +10,10 @@ class Migration(migrations.Migration):
 
     initial = True
 
-    # The swapped DOT Application model must exist before DOT's own first migration.
-    run_before = [('oauth2_provider', '0001_initial')]
+    # Until 0.2.0 this model was django-oauth-toolkit's swapped Application model, and this
+    # migration ran before DOT's own. DOT is gone (docs/decisions/0004): its columns are
+    # still created here, as they were, and 0006 removes them, so that databases made before
+    # and after the removal end in the same schema.
 
     dependencies = [
         ('console', '0001_initial'),
@@ -40,12 +40,12 @@ class Migration(migrations.Migration):
             name='OAuthApp',
             fields=[
                 ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('client_id', models.CharField(db_index=True, default=oauth2_provider.generators.generate_client_id, max_length=255, unique=True, verbose_name='client ID')),
+                ('client_id', models.CharField(db_index=True, max_length=255, unique=True, verbose_name='client ID')),
                 ('redirect_uris', models.TextField(blank=True, help_text='Allowed URIs list, space separated', verbose_name='redirect URIs')),
                 ('post_logout_redirect_uris', models.TextField(blank=True, default='', help_text='Allowed Post Logout URIs list, space separated', verbose_name='post logout redirect URIs')),
                 ('client_type', models.CharField(choices=[('confidential', 'Confidential'), ('public', 'Public')], max_length=32, verbose_name='client type')),
                 ('authorization_grant_type', models.CharField(choices=[('authorization-code', 'Authorization code'), ('urn:ietf:params:oauth:grant-type:device_code', 'Device Code'), ('implicit', 'Implicit'), ('password', 'Resource owner password-based'), ('client-credentials', 'Client credentials'), ('openid-hybrid', 'OpenID connect hybrid')], max_length=44, verbose_name='authorization grant type')),
-                ('client_secret', oauth2_provider.models.ClientSecretField(blank=True, db_index=True, default=oauth2_provider.generators.generate_client_secret, help_text='Client secret for authentication', max_length=255, verbose_name='client secret')),
+                ('client_secret', models.CharField(blank=True, db_index=True, default='', help_text='Client secret for authentication', max_length=255, verbose_name='client secret')),
                 ('hash_client_secret', models.BooleanField(default=True, verbose_name='hash client secret')),
                 ('name', models.CharField(blank=True, max_length=255, verbose_name='name')),
                 ('skip_authorization', models.BooleanField(default=False, verbose_name='skip authorization')),
@@ -69,7 +69,6 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'OAuth app',
                 'abstract': False,
-                'swappable': 'OAUTH2_PROVIDER_APPLICATION_MODEL',
             },
         ),
         migrations.CreateModel(
@@ -83,7 +82,7 @@ class Migration(migrations.Migration):
                 ('expires_at', models.DateTimeField(blank=True, null=True)),
                 ('revoked_at', models.DateTimeField(blank=True, null=True)),
                 ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('app', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='secrets', to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL)),
+                ('app', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='secrets', to='oauthapps.oauthapp')),
             ],
             options={
                 'ordering': ['-created_at', '-id'],

@@ -1,23 +1,14 @@
-# Which client secret obtained each access token, so that revoking a secret revokes its tokens.
+# Until 0.2.0 this created IssuedToken: which client secret obtained each access token row of
+# django-oauth-toolkit's AccessToken table. Tokens are not rows any more and DOT is gone
+# (docs/decisions/0002 and 0004); 0006 drops the table where an older database has it.
 
-import django.db.models.deletion
-from django.db import migrations, models
-from oauth2_provider.settings import oauth2_settings
+from django.db import migrations
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        migrations.swappable_dependency(oauth2_settings.ACCESS_TOKEN_MODEL),
         ('oauthapps', '0001_initial'),
     ]
 
-    operations = [
-        migrations.CreateModel(
-            name='IssuedToken',
-            fields=[
-                ('access_token', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='issued_with', serialize=False, to=oauth2_settings.ACCESS_TOKEN_MODEL)),
-                ('secret', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='issued_tokens', to='oauthapps.clientsecret')),
-            ],
-        ),
-    ]
+    operations = []

@@ -20,6 +20,12 @@ DEFAULTS = {
     "OAUTH_APPS_JWKS_REFRESH_INTERVAL_SECONDS": 30,
     "OAUTH_APPS_JWKS_TIMEOUT_SECONDS": 5,
     "OAUTH_APPS_REALM": "api",
+    # DPoP (RFC 9449): how long after its iat a proof is accepted (plus the leeway), and the
+    # Django cache that remembers used proofs for as long. Use a cache every process of the
+    # service shares (Redis, memcached, the database): a per-process one lets a proof replayed
+    # to another process through.
+    "OAUTH_APPS_DPOP_MAX_AGE_SECONDS": 60,
+    "OAUTH_APPS_DPOP_CACHE": "default",
 }
 REQUIRED = ("OAUTH_APPS_JWKS_URL", "OAUTH_APPS_ISSUER")
 
@@ -28,7 +34,7 @@ def setting(name: str):
     return getattr(settings, name, DEFAULTS.get(name))
 
 
-def _leeway_seconds() -> float:
+def leeway_seconds() -> float:
     leeway = setting("OAUTH_APPS_LEEWAY_SECONDS")
     if leeway is None:
         leeway = getattr(settings, "TOKEN_CLOCK_LEEWAY_SECONDS", DEFAULT_LEEWAY_SECONDS)
@@ -55,7 +61,7 @@ def token_verifier() -> TokenVerifier:
         issuer=issuer,
         audience=setting("OAUTH_APPS_AUDIENCE") or issuer,
         algorithms=setting("OAUTH_APPS_ALGORITHMS"),
-        leeway_seconds=_leeway_seconds(),
+        leeway_seconds=leeway_seconds(),
     )
 
 

@@ -1,1 +1,2 @@
-"""The token server: client authentication, keys and assertions."""
+"""The token server: grant, client authentication (secrets, keys and assertions), token checks
+and proofs of possession."""

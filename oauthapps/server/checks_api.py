@@ -8,6 +8,7 @@ from console.api_errors import OAuthError
 from oauthapps.models import OAuthApp
 from oauthapps.server.client_auth import CLIENT_AUTHENTICATORS
 from oauthapps.server.client_limits import token_revocation_count
+from oauthapps.server.dpop import PROOF_ALGORITHMS, bound_key
 from oauthapps.server.endpoints import OAuthFormEndpoint
 from oauthapps.server.jwks import ASSERTION_ALGORITHMS
 from oauthapps.server.revoke import access_token_revoke
@@ -44,6 +45,7 @@ def authorization_server_metadata(request) -> JsonResponse:
             "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
             "revocation_endpoint_auth_signing_alg_values_supported": AUTH_SIGNING_ALGORITHMS,
             "scopes_supported": sorted(get_catalog().permissions),
+            "dpop_signing_alg_values_supported": list(PROOF_ALGORITHMS),  # RFC 9449 §5.1
         }
     )
     response["Cache-Control"] = PUBLIC_CACHE
@@ -99,10 +101,23 @@ def introspection(token: str, *, account_sid: str) -> dict:
     claims = grant.claims
     return {
         "active": True,
-        "token_type": "Bearer",
+        # RFC 9449 §6.2: a bound token says so, and names its key in cnf.jkt.
+        "token_type": "DPoP" if bound_key(claims) else "Bearer",
         **{
             key: claims[key]
-            for key in ("scope", "client_id", "sub", "iss", "aud", "exp", "iat", "nbf", "jti", "account_sid")
+            for key in (
+                "scope",
+                "client_id",
+                "sub",
+                "iss",
+                "aud",
+                "exp",
+                "iat",
+                "nbf",
+                "jti",
+                "account_sid",
+                "cnf",
+            )
             if key in claims
         },
     }
@@ -116,5 +131,5 @@ class RevokeApi(_ClientTokenForm):
 
     def answer(self, token: str, caller: OAuthApp) -> HttpResponse:
         token_revocation_count(client_id=caller.client_id)  # raises ClientThrottled
-        access_token_revoke(token=token, client=caller)
+        access_token_revoke(token=token, client=caller)  # raises RevocationLimitReached, a ClientThrottled
         return HttpResponse(status=200)

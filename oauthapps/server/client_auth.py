@@ -350,11 +350,12 @@ class ClientAuthentication(BaseAuthentication):
         client_id, address = chosen.claim.client_id, client_ip(request)
         if is_client_id(client_id):
             request._request.log_client_id = client_id  # read by the request log
+        known = getattr(request._request, "token_request_limits", None)  # the token view's round trip
         try:
-            client_failures_check(client_id=client_id, address=address)
+            client_failures_check(client_id=client_id, address=address, known=known)
             verified = self._verified(chosen)
             if verified is None:
-                client_failure_count(client_id=client_id, address=address)
+                client_failure_count(client_id=client_id, address=address, known=known)
         except ClientThrottled as exc:
             raise exc.oauth_error() from exc
         if verified is None:  # RFC 6749 §5.2: 401 with the Basic challenge (oauth_error_response)

@@ -1,21 +1,30 @@
-"""Forward-auth for API gateways: may this Bearer token make the request the gateway holds?
+"""Forward-auth for API gateways: may this access token make the request the gateway holds?
 
 nginx (``auth_request``), Traefik (ForwardAuth) and Envoy (``ext_authz`` over HTTP, set to
 send X-Original-Method and X-Original-URI) ask before they pass a request upstream. The answer
 is the status alone: 200 lets the request through with the app's identity in response headers,
 401 and 403 carry the RFC 6750 §3 challenge. A request the catalog maps to no permission is
 refused, never allowed by default.
+
+The host picks the catalog's API, and with it the permission (``DELETE /v1/Services/{Sid}``
+is messaging's and serverless's): the proxy must send the protected API's host from its own
+configuration, never the client's ``Host`` (docs/nginx-gateway.conf, docs/resource-server.md).
+
+A DPoP-bound token (RFC 9449) passes only as ``Authorization: DPoP`` with the client's
+``DPoP`` proof, which the gateway forwards: the proof must name the client's request, its
+method (X-Original-Method) and its URL, rebuilt from X-Forwarded-Proto (``https`` when
+absent), the original host and the path of X-Original-URI.
 """
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.exceptions import AuthenticationFailed
 
 from console.errors import twilio_error
-from oauthapps.server.bearer import api_challenge, bearer_grant
+from oauthapps.server.bearer import RequestTarget, TokenRefused, api_challenge, presented_grant
 from scopes.resolver import grants, path_account_sids, required_permission
 
 # nginx sends X-Original-*, Traefik X-Forwarded-*. When both arrive and disagree, one of them
@@ -23,6 +32,7 @@ from scopes.resolver import grants, path_account_sids, required_permission
 METHOD_HEADERS = ("X-Original-Method", "X-Forwarded-Method")
 URI_HEADERS = ("X-Original-URI", "X-Forwarded-Uri")
 HOST_HEADERS = ("X-Forwarded-Host", "X-Original-Host")
+PROTO_HEADER = "X-Forwarded-Proto"
 
 
 class UnreadableOriginalRequest(Exception):
@@ -36,6 +46,13 @@ class OriginalRequest:
     method: str
     host: str
     uri: str
+    scheme: str = "https"
+
+    def dpop_target(self) -> RequestTarget:
+        """What the client's DPoP proof must name: this method, and this URL without its
+        query (RFC 9449 §4.3)."""
+        path = urlsplit(self.uri).path
+        return RequestTarget(method=self.method, uris=(f"{self.scheme}://{self.host}{path}",))
 
 
 def _single_header(request, names: tuple[str, ...]) -> str | None:
@@ -56,7 +73,10 @@ def original_request(request) -> OriginalRequest:
     host = _single_header(request, HOST_HEADERS) or request.headers.get("Host", "")
     if "," in host:
         raise UnreadableOriginalRequest("The original host must be one host, not a list.")
-    return OriginalRequest(method=method.upper(), host=host, uri=uri)
+    scheme = request.headers.get(PROTO_HEADER, "https").strip().lower() or "https"
+    if scheme not in ("http", "https"):
+        raise UnreadableOriginalRequest(f"{PROTO_HEADER} must be http or https, one value.")
+    return OriginalRequest(method=method.upper(), host=host, uri=uri, scheme=scheme)
 
 
 def _refusal(status: int, message: str, challenge: str | None = None) -> JsonResponse:
@@ -76,13 +96,16 @@ def gateway_check(request) -> HttpResponse:
     except UnreadableOriginalRequest as exc:
         return _refusal(400, str(exc))
     try:
-        # The one Bearer parser of our APIs; the app itself is not loaded, its ids suffice.
-        grant = bearer_grant(
+        # The one reading of Authorization (and DPoP) of our APIs; the app itself is not
+        # loaded, its ids suffice.
+        grant = presented_grant(
             request.META.get("HTTP_AUTHORIZATION", "").encode("latin-1"),
+            request.headers.get("DPoP"),
+            target=original.dpop_target(),
             audiences=settings.GATEWAY_AUDIENCES or settings.TOKEN_AUDIENCES,
         )
-    except AuthenticationFailed as exc:
-        return _refusal(401, str(exc.detail), api_challenge(error="invalid_token"))
+    except TokenRefused as exc:
+        return _refusal(401, str(exc.detail), exc.challenge)
     if grant is None:
         # RFC 6750 §3.1: a request without credentials gets a challenge with no error code.
         return _refusal(

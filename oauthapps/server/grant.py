@@ -38,7 +38,7 @@ from console.api_errors import OAuthError
 from oauthapps.app_scopes import app_permissions
 from oauthapps.models import OAuthApp
 from oauthapps.server.client_auth import ClientCredential
-from oauthapps.server.client_limits import token_issuance_count
+from oauthapps.server.client_limits import TokenRequestLimits, token_issuance_count
 from oauthapps.server.revocations import SIGNED_WITHIN
 from oauthapps.server.tokens import access_token_claims, access_token_sign
 from scopes.resolver import grants
@@ -94,10 +94,12 @@ def client_credentials_grant(
     credential: ClientCredential,
     account_sid: str | None,
     binding: TokenBinding | None = None,
+    limits: TokenRequestLimits | None = None,
 ) -> GrantedToken:
     """Issue a token to ``app``, authenticated as ``credential`` says, for the form's
     ``scope``, ``audience`` and ``resource``, acting for ``account_sid`` (Twilio's; None
-    when absent), bound to ``binding`` if any. The form has passed the view's shape checks."""
+    when absent), bound to ``binding`` if any. The form has passed the view's shape checks; ``limits`` is
+    the request's one round trip to the rate limits, which counted the token already."""
     if account_sid is not None and account_sid != app.account.sid:
         # Checked after authentication, so it tells nothing to a caller without the secret.
         raise OAuthError(
@@ -109,7 +111,7 @@ def client_credentials_grant(
         raise OAuthError("unauthorized_client", ERROR_MESSAGES["unauthorized_client"])
     scopes = token_scopes(app, form.get("scope"))
     resource_indicators(form.get("resource"))  # checked; the token's audience is ``audience``
-    token_issuance_count(client_id=app.client_id)  # raises ClientThrottled
+    token_issuance_count(client_id=app.client_id, known=limits)  # raises ClientThrottled
     # Nothing is written: the token carries the tag of the secret that obtained it, so a
     # revocation of that secret, or of the app, that commits while this request is under
     # way still covers it (oauthapps/server/revocations.py).

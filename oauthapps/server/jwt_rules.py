@@ -106,11 +106,19 @@ def bearer_token(authorization: bytes) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header (RFC 6750 §2.1); None when the
     header is absent or another scheme. Raises MalformedAuthorization for ``Bearer`` followed by
     anything but one token, InvalidToken for a token that is not ASCII."""
+    return scheme_token(authorization, "Bearer")
+
+
+def scheme_token(authorization: bytes, scheme: str) -> str | None:
+    """The token of an ``Authorization: <scheme> <token>`` header (``Bearer``, RFC 6750 §2.1;
+    ``DPoP``, RFC 9449 §7.1); None when the header is absent or another scheme. Raises
+    MalformedAuthorization for the scheme followed by anything but one token, InvalidToken
+    for a token that is not ASCII."""
     parts = authorization.split()
-    if not parts or parts[0].lower() != b"bearer":
+    if not parts or parts[0].lower() != scheme.lower().encode("ascii"):
         return None
     if len(parts) != 2:
-        raise MalformedAuthorization("The Authorization header must be 'Bearer <access token>'.")
+        raise MalformedAuthorization(f"The Authorization header must be '{scheme} <access token>'.")
     try:
         return parts[1].decode("ascii")
     except UnicodeDecodeError:

@@ -4,7 +4,7 @@ One query loads the app's valid secrets; each is compared in constant time. Unkn
 clients cost the same digest computation as known ones.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
 from django.db import connections, router
@@ -15,10 +15,7 @@ from console.private_apis import orm_converted
 from console.sids import is_sid
 from oauthapps.models import AppStatus, ClientSecret, OAuthApp
 from oauthapps.secrets import secret_digest, secret_matches
-
-# last_used_at is a hint for operators, not an audit record: writing it at most once a
-# minute keeps the token path free of a row update per request.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
+from oauthapps.server.usage import secret_use_note
 
 
 def is_client_id(value: object) -> bool:
@@ -99,7 +96,7 @@ def client_secret_check(*, client_id: str, secret: str) -> SecretMatch | None:
     candidates = _candidates(client_id, now)
     for candidate in candidates:
         if secret_matches(secret, candidate.secret_digest):
-            if not _note_use(candidate.secret_pk, candidate.secret_last_used_at, now):
+            if not secret_use_note(candidate.secret_pk, candidate.secret_last_used_at, now):
                 return None
             return SecretMatch(app=candidate, secret_tag=candidate.secret_token_tag, authenticated_at=now)
     if not candidates:
@@ -111,12 +108,3 @@ def client_authenticate(*, client_id: str, secret: str) -> OAuthApp | None:
     """The app ``secret`` authenticates, or None (``client_secret_check`` without the details)."""
     match = client_secret_check(client_id=client_id, secret=secret)
     return None if match is None else match.app
-
-
-def _note_use(secret_pk: int, last_used_at, now) -> bool:
-    """Record the use (at most once per LAST_USED_RESOLUTION). False when the write finds
-    the secret no longer valid: revoked, lapsed or deleted with its app by a change that
-    held its row while this request read it."""
-    if last_used_at is not None and now - last_used_at < LAST_USED_RESOLUTION:
-        return True
-    return bool(ClientSecret.objects.filter(pk=secret_pk).valid_at(now).update(last_used_at=now))

@@ -18,8 +18,10 @@ from rest_framework.throttling import BaseThrottle
 from console.actors import client_ip
 from console.api_errors import NO_STORE, OAuthError
 from console.metrics import THROTTLED
-from console.throttling import Limit, limit_hit
 from oauthapps import metrics
+from oauthapps.server.client_limits import token_request_limits
+from oauthapps.server.dpop import InvalidProof, NonceRequired
+from oauthapps.server.dpop_proofs import dpop_nonce, proof_accept, request_uris
 from oauthapps.server.endpoints import (
     FORM_CONTENT_TYPE,
     OAuthFormEndpoint,
@@ -32,11 +34,16 @@ from oauthapps.server.grant import ERROR_MESSAGES, TokenBinding, client_credenti
 # sends it there). Anything else in a token request's URL is refused: credentials in a URL
 # end up in access logs (RFC 6749 §3.2 sends the request's parameters in the body).
 TOKEN_QUERY_PARAMETERS = frozenset({"account_sid"})
+DPOP_REQUIRED = (
+    "This app requires DPoP-bound tokens: send a DPoP proof in the DPoP header (RFC 9449 §4), "
+    "signed by the key the token is to be bound to."
+)
 
 
 class TokenAddressThrottle(BaseThrottle):
     """Requests per source address, whoever they name: a flood from one address is slowed
-    down before it costs a database query. The limits per client are in
+    down before it costs a database query. It also makes the token request's one Redis
+    round trip (``token_request_limits``), whose other verdicts are used later. The limits per client are in
     oauthapps/server/client_limits.py: nobody but the client can use them up.
 
     Not DRF's ``SimpleRateThrottle``: it keeps a list of timestamps per address in the
@@ -49,11 +56,15 @@ class TokenAddressThrottle(BaseThrottle):
         self.retry_after: int | None = None
 
     def allow_request(self, request, view) -> bool:
-        limit = Limit.parse("token-ip", settings.THROTTLE_TOKEN_PER_IP)
-        verdict = limit_hit(limit, client_ip(request) or "unknown")
+        # One Redis round trip for this count and the client's limits (client_limits.py);
+        # the view's shape check has already read the Client ID the request claims.
+        claimed = view.client_authentication(request).chosen(request).claim.client_id
+        limits = token_request_limits(client_id=claimed, address=client_ip(request))
+        request._request.token_request_limits = limits  # read by ClientAuthentication, the grant
+        verdict = limits.address
         if verdict.allowed:
             return True
-        THROTTLED.labels(limit=limit.name).inc()
+        THROTTLED.labels(limit="token-ip").inc()
         self.retry_after = verdict.retry_after
         return False
 
@@ -138,8 +149,26 @@ class TokenApi(OAuthFormEndpoint):
         """What the token will be bound to (its ``cnf`` claim and the response's
         ``token_type``), proved by the request; None for a Bearer token. Called after the
         client authenticated (``request.user`` is the app, ``request.auth`` its credential);
-        it raises ``OAuthError`` for a proof that fails. DPoP (RFC 9449) answers here."""
-        return None
+        it raises ``OAuthError`` for a proof that fails.
+
+        DPoP (RFC 9449 §5): a ``DPoP`` header's proof, for a POST to this endpoint's URL,
+        binds the token to its key (``cnf.jkt``). A bad or replayed proof is a 400
+        ``invalid_dpop_proof``; with DPOP_NONCES, one without a current nonce is a 400
+        ``use_dpop_nonce`` carrying one (§8). An app registered with
+        ``dpop_bound_access_tokens`` is refused without a proof (§5.2)."""
+        proof = request.headers.get("DPoP")
+        if proof is None:
+            if request.user.dpop_bound_access_tokens:
+                raise OAuthError("invalid_dpop_proof", DPOP_REQUIRED)
+            return None
+        try:
+            accepted = proof_accept(
+                proof, method="POST", uris=request_uris(request), with_nonce=settings.DPOP_NONCES
+            )
+        except InvalidProof as exc:
+            headers = {"DPoP-Nonce": dpop_nonce()} if isinstance(exc, NonceRequired) else None
+            raise OAuthError(exc.error, str(exc), headers=headers) from None
+        return TokenBinding(cnf={"jkt": accepted.jkt}, token_type="DPoP")
 
     def post(self, request, *args, **kwargs):
         account_sid = _account_sid(request)
@@ -150,6 +179,7 @@ class TokenApi(OAuthFormEndpoint):
             credential=credential,
             account_sid=account_sid,
             binding=self.token_binding(request),
+            limits=getattr(request._request, "token_request_limits", None),
         )
         response = JsonResponse(
             {
@@ -165,6 +195,8 @@ class TokenApi(OAuthFormEndpoint):
         )
         for name, value in NO_STORE.items():
             response[name] = value
+        if settings.DPOP_NONCES:
+            response["DPoP-Nonce"] = dpop_nonce()  # RFC 9449 §8.2: the next one, ahead of time
         return response
 
 

@@ -2,8 +2,7 @@
 
 The revocations (oauthapps/server/revocations.py: of the token, of the secret that obtained it, of
 its app) are what make revocation and app deletion take effect at once for every server
-that asks us. A token issued before revocations replaced token rows carries no
-``secret_tag``: it is good only while its row lives (oauthapps/server/token_rows.py).
+that asks us.
 """
 
 import threading
@@ -17,7 +16,6 @@ from oauthapps.models import OAuthApp
 from oauthapps.server.jwt_rules import within_lifetime
 from oauthapps.server.revocations import token_revoked
 from oauthapps.server.signing_keys import signing_keys_published
-from oauthapps.server.token_rows import live_token
 from oauthapps.server.tokens import InvalidAccessToken, access_token_verify_keyed
 
 # A service calls with the same token for up to an hour: the signature check of a token
@@ -103,7 +101,5 @@ def token_check(token: str, *, audiences: Collection[str] | None = None) -> Toke
 
 
 def _live(token: str, claims: dict) -> bool:
-    if isinstance(claims.get("secret_tag"), str):
-        return not token_revoked(claims)
-    # Issued before 0.2.0: its row still decides (and its app's deletion took the row).
-    return live_token(token) is not None and not token_revoked({**claims, "secret_tag": ""})
+    # Every token this server issues names the secret that obtained it (docs/decisions/0002).
+    return isinstance(claims.get("secret_tag"), str) and not token_revoked(claims)

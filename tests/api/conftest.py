@@ -60,17 +60,6 @@ class Api:
 
 
 @pytest.fixture
-def admin_app(account, member):
-    """An app of ``account`` allowed to do everything these APIs offer."""
-    return make_app(account, user=member.user, name="Automation", scopes=EVERYTHING)
-
-
-@pytest.fixture
-def api(client, admin_app):
-    return Api(client, token_for(client, admin_app))
-
-
-@pytest.fixture
 def other_account(db):
     return AccountFactory(name="Other account")
 

@@ -22,6 +22,7 @@ RESOURCE_FIELDS = {
     "status",
     "policy",
     "access_token_ttl",
+    "dpop_bound_access_tokens",
     "client_id",
     "url",
     "token_endpoint_auth_method",

@@ -66,14 +66,14 @@ def test_export_command_csv_neutralises_every_dangerous_first_character(formula_
     ],
 )
 def test_dangerous_cells_get_a_leading_quote(value):
-    from audit.retention import csv_safe
+    from console.csv_cells import csv_safe
 
     assert csv_safe(value) == "'" + value
 
 
 @pytest.mark.parametrize("value", ["Billing sync", "", "1-2", "a=b"])
 def test_harmless_cells_are_unchanged(value):
-    from audit.retention import csv_safe
+    from console.csv_cells import csv_safe
 
     assert csv_safe(value) == value
 

@@ -1,15 +1,12 @@
 """Django admin for staff: pages render, writes go through the services, secrets never show."""
 
 import re
-from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.urls import reverse
-from django.utils import timezone
-from oauth2_provider.models import AccessToken, get_grant_model, get_id_token_model, get_refresh_token_model
 
 from audit.models import AuditEvent
 from console.models import Membership, User
@@ -17,7 +14,6 @@ from oauthapps import services
 from oauthapps.admin import OAuthAppAdmin
 from oauthapps.models import ClientSecret, OAuthApp, Revocation, SigningKey
 from oauthapps.server.secret_check import client_authenticate
-from oauthapps.server.token_rows import token_checksum
 from tests.factories import DEFAULT_SCOPES, UserFactory, make_app, token_is_live, web_actor
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +27,7 @@ def staff(db):
 
 
 @pytest.fixture
-def admin_client(client, staff):
+def staff_client(client, staff):
     client.force_login(staff)
     return client
 
@@ -49,17 +45,6 @@ def token(client, issued) -> str:
     response = client.post("/v2/token", body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200, response.content
     return response.json()["access_token"]
-
-
-@pytest.fixture
-def token_row(issued) -> AccessToken:
-    """The row a token issued before 0.2.0 has (oauthapps/server/token_rows.py)."""
-    return AccessToken.objects.create(
-        application=issued.app,
-        token_checksum=token_checksum("a token issued before 0.2.0"),
-        expires=timezone.now() + timedelta(hours=1),
-        scope=" ".join(issued.app.scopes),
-    )
 
 
 @pytest.fixture
@@ -96,19 +81,18 @@ def change_form_data(app: OAuthApp, **overrides) -> dict:
     return data
 
 
-def run_action(admin_client, action: str, *apps, confirm: bool = True):
+def run_action(staff_client, action: str, *apps, confirm: bool = True):
     data = {"action": action, "_selected_action": [app.pk for app in apps]}
     if confirm:
         data["post"] = "yes"
-    return admin_client.post(admin_url(OAuthApp, "changelist"), data)
+    return staff_client.post(admin_url(OAuthApp, "changelist"), data)
 
 
-def every_admin_page(admin_client, issued, token_row, revocation, event) -> list[str]:
+def every_admin_page(staff_client, issued, revocation, event) -> list[str]:
     pages = []
     objects = [
         (OAuthApp, issued.app),
         (AuditEvent, event),
-        (AccessToken, token_row),
         (Revocation, revocation),
         (SigningKey, SigningKey.objects.get()),
         (Membership, Membership.objects.first()),
@@ -117,47 +101,46 @@ def every_admin_page(admin_client, issued, token_row, revocation, event) -> list
     ]
     for model, obj in objects:
         for url in (admin_url(model, "changelist"), admin_url(model, "change", obj.pk)):
-            response = admin_client.get(url)
+            response = staff_client.get(url)
             assert response.status_code == 200, url
             pages.append(response.content.decode())
-    pages.append(admin_client.get(admin_url(OAuthApp, "delete", issued.app.pk)).content.decode())
-    pages.append(run_action(admin_client, "rotate_secret", issued.app, confirm=False).content.decode())
+    pages.append(staff_client.get(admin_url(OAuthApp, "delete", issued.app.pk)).content.decode())
+    pages.append(run_action(staff_client, "rotate_secret", issued.app, confirm=False).content.decode())
     return pages
 
 
-def test_every_changelist_and_change_page_renders(admin_client, issued, token_row, revocation):
+def test_every_changelist_and_change_page_renders(staff_client, issued, revocation):
     event = AuditEvent.objects.get(resource_sid=issued.app.client_id)
-    assert len(every_admin_page(admin_client, issued, token_row, revocation, event)) == 18
+    assert len(every_admin_page(staff_client, issued, revocation, event)) == 16
 
 
-def test_dot_application_admin_is_replaced_and_unused_token_admins_are_hidden():
+def test_the_app_admin_is_ours():
     assert isinstance(admin.site.get_model_admin(OAuthApp), OAuthAppAdmin)
-    for model in (get_grant_model(), get_refresh_token_model(), get_id_token_model()):
-        assert not admin.site.is_registered(model)
 
 
-def test_app_changelist_searches_by_client_id(admin_client, account, member):
+def test_app_changelist_searches_by_client_id(staff_client, account, member):
     wanted = make_app(account, user=member.user, name="Billing sync").app
     other = make_app(account, user=member.user, name="Reports").app
-    response = admin_client.get(admin_url(OAuthApp, "changelist"), {"q": wanted.client_id})
+    response = staff_client.get(admin_url(OAuthApp, "changelist"), {"q": wanted.client_id})
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [wanted]
     assert other.client_id not in response.content.decode()
 
 
-def test_app_changelist_filters_by_account(admin_client, issued):
+def test_app_changelist_filters_by_account(staff_client, issued):
     other = make_app(name="Elsewhere").app
-    response = admin_client.get(admin_url(OAuthApp, "changelist"), {"account__id__exact": other.account_id})
+    response = staff_client.get(admin_url(OAuthApp, "changelist"), {"account__id__exact": other.account_id})
     assert list(response.context["cl"].result_list) == [other]
 
 
-def test_app_change_page_hides_dot_fields(admin_client, app):
-    response = admin_client.get(admin_url(OAuthApp, "change", app.pk))
+def test_app_change_page_shows_only_the_editable_fields(staff_client, app):
+    response = staff_client.get(admin_url(OAuthApp, "change", app.pk))
     assert set(response.context["adminform"].form.fields) == {
         "name",
         "description",
         "scopes",
         "access_token_ttl",
+        "dpop_bound_access_tokens",
         "expected_version",
     }
     for dot_field in ("client_secret", "redirect_uris", "authorization_grant_type", "registration_source"):
@@ -165,16 +148,16 @@ def test_app_change_page_hides_dot_fields(admin_client, app):
     assert "viewsitelink" not in response.content.decode()
 
 
-def test_apps_cannot_be_added_in_the_admin(admin_client):
-    assert admin_client.get(admin_url(OAuthApp, "add")).status_code == 403
-    page = admin_client.get(admin_url(OAuthApp, "changelist")).content.decode()
+def test_apps_cannot_be_added_in_the_admin(staff_client):
+    assert staff_client.get(admin_url(OAuthApp, "add")).status_code == 403
+    page = staff_client.get(admin_url(OAuthApp, "changelist")).content.decode()
     assert admin_url(OAuthApp, "add") not in page
     assert "manage.py oauthapp create" in page
 
 
-def test_edit_in_admin_goes_through_the_service_with_source_admin(admin_client, app, staff):
+def test_edit_in_admin_goes_through_the_service_with_source_admin(staff_client, app, staff):
     scopes = [*DEFAULT_SCOPES, "/twilio/monitor/events/read"]
-    response = admin_client.post(
+    response = staff_client.post(
         admin_url(OAuthApp, "change", app.pk), change_form_data(app, name="Renamed", scopes=scopes)
     )
     assert response.status_code == 302, response.context and response.context["adminform"].form.errors
@@ -192,10 +175,10 @@ def test_edit_in_admin_goes_through_the_service_with_source_admin(admin_client, 
     assert changed["policy"]["updated"] == {"allow": scopes, "deny": []}
 
 
-def test_edit_over_a_newer_version_is_refused_on_the_form(admin_client, app, member):
+def test_edit_over_a_newer_version_is_refused_on_the_form(staff_client, app, member):
     stale = change_form_data(app, name="Mine")
     services.oauth_app_update(app=app, actor=web_actor(member.user), name="Theirs")
-    response = admin_client.post(admin_url(OAuthApp, "change", app.pk), stale)
+    response = staff_client.post(admin_url(OAuthApp, "change", app.pk), stale)
     assert response.status_code == 200
     assert "changed by someone else" in response.content.decode()
     app.refresh_from_db()
@@ -203,17 +186,17 @@ def test_edit_over_a_newer_version_is_refused_on_the_form(admin_client, app, mem
     assert not AuditEvent.objects.filter(event_type="oauth-apps.updated", event_data__via="admin").exists()
 
 
-def test_edit_without_scopes_stays_on_the_form(admin_client, app):
+def test_edit_without_scopes_stays_on_the_form(staff_client, app):
     data = change_form_data(app, scopes=[])
-    response = admin_client.post(admin_url(OAuthApp, "change", app.pk), data)
+    response = staff_client.post(admin_url(OAuthApp, "change", app.pk), data)
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["scopes"]
     assert not AuditEvent.objects.filter(event_type="oauth-apps.updated").exists()
 
 
-def test_delete_in_admin_goes_through_the_service(admin_client, issued, token):
+def test_delete_in_admin_goes_through_the_service(staff_client, issued, token):
     app = issued.app
-    response = admin_client.post(admin_url(OAuthApp, "delete", app.pk), {"post": "yes"})
+    response = staff_client.post(admin_url(OAuthApp, "delete", app.pk), {"post": "yes"})
     assert response.status_code == 302
     assert not OAuthApp.objects.filter(pk=app.pk).exists()
     assert not token_is_live(token)
@@ -222,26 +205,26 @@ def test_delete_in_admin_goes_through_the_service(admin_client, issued, token):
     assert (event.channel, event.resource_sid) == ("admin", app.client_id)
 
 
-def test_delete_selected_action_goes_through_the_service(admin_client, account, member):
+def test_delete_selected_action_goes_through_the_service(staff_client, account, member):
     apps = [make_app(account, user=member.user, name=f"App {n}").app for n in range(2)]
-    response = run_action(admin_client, "delete_selected", *apps)
+    response = run_action(staff_client, "delete_selected", *apps)
     assert response.status_code == 302
     assert not OAuthApp.objects.exists()
     deleted = AuditEvent.objects.filter(event_type="oauth-apps.deleted", event_data__via="admin")
     assert sorted(deleted.values_list("resource_sid", flat=True)) == sorted(a.client_id for a in apps)
 
 
-def test_rotate_action_asks_for_confirmation_first(admin_client, app):
-    response = run_action(admin_client, "rotate_secret", app, confirm=False)
+def test_rotate_action_asks_for_confirmation_first(staff_client, app):
+    response = run_action(staff_client, "rotate_secret", app, confirm=False)
     assert response.status_code == 200
     assert "Yes,rotate secret" in response.content.decode()
     assert app.secrets.count() == 1
 
 
-def test_rotate_action_shows_a_working_secret_once_on_an_uncached_page(admin_client, issued, staff):
-    response = run_action(admin_client, "rotate_secret", issued.app)
+def test_rotate_action_shows_a_working_secret_once_on_an_uncached_page(staff_client, issued, staff):
+    response = run_action(staff_client, "rotate_secret", issued.app)
     assert response.status_code == 302
-    page = admin_client.get(response["Location"])
+    page = staff_client.get(response["Location"])
     assert "no-store" in page["Cache-Control"]
     (secret,) = NEW_SECRET.findall(page.content.decode())
     assert client_authenticate(client_id=issued.app.client_id, secret=secret) == issued.app
@@ -250,34 +233,34 @@ def test_rotate_action_shows_a_working_secret_once_on_an_uncached_page(admin_cli
     event = AuditEvent.objects.get(event_type="oauth-apps.secret-rotated")
     assert (event.channel, event.actor_sid) == ("admin", staff.sid)
     # Not parked in the session for a later page either.
-    assert secret not in admin_client.get(admin_url(OAuthApp, "changelist")).content.decode()
-    assert not any(secret in str(value) for value in admin_client.session.values())
+    assert secret not in staff_client.get(admin_url(OAuthApp, "changelist")).content.decode()
+    assert not any(secret in str(value) for value in staff_client.session.values())
 
 
-def test_reloading_the_rotation_result_neither_rotates_again_nor_shows_the_secret(admin_client, issued):
-    response = run_action(admin_client, "rotate_secret", issued.app)
+def test_reloading_the_rotation_result_neither_rotates_again_nor_shows_the_secret(staff_client, issued):
+    response = run_action(staff_client, "rotate_secret", issued.app)
     # POST/redirect/GET: the browser's reload repeats the GET, not the action.
     assert response.status_code == 302
-    first = admin_client.get(response["Location"]).content.decode()
-    again = admin_client.get(response["Location"]).content.decode()
+    first = staff_client.get(response["Location"]).content.decode()
+    again = staff_client.get(response["Location"]).content.decode()
     (secret,) = NEW_SECRET.findall(first)
     assert secret not in again and "already shown" in again
     assert AuditEvent.objects.filter(event_type="oauth-apps.secret-rotated").count() == 1
 
 
-def test_rotation_result_of_several_apps_lists_each_new_secret_once(admin_client, account, member):
+def test_rotation_result_of_several_apps_lists_each_new_secret_once(staff_client, account, member):
     apps = [make_app(account, user=member.user, name=f"App {n}").app for n in range(3)]
-    response = run_action(admin_client, "rotate_secret", *apps)
-    page = admin_client.get(response["Location"]).content.decode()
+    response = run_action(staff_client, "rotate_secret", *apps)
+    page = staff_client.get(response["Location"]).content.decode()
     found = NEW_SECRET.findall(page)
     assert len(set(found)) == 3
     for app, secret in zip(sorted(apps, key=lambda app: app.name), found, strict=True):
         assert client_authenticate(client_id=app.client_id, secret=secret) == app
 
 
-def test_revoke_previous_secrets_action_stops_the_old_secret(admin_client, issued, member):
+def test_revoke_previous_secrets_action_stops_the_old_secret(staff_client, issued, member):
     rotated = services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user))
-    response = run_action(admin_client, "revoke_previous_secrets", issued.app)
+    response = run_action(staff_client, "revoke_previous_secrets", issued.app)
     assert response.status_code == 302
     assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is None
     assert client_authenticate(client_id=issued.app.client_id, secret=rotated.secret) == issued.app
@@ -285,55 +268,53 @@ def test_revoke_previous_secrets_action_stops_the_old_secret(admin_client, issue
     assert event.channel == "admin"
 
 
-def test_revoke_previous_secrets_action_revokes_their_tokens(admin_client, issued, member, token):
+def test_revoke_previous_secrets_action_revokes_their_tokens(staff_client, issued, member, token):
     rotated = services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user))
     fields = {
         "grant_type": "client_credentials",
         "client_id": issued.app.client_id,
         "client_secret": rotated.secret,
     }
-    response = admin_client.post(
+    response = staff_client.post(
         "/v2/token", urlencode(fields), content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 200, response.content
     current = response.json()["access_token"]
 
-    assert run_action(admin_client, "revoke_previous_secrets", issued.app).status_code == 302
+    assert run_action(staff_client, "revoke_previous_secrets", issued.app).status_code == 302
 
     assert not token_is_live(token)  # issued with the revoked secret
     assert token_is_live(current)  # issued with the current one
 
 
-def test_audit_events_cannot_be_added_changed_or_deleted(admin_client, app):
+def test_audit_events_cannot_be_added_changed_or_deleted(staff_client, app):
     event = AuditEvent.objects.get()
-    assert admin_client.get(admin_url(AuditEvent, "add")).status_code == 403
-    assert admin_client.post(admin_url(AuditEvent, "add"), {"event_type": "x"}).status_code == 403
+    assert staff_client.get(admin_url(AuditEvent, "add")).status_code == 403
+    assert staff_client.post(admin_url(AuditEvent, "add"), {"event_type": "x"}).status_code == 403
     change = admin_url(AuditEvent, "change", event.pk)
-    assert admin_client.post(change, {"event_type": "oauth-apps.deleted"}).status_code == 403
-    assert admin_client.get(admin_url(AuditEvent, "delete", event.pk)).status_code == 403
-    assert admin_client.post(admin_url(AuditEvent, "delete", event.pk), {"post": "yes"}).status_code == 403
+    assert staff_client.post(change, {"event_type": "oauth-apps.deleted"}).status_code == 403
+    assert staff_client.get(admin_url(AuditEvent, "delete", event.pk)).status_code == 403
+    assert staff_client.post(admin_url(AuditEvent, "delete", event.pk), {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.get().event_type == "oauth-apps.created"
 
 
-def test_audit_event_pages_offer_no_writes(admin_client, app):
+def test_audit_event_pages_offer_no_writes(staff_client, app):
     event = AuditEvent.objects.get()
-    changelist = admin_client.get(admin_url(AuditEvent, "changelist")).content.decode()
+    changelist = staff_client.get(admin_url(AuditEvent, "changelist")).content.decode()
     assert admin_url(AuditEvent, "add") not in changelist
     assert "delete_selected" not in changelist
-    detail = admin_client.get(admin_url(AuditEvent, "change", event.pk)).content.decode()
+    detail = staff_client.get(admin_url(AuditEvent, "change", event.pk)).content.decode()
     assert admin_url(AuditEvent, "delete", event.pk) not in detail
     assert 'name="_save"' not in detail
 
 
-def test_audit_events_search_by_resource_sid(admin_client, issued):
+def test_audit_events_search_by_resource_sid(staff_client, issued):
     other = make_app(name="Other").app
-    response = admin_client.get(admin_url(AuditEvent, "changelist"), {"q": other.client_id})
+    response = staff_client.get(admin_url(AuditEvent, "changelist"), {"q": other.client_id})
     assert [e.resource_sid for e in response.context["cl"].result_list] == [other.client_id]
 
 
-def test_no_admin_page_shows_a_digest_key_or_token_checksum(
-    admin_client, issued, token, token_row, revocation
-):
+def test_no_admin_page_shows_a_digest_key_or_token(staff_client, issued, token, revocation):
     services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(issued.app.created_by))
     event = AuditEvent.objects.filter(resource_sid=issued.app.client_id).first()
     digests = list(ClientSecret.objects.values_list("digest", flat=True))
@@ -341,25 +322,24 @@ def test_no_admin_page_shows_a_digest_key_or_token_checksum(
     forbidden = [
         *digests,
         key.private_key_pem.splitlines()[1],
-        token_row.token_checksum,
         issued.secret,
         token,
     ]
-    for page in every_admin_page(admin_client, issued, token_row, revocation, event):
+    for page in every_admin_page(staff_client, issued, revocation, event):
         for value in forbidden:
             assert value not in page
 
 
-def test_token_revocation_and_signing_key_admins_are_read_only(admin_client, token_row, revocation):
+def test_revocation_and_signing_key_admins_are_read_only(staff_client, revocation):
     key = SigningKey.objects.get()
-    for model, obj in ((AccessToken, token_row), (Revocation, revocation), (SigningKey, key)):
-        assert admin_client.get(admin_url(model, "add")).status_code == 403
-        assert admin_client.post(admin_url(model, "change", obj.pk), {}).status_code == 403
-        assert admin_client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+    for model, obj in ((Revocation, revocation), (SigningKey, key)):
+        assert staff_client.get(admin_url(model, "add")).status_code == 403
+        assert staff_client.post(admin_url(model, "change", obj.pk), {}).status_code == 403
+        assert staff_client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
 
 
-def test_staff_add_a_user_by_email(admin_client):
-    response = admin_client.post(
+def test_staff_add_a_user_by_email(staff_client):
+    response = staff_client.post(
         admin_url(User, "add"),
         {
             "email": "new.person@example.test",
@@ -374,8 +354,8 @@ def test_staff_add_a_user_by_email(admin_client):
     assert user.sid.startswith("US")
 
 
-def test_user_email_must_be_unique_ignoring_case(admin_client, staff):
-    response = admin_client.post(
+def test_user_email_must_be_unique_ignoring_case(staff_client, staff):
+    response = staff_client.post(
         admin_url(User, "add"),
         {"email": staff.email.upper(), "usable_password": "false"},
     )
@@ -383,9 +363,9 @@ def test_user_email_must_be_unique_ignoring_case(admin_client, staff):
     assert response.context["adminform"].form.errors["email"]
 
 
-def test_memberships_filter_by_role(admin_client, account, member):
+def test_memberships_filter_by_role(staff_client, account, member):
     owner = Membership.objects.create(user=UserFactory(), account=account, role="owner")
-    response = admin_client.get(admin_url(Membership, "changelist"), {"role__exact": "owner"})
+    response = staff_client.get(admin_url(Membership, "changelist"), {"role__exact": "owner"})
     assert list(response.context["cl"].result_list) == [owner]
 
 
@@ -395,8 +375,8 @@ def test_str_of_a_secret_shows_only_its_hint(issued):
     assert record.hint in str(record)
 
 
-def test_edit_the_token_expiration_time_in_admin(admin_client, app):
-    response = admin_client.post(
+def test_edit_the_token_expiration_time_in_admin(staff_client, app):
+    response = staff_client.post(
         admin_url(OAuthApp, "change", app.pk), change_form_data(app, access_token_ttl=600)
     )
     assert response.status_code == 302
@@ -406,8 +386,8 @@ def test_edit_the_token_expiration_time_in_admin(admin_client, app):
     assert event.event_data["resource_properties"]["access_token_ttl"]["updated"] == 600
 
 
-def test_admin_refuses_a_token_expiration_time_out_of_range(admin_client, app):
-    response = admin_client.post(
+def test_admin_refuses_a_token_expiration_time_out_of_range(staff_client, app):
+    response = staff_client.post(
         admin_url(OAuthApp, "change", app.pk), change_form_data(app, access_token_ttl=30)
     )
     assert response.status_code == 200
@@ -416,12 +396,12 @@ def test_admin_refuses_a_token_expiration_time_out_of_range(admin_client, app):
     assert app.access_token_ttl == 3600
 
 
-def test_rotate_action_asks_for_a_grace_period(admin_client, app):
-    page = run_action(admin_client, "rotate_secret", app, confirm=False).content.decode()
+def test_rotate_action_asks_for_a_grace_period(staff_client, app):
+    page = run_action(staff_client, "rotate_secret", app, confirm=False).content.decode()
     assert "Grace period" in page and 'name="grace_period_0"' in page
 
 
-def test_rotate_action_with_a_chosen_grace_period(admin_client, issued):
+def test_rotate_action_with_a_chosen_grace_period(staff_client, issued):
     data = {
         "action": "rotate_secret",
         "_selected_action": [issued.app.pk],
@@ -429,13 +409,13 @@ def test_rotate_action_with_a_chosen_grace_period(admin_client, issued):
         "grace_period_0": "3",
         "grace_period_1": "hours",
     }
-    response = admin_client.post(admin_url(OAuthApp, "changelist"), data, follow=True)
+    response = staff_client.post(admin_url(OAuthApp, "changelist"), data, follow=True)
     assert "New Client Secret" in response.content.decode()  # on the result page it redirects to
     previous = ClientSecret.objects.get(app=issued.app, replaced_at__isnull=False)
     assert (previous.expires_at - previous.replaced_at).total_seconds() == 3 * 3600
 
 
-def test_rotate_action_refuses_a_grace_period_over_30_days(admin_client, issued):
+def test_rotate_action_refuses_a_grace_period_over_30_days(staff_client, issued):
     data = {
         "action": "rotate_secret",
         "_selected_action": [issued.app.pk],
@@ -443,12 +423,22 @@ def test_rotate_action_refuses_a_grace_period_over_30_days(admin_client, issued)
         "grace_period_0": "31",
         "grace_period_1": "days",
     }
-    page = admin_client.post(admin_url(OAuthApp, "changelist"), data).content.decode()
+    page = staff_client.post(admin_url(OAuthApp, "changelist"), data).content.decode()
     assert "to 30 days" in page and "New Client Secret" not in page
     assert ClientSecret.objects.filter(app=issued.app).count() == 1
 
 
-def test_rotate_action_skips_a_key_app_with_a_warning(admin_client, account, member):
+def test_admin_edit_sets_the_dpop_requirement_through_the_service(admin_client, app, staff):
+    data = change_form_data(app, dpop_bound_access_tokens="on")
+    response = admin_client.post(admin_url(OAuthApp, "change", app.pk), data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    app.refresh_from_db()
+    assert app.dpop_bound_access_tokens is True
+    changed = AuditEvent.objects.get(event_type="oauth-apps.updated").event_data["resource_properties"]
+    assert changed["dpop_bound_access_tokens"] == {"previous": False, "updated": True}
+
+
+def test_rotate_action_skips_a_key_app_with_a_warning(staff_client, account, member):
     from tests.issuer import SigningKey
 
     key_app = make_app(
@@ -457,7 +447,7 @@ def test_rotate_action_skips_a_key_app_with_a_warning(admin_client, account, mem
         token_endpoint_auth_method="private_key_jwt",
         jwks={"keys": [SigningKey().jwk]},
     ).app
-    response = run_action(admin_client, "rotate_secret", key_app)
+    response = run_action(staff_client, "rotate_secret", key_app)
     assert response.status_code == 302
     assert not key_app.secrets.exists()
     shown = [str(message) for message in get_messages(response.wsgi_request)]

@@ -21,7 +21,7 @@ def test_lockout_refuses_even_the_right_password_and_is_audited(client, member, 
     statuses = [fail(client, member.user.email).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     right = client.post("/login/", {"username": member.user.email, "password": PASSWORD})
-    assert right.status_code == 429 and "Too many sign-in attempts" in right.content.decode()
+    assert right.status_code == 429 and "Too many log-in attempts" in right.content.decode()
     events = AuditEvent.objects.filter(event_type="console.login-locked")
     assert {e.account_id for e in events} == {member.account_id, other_account.id}
     event = events.first()

@@ -29,7 +29,7 @@ def load_settings(**env) -> subprocess.CompletedProcess:
         [
             sys.executable,
             "-c",
-            "import console.settings as s; print(s.DEBUG, s.ACCESS_TOKEN_TTL_SECONDS, "
+            "import config.settings as s; print(s.DEBUG, s.ACCESS_TOKEN_TTL_SECONDS, "
             "s.SECRET_GRACE_SECONDS, s.DATABASES['default']['ENGINE'])",
         ],
         cwd=ROOT,

@@ -22,7 +22,7 @@ ADMIN_LOGIN = "/django-admin/login/"
 # The look-alike spellings find the account through PostgreSQL's UPPER (SQLite's LIKE folds
 # ASCII only, so there they find nothing and are counted as unknown addresses).
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's UPPER")
-LOCKED = "Too many sign-in attempts"
+LOCKED = "Too many log-in attempts"
 
 
 def console_sign_in(client, email, password="wrong password"):
@@ -71,27 +71,21 @@ def test_the_admin_login_counts_attempts_per_address(client, owner, settings):
     assert not signed_in(client)
 
 
-@pytest.mark.postgres
-@on_postgresql
 @pytest.mark.parametrize("look_alike", ["admın.sam@example.test", "admin.ſam@example.test"])
-def test_a_look_alike_address_is_locked_with_the_real_one(client, owner, settings, look_alike):
-    settings.THROTTLE_LOGIN_FAILURES_PER_USER = "3/900"
-    for _ in range(4):
-        console_sign_in(client, owner.email)
-    assert console_sign_in(client, look_alike, PASSWORD).status_code == 429
+def test_a_look_alike_address_names_no_account(client, owner, look_alike):
+    """PostgreSQL's UPPER makes ``ı`` an ``I`` and ``ſ`` an ``S``; sign-in folds ASCII only,
+    on every backend, so a look-alike is an unknown email: it neither signs in nor shares
+    the account's lock-out (which would tell that the account exists)."""
+    response = console_sign_in(client, look_alike, PASSWORD)
+    assert response.status_code == 200
     assert not signed_in(client)
 
 
-@pytest.mark.postgres
-@on_postgresql
-def test_failures_under_look_alike_addresses_count_against_the_real_one(client, owner, settings):
+def test_failures_under_look_alike_addresses_do_not_lock_the_account(client, owner, settings):
     settings.THROTTLE_LOGIN_FAILURES_PER_USER = "3/900"
-    for look_alike in ("admın.sam@example.test", "admin.ſam@example.test", "ADMIN.SAM@example.test"):
+    for look_alike in ("admın.sam@example.test", "admin.ſam@example.test", "admın.ſam@example.test"):
         assert console_sign_in(client, look_alike).status_code == 200
-    assert console_sign_in(client, "admın.ſam@example.test").status_code == 429
-    assert console_sign_in(client, owner.email, PASSWORD).status_code == 429
-    assert admin_sign_in(client, owner.email, PASSWORD).status_code == 429
-    assert not signed_in(client)
+    assert console_sign_in(client, "ADMIN.SAM@example.test", PASSWORD).status_code == 302
 
 
 def test_a_flood_of_token_requests_does_not_flush_a_lockout(client, owner, settings):
@@ -133,7 +127,9 @@ def test_a_sign_in_waits_for_a_free_password_check_then_is_told_to_retry(client,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_sign_ins_hash_at_most_the_configured_number_at_once(settings, monkeypatch):
+def test_concurrent_sign_ins_hash_at_most_the_configured_number_at_once(
+    settings, monkeypatch, production_password_hashing
+):
     """Argon2 takes ~100 MiB per check: runserver's unbounded threads reached 1 GB."""
     from django.contrib.auth.hashers import Argon2PasswordHasher
 

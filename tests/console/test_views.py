@@ -15,12 +15,6 @@ from tests.factories import PASSWORD, AccountFactory, MembershipFactory, make_ap
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, member):
-    client.force_login(member.user)
-    return client
-
-
 def test_login_page_has_email_and_password(client):
     body = client.get("/login/").content.decode()
     assert 'type="email"' in body and 'type="password"' in body and "Log in" in body
@@ -39,7 +33,7 @@ def test_repeated_login_failures_are_throttled(client, member, settings):
     for _ in range(2):
         client.post("/login/", {"username": member.user.email, "password": "wrong password"})
     response = client.post("/login/", {"username": member.user.email, "password": "wrong password"})
-    assert response.status_code == 429 and "Too many sign-in attempts" in response.content.decode()
+    assert response.status_code == 429 and "Too many log-in attempts" in response.content.decode()
 
 
 def test_login_requires_csrf(member):
@@ -48,15 +42,15 @@ def test_login_requires_csrf(member):
     assert response.status_code == 403
 
 
-def test_logout_is_post_only(admin_client):
-    assert admin_client.get("/logout/").status_code == 405
-    response = admin_client.post("/logout/")
+def test_logout_is_post_only(member_client):
+    assert member_client.get("/logout/").status_code == 405
+    response = member_client.post("/logout/")
     assert response.status_code == 302
-    assert admin_client.get(reverse("oauthapps:list")).status_code == 302
+    assert member_client.get(reverse("oauthapps:list")).status_code == 302
 
 
-def test_logout_says_so_on_the_login_page(admin_client):
-    page = admin_client.post("/logout/", follow=True)
+def test_logout_says_so_on_the_login_page(member_client):
+    page = member_client.post("/logout/", follow=True)
     assert "You have been logged out." in page.content.decode()
 
 
@@ -66,8 +60,8 @@ def test_favicon_is_served(client):
     assert 'rel="icon"' in client.get(reverse("console:login")).content.decode()
 
 
-def test_catalog_area_opens_with_an_introduction_and_keeps_the_notes_for_later(admin_client):
-    body = admin_client.get(reverse("scopes:catalog-area", args=["voice"])).content.decode()
+def test_catalog_area_opens_with_an_introduction_and_keeps_the_notes_for_later(member_client):
+    body = member_client.get(reverse("scopes:catalog-area", args=["voice"])).content.decode()
     notes = get_catalog().areas["voice"].notes
     assert body.index("endpoints listed next to it") < body.index("How this catalog is built")
     assert body.index("How this catalog is built") < body.index(notes[:40])
@@ -86,20 +80,22 @@ def test_account_switcher_shows_for_users_in_several_accounts(client, member):
     assert "Create an OAuth app" not in body  # read-only there
 
 
-def test_account_switcher_refuses_foreign_accounts(admin_client, account):
+def test_account_switcher_refuses_foreign_accounts(member_client, account):
     foreign = AccountFactory(name="Not mine")
-    response = admin_client.post(reverse("console:account-switch"), {"account_sid": foreign.sid}, follow=True)
+    response = member_client.post(
+        reverse("console:account-switch"), {"account_sid": foreign.sid}, follow=True
+    )
     assert "You are not a member of that account." in response.content.decode()
     assert response.context["current_account"] == account
 
 
-def test_account_switch_keeps_the_section_but_not_the_object(admin_client, member):
+def test_account_switch_keeps_the_section_but_not_the_object(member_client, member):
     second = AccountFactory()
     MembershipFactory(user=member.user, account=second)
     switch = reverse("console:account-switch")
-    to_audit = admin_client.post(switch, {"account_sid": second.sid, "next": "/console/audit/AE123/?x=1"})
+    to_audit = member_client.post(switch, {"account_sid": second.sid, "next": "/console/audit/AE123/?x=1"})
     assert to_audit["Location"] == reverse("audit:list")
-    elsewhere = admin_client.post(switch, {"account_sid": second.sid, "next": "https://evil.example/"})
+    elsewhere = member_client.post(switch, {"account_sid": second.sid, "next": "https://evil.example/"})
     assert elsewhere["Location"] == reverse("oauthapps:list")
 
 
@@ -113,43 +109,43 @@ def test_catalog_requires_login(client):
     assert client.get(reverse("scopes:catalog")).status_code == 302
 
 
-def test_catalog_lists_every_area(admin_client):
-    body = admin_client.get(reverse("scopes:catalog")).content.decode()
+def test_catalog_lists_every_area(member_client):
+    body = member_client.get(reverse("scopes:catalog")).content.decode()
     for area in get_catalog().areas.values():
         assert area.title.replace("&", "&amp;") in body
 
 
-def test_catalog_area_page_lists_permissions_and_endpoints(admin_client):
-    body = admin_client.get(reverse("scopes:catalog-area", args=["iam"])).content.decode()
+def test_catalog_area_page_lists_permissions_and_endpoints(member_client):
+    body = member_client.get(reverse("scopes:catalog-area", args=["iam"])).content.decode()
     assert "/twilio/iam/account-oauth-apps/create" in body
     assert "/v1/Account/OAuthApps" in body and "Download PDF" in body
 
 
-def test_the_navigation_marks_the_catalog_as_current(admin_client):
-    listing = admin_client.get(reverse("scopes:catalog")).content.decode()
+def test_the_navigation_marks_the_catalog_as_current(member_client):
+    listing = member_client.get(reverse("scopes:catalog")).content.decode()
     assert 'aria-current="page">Permission catalog' in listing
-    area = admin_client.get(reverse("scopes:catalog-area", args=["iam"])).content.decode()
+    area = member_client.get(reverse("scopes:catalog-area", args=["iam"])).content.decode()
     assert 'aria-current="true">Permission catalog' in area
 
 
-def test_unknown_area_is_404(admin_client):
-    assert admin_client.get(reverse("scopes:catalog-area", args=["nope"])).status_code == 404
-    assert admin_client.get(reverse("scopes:catalog-download", args=["iam", "exe"])).status_code == 404
+def test_unknown_area_is_404(member_client):
+    assert member_client.get(reverse("scopes:catalog-area", args=["nope"])).status_code == 404
+    assert member_client.get(reverse("scopes:catalog-download", args=["iam", "exe"])).status_code == 404
 
 
-def test_catalog_downloads(admin_client):
+def test_catalog_downloads(member_client):
     area = get_catalog().areas["monitor"]
-    as_csv = admin_client.get(reverse("scopes:catalog-download", args=["monitor", "csv"]))
+    as_csv = member_client.get(reverse("scopes:catalog-download", args=["monitor", "csv"]))
     assert as_csv["Content-Type"].startswith("text/csv")
     assert 'filename="twilio-permissions-monitor.csv"' in as_csv["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(as_csv.content.decode())))
     assert rows[0] == ["permission", "description", "method", "host", "path"]
     assert {row[0] for row in rows[1:]} == {p.name for p in area.permissions}
     as_json = json.loads(
-        admin_client.get(reverse("scopes:catalog-download", args=["monitor", "json"])).content
+        member_client.get(reverse("scopes:catalog-download", args=["monitor", "json"])).content
     )
     assert [p["permission"] for p in as_json["permissions"]] == [p.name for p in area.permissions]
-    as_pdf = admin_client.get(reverse("scopes:catalog-download", args=["voice", "pdf"]))
+    as_pdf = member_client.get(reverse("scopes:catalog-download", args=["voice", "pdf"]))
     assert as_pdf["Content-Type"] == "application/pdf"
     assert as_pdf.content.startswith(b"%PDF-1.4") and as_pdf.content.rstrip().endswith(b"%%EOF")
     assert b"/twilio/voice/calls/read" in as_pdf.content

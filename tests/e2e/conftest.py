@@ -64,6 +64,15 @@ def nojs_page(browser, live_server, transactional_db):
 
 
 @pytest.fixture
+def owner(transactional_db):
+    """The owner's membership of an account named Acme."""
+    from console.models import Role
+    from tests.factories import AccountFactory, MembershipFactory
+
+    return MembershipFactory(account=AccountFactory(name="Acme"), role=Role.OWNER)
+
+
+@pytest.fixture
 def sign_in(live_server):
     """Put a signed-in session for ``user`` into a page's browser context (skips the form)."""
 

@@ -17,11 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 IAM_CREATE = "/twilio/iam/account-oauth-apps/create"
 
 
-@pytest.fixture
-def owner(transactional_db):
-    return MembershipFactory(account=AccountFactory(name="Acme"), role=Role.OWNER)
-
-
 def open_oauth_apps(page):
     page.goto("/")
     page.get_by_role("navigation", name="Console").get_by_role("link", name="OAuth apps", exact=True).click()

@@ -7,9 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from console.models import Role
 from tests.e2e.conftest import PHONE
-from tests.factories import AccountFactory, MembershipFactory, make_app
+from tests.factories import make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,11 +20,6 @@ EDIT_SCOPES = [
     "/twilio/voice/calls/list",
     "/twilio/messaging/messages/read",
 ]
-
-
-@pytest.fixture
-def owner(transactional_db):
-    return MembershipFactory(account=AccountFactory(name="Acme"), role=Role.OWNER)
 
 
 def create_app_in_console(page, name: str) -> None:
@@ -91,9 +85,9 @@ def test_editing_scopes_is_a_short_page_with_removable_scopes(page, owner, sign_
         page.keyboard.press("Tab")
         presses += 1
     # Description → the help's catalog link → one "Remove" per scope → "Add or remove OAuth
-    # Scopes" → the Token expiration time's number and unit → how the app proves who it is
-    # (one radio group; the other ways' fields are hidden) → Save.
-    assert presses <= len(EDIT_SCOPES) + 6
+    # Scopes" → the Token expiration time's number and unit → Require DPoP-bound tokens → how
+    # the app proves who it is (one radio group; the other ways' fields are hidden) → Save.
+    assert presses <= len(EDIT_SCOPES) + 7
 
     page.get_by_role("button", name="Remove /twilio/voice/calls/list").click()
     expect(current.get_by_role("listitem")).to_have_count(len(EDIT_SCOPES) - 1)

@@ -6,16 +6,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from console.models import Role
 from oauthapps.models import OAuthApp
-from tests.factories import PASSWORD, AccountFactory, MembershipFactory, make_app
+from tests.factories import PASSWORD, make_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def owner(transactional_db):
-    return MembershipFactory(account=AccountFactory(name="Acme"), role=Role.OWNER)
 
 
 def log_in(page, user, password=PASSWORD):
@@ -40,7 +34,7 @@ def test_an_idle_session_signs_out_and_sign_in_returns_to_the_page(page, owner, 
     page.wait_for_timeout(4200)
     page.get_by_role("navigation", name="Console").get_by_role("link", name="OAuth apps").click()
     expect(page).to_have_url(re.compile(r"/login/\?next=/console/oauth-apps/$"))
-    expect(page.get_by_role("status")).to_contain_text("You were signed out after 4 seconds without activity")
+    expect(page.get_by_role("status")).to_contain_text("You were logged out after 4 seconds without activity")
     log_in(page, owner.user)
     expect(apps_heading(page)).to_be_visible()
 
@@ -56,7 +50,7 @@ def test_a_busy_session_ends_at_its_maximum_age(page, owner, settings):
     page.wait_for_timeout(4500)
     page.reload()
     expect(page).to_have_url(re.compile(r"/login/"))
-    expect(page.get_by_role("status")).to_contain_text("sessions end 6 seconds after sign-in")
+    expect(page.get_by_role("status")).to_contain_text("sessions end 6 seconds after log-in")
 
 
 def test_delete_in_the_dialog_asks_for_the_password_when_sign_in_is_old(page, owner, settings, shot):

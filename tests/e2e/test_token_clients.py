@@ -110,3 +110,23 @@ def test_another_app_token_is_distinct(account, member, token_url):
         for a in (first, second)
     }
     assert len(tokens) == 2
+
+
+def test_twilio_region_in_the_environment_sends_the_readme_recipe_elsewhere(issued, monkeypatch):
+    """The README warns about TWILIO_REGION/TWILIO_EDGE: the library rewrites our host with them."""
+    monkeypatch.setenv("TWILIO_REGION", "ie1")
+    provider = ClientCredentialProvider(issued.app.client_id, issued.secret)
+    provider.to_auth_strategy()
+    provider.token_manager.client.oauth.base_url = "http://127.0.0.1:8000"
+    assert provider.token_manager.client.get_hostname("http://127.0.0.1:8000/v2/token").startswith(
+        "http://127.ie1.0.1"
+    )
+
+
+def test_the_readme_recipe_works_with_twilio_region_and_edge_set_empty(issued, live_server, monkeypatch):
+    monkeypatch.setenv("TWILIO_REGION", "")
+    monkeypatch.setenv("TWILIO_EDGE", "")
+    provider = ClientCredentialProvider(issued.app.client_id, issued.secret)
+    strategy = provider.to_auth_strategy()
+    provider.token_manager.client.oauth.base_url = live_server.url
+    assert strategy.get_auth_string().startswith("Bearer ey")

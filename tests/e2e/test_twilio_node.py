@@ -1,4 +1,4 @@
-"""twilio-node 6.x (npm ``twilio``) against a live server, through the README's recipe.
+"""twilio-node 6.x (npm ``twilio``) against a live server, through the recipe in docs/api.md.
 
 The package is installed into the git-ignored ``.twilio-node/`` folder by ``.ci/run``
 (``npm install --prefix .twilio-node twilio@6``); without node or the package, the test is

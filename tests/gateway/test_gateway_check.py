@@ -288,6 +288,20 @@ def test_a_path_segment_with_a_semicolon_is_refused(client, token, uri):
 
 
 @pytest.mark.parametrize(
+    "uri",
+    [
+        f"{ACCOUNT_PATH}/Messages.json#/../Calls.json",
+        f"{ACCOUNT_PATH}/Messages.json#",
+        f"{ACCOUNT_PATH}/Messages.json?To=1#x",
+    ],
+)
+def test_an_original_uri_with_a_fragment_is_refused(client, token, uri):
+    # nginx passes the whole request target upstream, `#` included: the check must not judge
+    # only the part before it.
+    assert_refused(check(client, token, uri=uri), 403, "insufficient_scope")
+
+
+@pytest.mark.parametrize(
     "sid",
     [
         "SM1%252F..%252F..%252FCalls",

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -12,13 +12,11 @@ from oauthapps.models import ClientSecret, OAuthApp
 from oauthapps.server.secret_check import client_authenticate
 from tests.factories import web_actor
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL (SQLite ignores select_for_update); set DATABASE_URL")
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("postgres_only"),
+]
 
 
 def run_together(*actions):

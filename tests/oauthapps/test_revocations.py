@@ -14,10 +14,9 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from oauth2_provider.models import AccessToken
 
 from oauthapps import services
-from oauthapps.models import IssuedToken, OAuthApp, Revocation
+from oauthapps.models import OAuthApp, Revocation
 from oauthapps.server import revocations
 from oauthapps.server.revocations import (
     MARKER,
@@ -28,7 +27,6 @@ from oauthapps.server.revocations import (
     shared_revocations,
     token_key,
 )
-from oauthapps.server.token_rows import token_checksum
 from oauthapps.server.tokens import access_token_claims, access_token_sign
 from tests.factories import mint_access_token, token_is_live, web_actor
 from tests.oauthapps.test_checks import basic, form
@@ -160,43 +158,15 @@ def test_purge_removes_only_ended_revocations():
     assert list(Revocation.objects.values_list("key", flat=True)) == ["jti:in-force"]
 
 
-# Tokens issued before 0.2.0: no ``secret_tag`` claim, a row linked to their secret.
+# Tokens issued before 0.2.0 had no ``secret_tag`` claim and were rows; neither exists now.
 
 
-def legacy_token(issued) -> str:
+def test_a_token_of_ours_without_a_secret_tag_is_not_live(issued):
     claims = access_token_claims(
         app=issued.app, secret_tag="", scopes=issued.app.scopes, audience=None, issued_at=timezone.now()
     )
     del claims["secret_tag"]
-    token = access_token_sign(claims)
-    row = AccessToken.objects.create(
-        application=issued.app,
-        token_checksum=token_checksum(token),
-        expires=timezone.now() + timedelta(hours=1),
-        scope=claims["scope"],
-    )
-    IssuedToken.objects.create(access_token=row, secret=issued.secret_record)
-    return token
-
-
-def test_a_token_from_before_is_good_while_its_row_lives(client, issued):
-    token = legacy_token(issued)
-    assert token_is_live(token)
-    AccessToken.objects.all().delete()
-    assert not token_is_live(token)
-
-
-def test_a_token_from_before_dies_with_its_secret(issued, member):
-    token = legacy_token(issued)
-    services.oauth_app_secret_rotate(app=issued.app, actor=web_actor(member.user), revoke_previous=True)
-    assert not token_is_live(token)
-
-
-def test_a_token_from_before_can_be_revoked(client, issued):
-    token = legacy_token(issued)
-    revoke(client, issued, token)
-    assert not token_is_live(token)
-    assert Revocation.objects.filter(key=token_key(jti_of(token))).exists()
+    assert not token_is_live(access_token_sign(claims))
 
 
 def test_a_token_without_a_secret_tag_and_without_a_row_is_refused(issued):

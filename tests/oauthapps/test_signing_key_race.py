@@ -7,7 +7,6 @@ creation each made its own, and two active keys signed at once.
 import contextlib
 
 import pytest
-from django.db import connection
 
 from oauthapps.models import SigningKey
 from oauthapps.server import signing_keys
@@ -19,13 +18,11 @@ from oauthapps.server.signing_keys import (
 )
 from tests.oauthapps.test_concurrency import run_together
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("the cross-process lock is PostgreSQL's advisory lock; set DATABASE_URL")
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("postgres_only"),
+]
 
 
 def test_workers_finding_no_active_key_create_exactly_one(monkeypatch):

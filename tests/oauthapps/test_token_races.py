@@ -17,14 +17,12 @@ from tests.factories import web_actor
 from tests.oauthapps.test_checks import introspect
 from tests.oauthapps.test_token_endpoint import credentials, post_token
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("postgres_only"),
+]
 WAIT_SECONDS = 10
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("the race needs PostgreSQL's row locks; set DATABASE_URL")
 
 
 class HeldOpen(threading.Thread):

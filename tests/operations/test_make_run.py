@@ -1,4 +1,5 @@
-"""`make run` serves at the issuer it prints: tokens, metadata and audience name that server."""
+"""`make run` serves at the issuer it prints: tokens, metadata and audience name that server,
+and the first start's password box names it too."""
 
 import os
 import signal
@@ -44,3 +45,5 @@ def test_make_run_on_another_port_names_itself_the_issuer(tmp_path):
         os.killpg(process.pid, signal.SIGTERM)
         output, _ = process.communicate(timeout=20)
     assert f"Serving the console and OAuth issuer {issuer}" in output
+    # The first start's password comes after the migrations, with the address on this port.
+    assert output.index(f"Open {issuer}/login/ and log in:") > output.rindex("Applying ")

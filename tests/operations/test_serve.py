@@ -31,7 +31,7 @@ def server(tmp_path_factory):
         [*manage, "collectstatic", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "console/gunicorn.conf.py", "console.wsgi"],
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

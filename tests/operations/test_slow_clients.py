@@ -32,7 +32,7 @@ BIG_STATIC = "/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js.
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """`make serve`'s configuration (console/gunicorn.conf.py) with two workers on loopback."""
+    """`make serve`'s configuration (config/gunicorn.conf.py) with two workers on loopback."""
     tmp = tmp_path_factory.mktemp("slow-clients")
     port = free_port()
     env = production_env(

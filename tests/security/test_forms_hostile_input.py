@@ -21,8 +21,8 @@ from console.models import Role
 from console.throttling import limits_reset
 from oauthapps.models import OAuthApp
 from scopes.catalog import get_catalog
-from tests.api.conftest import EVERYTHING, Api, token_for
-from tests.factories import MembershipFactory, make_app
+from tests.api.conftest import EVERYTHING
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,11 +62,6 @@ SCOPES = st.one_of(
     st.just([f"/twilio/x{n}/y/read" for n in range(1200)]),  # over DATA_UPLOAD_MAX_NUMBER_FIELDS
 )
 RAW_BYTES = st.binary(max_size=200).map(lambda raw: quote(raw, safe=""))  # invalid UTF-8 included
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -217,13 +212,6 @@ BODY = st.one_of(
         },
     ),
 )
-
-
-@pytest.fixture
-def api(client, account, member):
-    return Api(
-        client, token_for(client, make_app(account, user=member.user, name="Robot", scopes=EVERYTHING))
-    )
 
 
 def assert_clear_api_answer(response, ok: set[int]) -> None:

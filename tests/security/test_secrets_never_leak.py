@@ -48,11 +48,6 @@ FORM = "application/x-www-form-urlencoded"
 APPS = "/v1/Account/OAuthApps"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)

@@ -28,12 +28,6 @@ pytestmark = pytest.mark.django_db
 ADMIN_PREFIX = "django-admin/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Users are signed in with force_login: Argon2 per factory user would only cost time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def walk(resolver=None, prefix="", namespace=""):
     """(route, full name, pattern) for every URL pattern, nested includes flattened."""
     resolver = resolver or get_resolver()

@@ -11,7 +11,7 @@ from audit.retention import audit_events_purge
 
 
 class Command(BaseCommand):
-    help = "Apply audit retention. Schedule it daily (cron or a systemd timer); see README."
+    help = "Apply audit retention. Schedule it daily (cron or a systemd timer); see docs/operations.md."
 
     def add_arguments(self, parser):
         parser.add_argument("--days", type=int, default=None, help="Override AUDIT_RETENTION_DAYS.")

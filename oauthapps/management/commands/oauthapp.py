@@ -1,5 +1,6 @@
 """Staff automation: create, list, rotate and delete OAuth apps through the services (source cli)."""
 
+import argparse
 import json
 from datetime import timedelta
 
@@ -10,12 +11,18 @@ from console.actors import Actor
 from console.models import Account
 from console.selectors import account_default
 from oauthapps import services
-from oauthapps.models import ACCESS_TOKEN_TTL_RANGE_TEXT, AuthMethod, OAuthApp
+from oauthapps.models import ACCESS_TOKEN_TTL_RANGE_TEXT, SECRET_GRACE_RANGE_TEXT, AuthMethod, OAuthApp
 from oauthapps.selectors import oauth_app_list
 
 # Labels and limits come from the model fields, as everywhere an app field is shown.
 TOKEN_TTL_HELP = (
     f"{OAuthApp._meta.get_field('access_token_ttl').verbose_name} in seconds, {ACCESS_TOKEN_TTL_RANGE_TEXT}"
+)
+
+
+DPOP_HELP = (
+    f"{OAuthApp._meta.get_field('dpop_bound_access_tokens').verbose_name}: a token request without a "
+    "DPoP proof (RFC 9449) is refused"
 )
 
 
@@ -67,6 +74,7 @@ def app_json(app: OAuthApp, secret: str | None = None) -> dict:
         "description": app.description,
         "scopes": app.scopes,
         "access_token_ttl": app.access_token_ttl,
+        "dpop_bound_access_tokens": app.dpop_bound_access_tokens,
         "date_created": app.created.isoformat(),
         "created_by": app.created_by_label,
         "token_endpoint_auth_method": app.token_endpoint_auth_method,
@@ -96,9 +104,12 @@ class Command(BaseCommand):
             type=int,
             help=f"{TOKEN_TTL_HELP}; ACCESS_TOKEN_TTL_SECONDS if omitted.",
         )
+        create.add_argument("--dpop-bound-access-tokens", action="store_true", help=f"{DPOP_HELP}.")
         add_key_arguments(create)
         update = sub.add_parser(
-            "update", help="Change an app's Token expiration time or how it proves itself (keys, federation)."
+            "update",
+            help="Change an app's Token expiration time, whether it requires DPoP-bound tokens, or how it "
+            "proves itself (keys, federation).",
         )
         update.add_argument("sid")
         update.add_argument("--token-ttl", type=int, help=f"{TOKEN_TTL_HELP}.")
@@ -108,6 +119,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Make it a client-secret app again (drops its keys); then 'rotate' issues its secret.",
         )
+        update.add_argument(
+            "--dpop-bound-access-tokens",
+            action=argparse.BooleanOptionalAction,
+            help=f"{DPOP_HELP} (--no-dpop-bound-access-tokens: Bearer tokens are issued again).",
+        )
         listing = sub.add_parser("list", help="List the account's apps.")
         listing.add_argument("--account")
         rotate = sub.add_parser("rotate", help="Rotate an app's secret; prints the new secret once.")
@@ -116,8 +132,8 @@ class Command(BaseCommand):
         rotate.add_argument(
             "--grace-period",
             type=int,
-            help="Seconds the old secret keeps working, 0 to 2592000 (30 days); SECRET_GRACE_SECONDS if "
-            "omitted. A previous secret still in its grace period stops at once.",
+            help=f"Seconds the old secret keeps working, {SECRET_GRACE_RANGE_TEXT}; SECRET_GRACE_SECONDS "
+            "if omitted. A previous secret still in its grace period stops at once.",
         )
         delete = sub.add_parser("delete", help="Delete an app; its secrets and tokens stop working.")
         delete.add_argument("sid")
@@ -133,6 +149,7 @@ class Command(BaseCommand):
                     description=options["description"],
                     scopes=options["scope"],
                     access_token_ttl=options["token_ttl"],
+                    dpop_bound_access_tokens=options["dpop_bound_access_tokens"],
                     **key_arguments(options),
                 )
                 return self._print(app_json(issued.app, issued.secret))
@@ -142,13 +159,21 @@ class Command(BaseCommand):
                 )
             app = self._app(options["sid"])
             if action == "update":
-                changes = key_arguments(options)
+                changes = {
+                    name: options[option]
+                    for name, option in (
+                        ("access_token_ttl", "token_ttl"),
+                        ("dpop_bound_access_tokens", "dpop_bound_access_tokens"),
+                    )
+                    if options[option] is not None
+                }
+                changes.update(key_arguments(options))
                 if options["client_secret"]:
                     changes["token_endpoint_auth_method"] = AuthMethod.CLIENT_SECRET_BASIC
-                if options["token_ttl"] is not None:
-                    changes["access_token_ttl"] = options["token_ttl"]
                 if not changes:
-                    raise CommandError("Nothing to change: give --token-ttl, keys or --client-secret.")
+                    raise CommandError(
+                        "Give --token-ttl, --[no-]dpop-bound-access-tokens, keys or --client-secret."
+                    )
                 updated = services.oauth_app_update(app=app, actor=actor, **changes)
                 return self._print(app_json(updated))
             if action == "rotate":

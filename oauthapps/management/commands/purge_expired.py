@@ -1,11 +1,10 @@
-"""Delete expired access tokens (rows of tokens issued before 0.2.0), client secrets past
-their grace period and revocations whose tokens have all expired, in short batches.
+"""Delete client secrets revoked or past their grace period whose tokens have all expired,
+and revocations whose tokens have all expired, in short batches.
 
 Each batch is one primary-key range (``id >= lo AND id < lo + batch``) in its own short
 transaction: it reads a bounded slice of the primary key index, so no batch scans the
-table and no lock is held for longer than one batch, whatever the table's size. DOT's
-``cleartokens`` instead re-runs ``expires < now`` (no index on ``expires``) for every
-batch, a full scan each time on a table of millions of rows.
+table and no lock is held for longer than one batch, whatever the table's size. Re-running
+``expires < now`` for every batch instead would scan the table each time.
 """
 
 import time
@@ -17,11 +16,10 @@ from django.db import transaction
 from django.db.models import CASCADE, DO_NOTHING, SET_NULL, Max, Min, Q, QuerySet
 from django.db.models.signals import post_delete, pre_delete
 from django.utils import timezone
-from oauth2_provider.models import get_access_token_model
 
 from console.actors import Actor
 from console.private_apis import raw_delete
-from oauthapps.models import ClientSecret, Revocation, UsedAssertion
+from oauthapps.models import ClientSecret, DPoPProofUse, Revocation, UsedAssertion
 from oauthapps.services import oauth_app_secrets_expire_lapsed
 
 DEFAULT_BATCH_SIZE = 5000
@@ -45,12 +43,12 @@ def _is_leaf(model) -> bool:
 
 
 def delete_batch(batch: QuerySet) -> int:
-    """``DELETE ... WHERE`` the batch, after deleting the leaf rows that CASCADE from it (a
-    token's IssuedToken link) and clearing the SET_NULL links that point at it.
+    """``DELETE ... WHERE`` the batch, after deleting the leaf rows that CASCADE from it and
+    clearing the SET_NULL links that point at it.
 
     ``QuerySet.delete()`` loads every row as a model instance first whenever another table
-    points at the model (DOT's RefreshToken.access_token does): about a second per
-    5,000-row batch on a ten-million-row token table, all of it inside the transaction.
+    points at the model: about a second per 5,000-row batch on a ten-million-row table, all
+    of it inside the transaction.
     """
     model = batch.model
     relations = [relation for relation in model._meta.related_objects if relation.on_delete is not DO_NOTHING]
@@ -88,15 +86,14 @@ def purge_in_batches(queryset: QuerySet, *, batch_size: int, sleep_seconds: floa
     return deleted, batches
 
 
-def expired_access_tokens(now: datetime) -> QuerySet:
-    # An expired token already fails signature-time checks (its JWT exp), so its row only
-    # costs space: it can go the moment it expires.
-    return get_access_token_model().objects.filter(expires__lt=now)
-
-
 def ended_revocations(now: datetime) -> QuerySet:
     # Every token a revocation covers has expired: a check refuses them by their exp alone.
     return Revocation.objects.filter(until__lte=now)
+
+
+def used_dpop_proofs(now: datetime) -> QuerySet:
+    # Past their iat window: such a proof is refused by its iat alone.
+    return DPoPProofUse.objects.filter(until__lte=now)
 
 
 def used_assertions_past_exp(now: datetime) -> QuerySet:
@@ -105,14 +102,16 @@ def used_assertions_past_exp(now: datetime) -> QuerySet:
 
 
 def dead_client_secrets(now: datetime) -> QuerySet:
-    # Past the grace period (expires_at) or revoked: neither ever authenticates again.
-    return ClientSecret.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__lte=now))
+    # Revoked (its tokens are revoked by its tag, oauthapps/server/revocations.py), or lapsed at the
+    # end of its grace period and every token it obtained has expired. A lapsed secret is kept
+    # until then: a later "revoke previous secrets" reaches its tokens through its tag.
+    return ClientSecret.objects.filter(Q(tokens_expire_at__lte=now) | Q(revoked_at__lte=now))
 
 
 class Command(BaseCommand):
     help = (
-        "Delete expired access tokens, client secrets past their grace period, ended revocations and "
-        "used client assertions past their exp, "
+        "Delete client secrets whose tokens have all expired (or revoked), "
+        "ended revocations, used DPoP proofs past their window and used client assertions past their exp, "
         "in short primary-key batches. Schedule it hourly (cron or a systemd timer); see docs/performance.md."
     )
 
@@ -136,20 +135,18 @@ class Command(BaseCommand):
         if sleep < 0:
             raise CommandError("--sleep must not be negative.")
         now = timezone.now()
-        tokens, token_batches = purge_in_batches(
-            expired_access_tokens(now), batch_size=batch_size, sleep_seconds=sleep
-        )
         # Secrets that lapsed at the end of their grace period get their audit event first.
         lapsed = oauth_app_secrets_expire_lapsed(actor=Actor.system("manage.py purge_expired"), now=now)
         secrets, secret_batches = purge_in_batches(
             dead_client_secrets(now), batch_size=batch_size, sleep_seconds=sleep
         )
-        secrets += lapsed
         revocations, _ = purge_in_batches(ended_revocations(now), batch_size=batch_size, sleep_seconds=sleep)
+        proofs, _ = purge_in_batches(used_dpop_proofs(now), batch_size=batch_size, sleep_seconds=sleep)
         self.stdout.write(
-            f"Deleted {tokens} expired access token(s) in {token_batches} batch(es) and "
-            f"{secrets} client secret(s) past their grace period in {secret_batches} batch(es). "
-            f"Deleted {revocations} revocation(s) whose tokens have all expired."
+            f"Deleted {secrets} client secret(s) revoked or whose tokens have all expired in "
+            f"{secret_batches} batch(es); {lapsed} client secret(s) lapsed at the end of their grace period. "
+            f"Deleted {revocations} revocation(s) whose tokens have all expired"
+            f" and {proofs} DPoP proof(s) past their window."
         )
         assertions, _ = purge_in_batches(
             used_assertions_past_exp(now), batch_size=batch_size, sleep_seconds=sleep

@@ -1,4 +1,4 @@
-// The README's twilio-node recipe: a token manager that posts to this server's /v2/token
+// The twilio-node recipe of docs/api.md: a token manager that posts to this server's /v2/token
 // and reuses the token until shortly before its `exp`. twilio-node 6.x's own
 // ApiTokenManager posts to the hard-coded oauth.twilio.com and fetches a new token for
 // every API call.

@@ -1,5 +1,5 @@
 // Run by tests/e2e/test_twilio_node.py: twilio-node 6.x's typed request objects, Monitor
-// paging and oauth.v2.token.create against a live server, through the README's recipe.
+// paging and oauth.v2.token.create against a live server, through the recipe in docs/api.md.
 // Prints one JSON document with what it saw.
 const {
   IamV1AccountVendorOauthAppCreateRequest,

@@ -1,5 +1,5 @@
 """gunicorn settings for production: `make serve`, or
-`gunicorn -c console/gunicorn.conf.py console.wsgi`. Every value can be overridden from the
+`gunicorn -c config/gunicorn.conf.py config.wsgi`. Every value can be overridden from the
 environment (GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT)."""
 
 import multiprocessing

@@ -73,6 +73,12 @@ TOKEN_CLOCK_LEEWAY_SECONDS = _env_int("TOKEN_CLOCK_LEEWAY_SECONDS", 10)
 # only (oauthapps/server/key_fetch.py). A developer's local issuer (http on 127.0.0.1) is
 # accepted when this is on: by default only with DEBUG (make run), never in production.
 KEY_FETCH_ALLOW_LOOPBACK = _env_bool("KEY_FETCH_ALLOW_LOOPBACK", DEBUG)
+# A DPoP proof (RFC 9449) is accepted for this long after its iat (plus the leeway above), and
+# its jti is remembered as long, so that each proof is used once.
+DPOP_PROOF_MAX_AGE_SECONDS = _env_int("DPOP_PROOF_MAX_AGE_SECONDS", 60)
+# RFC 9449 §8: the token endpoint requires a proof to carry a nonce it provided (DPoP-Nonce),
+# so that a proof made in advance, on a clock set ahead, is useless. Off by default.
+DPOP_NONCES = _env_bool("DPOP_NONCES", False)
 
 # Twilio's ranges, fixed by the product (not knobs): an app's Token expiration time is 1
 # minute to 30 days, a rotation's grace period 0 (the old secret stops at once) to 30 days.
@@ -90,6 +96,10 @@ TOKEN_ENDPOINT_MAX_BODY_BYTES = _env_int("TOKEN_ENDPOINT_MAX_BODY_BYTES", 8192)
 # The most OAuth apps one account may hold: creates beyond it are refused (a 400 in the API),
 # so that no caller can grow an account's apps, and the pages and queries over them, unbounded.
 MAX_APPS_PER_ACCOUNT = _env_int("MAX_APPS_PER_ACCOUNT", 1000)
+# The most one-token (RFC 7009, by jti) revocations one app may have in force: each is kept
+# until its token's exp, so without a cap an app could grow the table and the Redis copy
+# without bound. Beyond it revocation answers 429; revoking by secret has no such cost.
+REVOCATIONS_MAX_JTI_PER_APP = _env_int("REVOCATIONS_MAX_JTI_PER_APP", 1000)
 
 if not DEBUG:
     insecure = []
@@ -107,20 +117,20 @@ if not DEBUG:
         raise ImproperlyConfigured(
             "Refusing to start with DEBUG off while development defaults are in use: set "
             + ", ".join(insecure)
-            + " in the environment (see README, 'Configuration')."
+            + " in the environment (see docs/configuration.md)."
         )
     if not 0 <= TOKEN_CLOCK_LEEWAY_SECONDS <= 300:
         raise ImproperlyConfigured("TOKEN_CLOCK_LEEWAY_SECONDS must be between 0 and 300 (a few seconds).")
 
+if not 1 <= DPOP_PROOF_MAX_AGE_SECONDS <= 600:
+    raise ImproperlyConfigured("DPOP_PROOF_MAX_AGE_SECONDS must be from 1 to 600 (a short window).")
 if not ACCESS_TOKEN_TTL_MIN_SECONDS <= ACCESS_TOKEN_TTL_SECONDS <= ACCESS_TOKEN_TTL_MAX_SECONDS:
     raise ImproperlyConfigured(
         f"ACCESS_TOKEN_TTL_SECONDS must be from {ACCESS_TOKEN_TTL_MIN_SECONDS} to "
-        f"{ACCESS_TOKEN_TTL_MAX_SECONDS} (1 minute to 30 days)."
+        f"{ACCESS_TOKEN_TTL_MAX_SECONDS} seconds."
     )
 if not 0 <= SECRET_GRACE_SECONDS <= SECRET_GRACE_MAX_SECONDS:
-    raise ImproperlyConfigured(
-        f"SECRET_GRACE_SECONDS must be from 0 to {SECRET_GRACE_MAX_SECONDS} (30 days)."
-    )
+    raise ImproperlyConfigured(f"SECRET_GRACE_SECONDS must be from 0 to {SECRET_GRACE_MAX_SECONDS} seconds.")
 
 # The longest any token lives: retired signing keys stay published this long.
 ACCESS_TOKEN_TTL_MAX = timedelta(seconds=ACCESS_TOKEN_TTL_MAX_SECONDS)
@@ -136,7 +146,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "oauth2_provider",
     "console",
     "scopes",
     "oauthapps",
@@ -158,8 +167,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "console.middleware.CurrentAccountMiddleware",
 ]
-ROOT_URLCONF = "console.urls"
-WSGI_APPLICATION = "console.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -215,6 +224,13 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "OPTIONS": _redis_options,
         },
+        # Used DPoP proofs (oauthapps/server/dpop_proofs.py): it sees Redis errors, so that the
+        # database can remember them instead.
+        "dpop-proofs": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": _redis_options,
+        },
         # Every process's copy of the token revocations (oauthapps/server/revocations.py): it sees
         # Redis errors, so that checks can ask PostgreSQL instead.
         "revocations": {
@@ -248,6 +264,10 @@ THROTTLE_LOGIN_PER_IP = os.environ.get("THROTTLE_LOGIN_PER_IP", "60/900")
 THROTTLE_API_PER_APP = os.environ.get("THROTTLE_API_PER_APP", "1200/60")
 # Argon2 checks running at once per process (each holds ~100 MiB for a moment), and how
 # long a sign-in waits for one before it is told to try again (console/signin.py).
+# The device cookie a browser gets at each sign-in (console/devices.py): failures from it
+# count against it alone, so strangers' failures never lock out its owner. Kept at sign-out.
+SIGN_IN_DEVICE_COOKIE_NAME = os.environ.get("SIGN_IN_DEVICE_COOKIE_NAME", "console_device")
+SIGN_IN_DEVICE_COOKIE_AGE = timedelta(seconds=_env_int("SIGN_IN_DEVICE_COOKIE_AGE_SECONDS", 365 * 86400))
 PASSWORD_CHECKS_AT_ONCE = _env_int("PASSWORD_CHECKS_AT_ONCE", 2)
 PASSWORD_CHECK_WAIT = timedelta(seconds=_env_int("PASSWORD_CHECK_WAIT_SECONDS", 5))
 
@@ -359,37 +379,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthapps.OAuthApp"
-OAUTH2_PROVIDER = {
-    # Only the client credentials grant exists here (RFC 6749 §4.4). Tokens are issued,
-    # introspected and revoked by our own views (oauthapps/server/grant.py, oauthapps/server/checks_api.py):
-    # no DOT view is routed, so DOT's validator and oauthlib's servers are never reached.
-    # RFC 9700: only the SHA-256 checksum of an issued token is stored, never the token.
-    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
-    "SCOPES_BACKEND_CLASS": "oauthapps.app_scopes.CatalogScopes",
-    # The grants these RFC 9700 switches govern are disabled here anyway (no authorization
-    # endpoint, no refresh tokens); turning them on keeps `check --deploy` clean and any
-    # future grant safe by default.
-    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
-    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
-    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
-    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
-    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
-    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
-    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
-    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
-    "REFRESH_TOKEN_REUSE_PROTECTION": True,
-    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
-    "PKCE_REQUIRED": True,
-}
-
 LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Records that carry secrets or tokens at DEBUG, whatever level these loggers are later
-    # given: oauthlib's client_credentials grant logs each issued token; django.template logs
-    # a failed variable lookup with the whole context (a one-time secret page included).
+    # Records that carry secrets at DEBUG, whatever level these loggers are later given:
+    # django.template logs a failed variable lookup with the whole context (a one-time
+    # secret page included).
     "filters": {
         "drop_debug": {
             "()": "django.utils.log.CallbackFilter",
@@ -411,11 +407,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        # oauthlib logs request bodies (client_secret included) at DEBUG: never let it.
-        "oauthlib": {"level": "WARNING"},
-        "oauthlib.oauth2.rfc6749.grant_types.client_credentials": {"filters": ["drop_debug"]},
         "django.template": {"filters": ["drop_debug"]},
-        "oauth2_provider": {"level": "WARNING"},
         # Our own one-line-per-request log replaces Django's and runserver's.
         # runserver still reports 4xx and 5xx, through our handler (Django's own prints the
         # request line with its query string).
