@@ -1104,11 +1104,7 @@ def main() -> int:
             for scenario in scenarios:
                 url = servers[scenario.server].url + scenario.path
                 if args.warmup:
-                    if scenario.prepare:
-                        scenario.prepare(args.warmup)
                     run_wrk(procs, url, scenario, level, args.warmup, log)
-                if scenario.prepare:
-                    scenario.prepare(args.duration)
                 entry = run_wrk(procs, url, scenario, level, args.duration, log)
                 results["scenarios"][scenario.name][str(level)] = entry
                 print(
