@@ -215,7 +215,11 @@ def test_create_redirects_to_credentials_showing_the_secret_once(admin_client, m
     assert len(secret) >= 43
     assert "no-store" in page["Cache-Control"]
     assert app.created_by == member.user
-    # Reload, detail, credentials tab, list: the secret never again.
+    # Detail, credentials tab, list: never there; the reveal page itself until "Got it!".
+    for elsewhere in [url("detail", app), url("secrets", app), url("list")]:
+        assert secret not in admin_client.get(elsewhere).content.decode(), elsewhere
+    assert secret in admin_client.get(url("credentials", app)).content.decode()
+    admin_client.post(url("credentials-done", app))
     for again in [url("credentials", app), url("detail", app), url("secrets", app), url("list")]:
         later = admin_client.get(again)
         assert secret not in later.content.decode(), again
@@ -223,9 +227,11 @@ def test_create_redirects_to_credentials_showing_the_secret_once(admin_client, m
     assert "no-store" in admin_client.get(url("credentials", app))["Cache-Control"]
 
 
-def test_secret_is_not_left_in_the_session_after_its_reveal(admin_client):
+def test_secret_is_not_left_in_the_session_after_got_it(admin_client):
     response = admin_client.post(url("create"), create_form())
     admin_client.get(response["Location"])
+    done = admin_client.post(url("credentials-done", OAuthApp.objects.get()))
+    assert done.cookies[f"reveal_created_{OAuthApp.objects.get().client_id}"]["max-age"] == 0
     assert not any(key.startswith("oauthapps.reveal") for key in admin_client.session.keys())
 
 
@@ -359,13 +365,15 @@ def test_edit_conflict_keeps_input_and_says_so(admin_client, app):
 
 def test_rotate_confirmation_page_then_one_time_reveal(admin_client, app):
     confirm = admin_client.get(url("rotate", app)).content.decode()
-    assert "Yes,rotate secret" in confirm
+    assert "Yes, rotate secret" in confirm
     response = admin_client.post(url("rotate", app))
     assert response["Location"] == url("rotated", app)
     page = admin_client.get(response["Location"])
     body = page.content.decode()
     assert "no-store" in page["Cache-Control"] and "Done" in body and "Got it!" in body
     secret = re.search(r'id="client-secret"[^>]*value="([^"]+)"', body).group(1)
+    assert secret in admin_client.get(url("rotated", app)).content.decode()  # a reload, before "Got it!"
+    admin_client.post(url("rotated-done", app))
     for again in [url("rotated", app), url("secrets", app), url("detail", app), url("list")]:
         assert secret not in admin_client.get(again).content.decode(), again
     assert ClientSecret.objects.filter(app=app).count() == 2
@@ -390,7 +398,8 @@ def test_credentials_tab_lists_current_and_previous_secrets(admin_client, app):
 def test_revoke_previous_secret(admin_client, app):
     oauth_app_secret_rotate(app=app, actor=web_actor(app.created_by))
     previous = app.secrets.filter(expires_at__isnull=False).get()
-    assert "Yes,revoke secret" in admin_client.get(url("revoke", app, secret_id=previous.pk)).content.decode()
+    confirm = admin_client.get(url("revoke", app, secret_id=previous.pk)).content.decode()
+    assert "Yes, revoke secret" in confirm
     response = admin_client.post(url("revoke", app, secret_id=previous.pk), follow=True)
     previous.refresh_from_db()
     assert previous.revoked_at is not None
@@ -406,7 +415,7 @@ def test_current_secret_cannot_be_revoked(admin_client, app):
 
 
 def test_delete_confirmation_then_gone(admin_client, app):
-    assert "Yes,delete application" in admin_client.get(url("delete", app)).content.decode()
+    assert "Yes, delete application" in admin_client.get(url("delete", app)).content.decode()
     response = admin_client.post(url("delete", app), follow=True)
     body = response.content.decode()
     assert "was deleted" in body and app.client_id not in body
