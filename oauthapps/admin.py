@@ -295,7 +295,7 @@ class OAuthAppAdmin(admin.ModelAdmin):
                 question="Rotate the secret of these apps? Each new secret is shown once; each "
                 "previous secret keeps working for the grace period below. A previous secret "
                 "still in its grace period stops at once (at most two valid secrets).",
-                confirm_label="Yes,rotate secret",  # the console's wording
+                confirm_label="Yes, rotate secret",  # the console's wording
                 form=form,
             )
         actor = admin_actor(request)

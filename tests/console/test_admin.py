@@ -233,7 +233,7 @@ def test_delete_selected_action_goes_through_the_service(admin_client, account, 
 def test_rotate_action_asks_for_confirmation_first(admin_client, app):
     response = run_action(admin_client, "rotate_secret", app, confirm=False)
     assert response.status_code == 200
-    assert "Yes,rotate secret" in response.content.decode()
+    assert "Yes, rotate secret" in response.content.decode()
     assert app.secrets.count() == 1
 
 

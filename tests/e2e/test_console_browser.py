@@ -210,7 +210,7 @@ def test_rotate_secret_and_revoke_the_previous(page, owner, sign_in, shot):
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_be_hidden()
     page.get_by_role("link", name="Rotate secret", exact=True).click()
-    page.get_by_role("button", name="Yes,rotate secret").click()
+    page.get_by_role("button", name="Yes, rotate secret").click()
 
     expect(page.get_by_role("heading", level=1, name="New Client Secret")).to_be_visible()
     secret = page.get_by_role("textbox", name="Client Secret").input_value()
@@ -237,14 +237,14 @@ def test_rotate_secret_and_revoke_the_previous(page, owner, sign_in, shot):
 
     page.get_by_role("link", name=re.compile("Revoke now")).click()
     shot(page, "13-revoke-dialog")
-    page.get_by_role("button", name="Yes,revoke secret").click()
+    page.get_by_role("button", name="Yes, revoke secret").click()
     expect(page.get_by_role("status")).to_contain_text("was revoked")
     expect(page.get_by_text("No previous secret is in its grace period.")).to_be_visible()
 
     # Rotating with "revoke now" leaves no previous secret in its grace period.
     page.get_by_role("link", name="Rotate secret", exact=True).click()
     page.get_by_label("Revoke the current secret now").check()
-    page.get_by_role("button", name="Yes,rotate secret").click()
+    page.get_by_role("button", name="Yes, rotate secret").click()
     page.get_by_label("Got it!").check()
     page.get_by_role("button", name="Done").click()
     expect(page.get_by_text("No previous secret is in its grace period.")).to_be_visible()
@@ -264,7 +264,7 @@ def test_delete_from_the_list(page, owner, sign_in, shot):
     expect(dialog).to_be_hidden()
     expect(row).to_be_visible()
     row.get_by_role("link", name="Delete").click()
-    page.get_by_role("button", name="Yes,delete application").click()
+    page.get_by_role("button", name="Yes, delete application").click()
     expect(page.get_by_role("status")).to_contain_text("“Old job” was deleted")
     expect(page.get_by_role("link", name="Old job", exact=True)).to_have_count(0)
     expect(page.get_by_role("link", name="Keep me", exact=True)).to_be_visible()
@@ -289,17 +289,17 @@ def test_every_procedure_works_without_javascript(nojs_page, owner, sign_in, sho
     page.goto(f"/console/oauth-apps/{app.client_id}/secrets/")
     page.get_by_role("link", name="Rotate secret", exact=True).click()
     shot(page, "15-nojs-rotate-confirm")
-    page.get_by_role("button", name="Yes,rotate secret").click()
+    page.get_by_role("button", name="Yes, rotate secret").click()
     page.get_by_label("Got it!").check()
     page.get_by_role("button", name="Done").click()
     page.get_by_role("link", name=re.compile("Revoke now")).click()
-    page.get_by_role("button", name="Yes,revoke secret").click()
+    page.get_by_role("button", name="Yes, revoke secret").click()
     expect(page.get_by_role("status")).to_contain_text("was revoked")
 
     page.goto("/console/oauth-apps/")
     page.get_by_role("row", name=re.compile("Plain HTML")).get_by_role("link", name="Delete").click()
     shot(page, "16-nojs-delete-confirm")
-    page.get_by_role("button", name="Yes,delete application").click()
+    page.get_by_role("button", name="Yes, delete application").click()
     expect(page.get_by_role("status")).to_contain_text("was deleted")
 
 
