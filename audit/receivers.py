@@ -4,7 +4,7 @@ inside the sender's transaction."""
 from django.db import transaction
 
 from audit.chain import event_digest, latest_chain_hash
-from audit.events import VIA, AppUpdated, TwilioActor, twilio_actor
+from audit.events import VIA, AppUpdated, TwilioActor, twilio_actor, wire_seconds, wire_time
 from audit.metrics import AUDIT_EVENTS
 from audit.models import AuditEvent
 from console.actors import Actor
@@ -20,11 +20,11 @@ def _describe(event_type: str, app, actor: Actor) -> str:
 
 def _secret_data(secret) -> dict:
     # The hint only: the audit trail must never hold anything that authenticates.
-    data = {"hint": secret.hint, "created_at": secret.created_at.isoformat()}
+    data = {"hint": secret.hint, "created_at": wire_time(secret.created_at)}
     if secret.revoked_at is not None:
-        data["revoked_at"] = secret.revoked_at.isoformat()
+        data["revoked_at"] = wire_time(secret.revoked_at)
     if secret.expires_at is not None:
-        data["expires_at"] = secret.expires_at.isoformat()
+        data["expires_at"] = wire_time(secret.expires_at)
     return data
 
 
@@ -38,8 +38,8 @@ def _event_data(payload: signals.AppChange, who: TwilioActor) -> dict:
         if payload.revoke_previous:
             event_data["previous_secret_revoked"] = True
         # Under "details", as written when the grace period was an argument this receiver
-        # did not know yet: events read as they always did.
-        event_data["details"] = {"grace_period": str(payload.grace_period)}
+        # did not know yet; in whole seconds, as the API's other durations.
+        event_data["details"] = {"grace_period": wire_seconds(payload.grace_period)}
     return event_data
 
 
