@@ -38,6 +38,7 @@ from oauthapps.selectors import (
     oauth_app_secret_in_grace_period,
     oauth_app_secrets_in_use,
 )
+from scopes.resolver import without_covered
 
 CREATE_TOKENS_KEY = "oauthapps.create-tokens"
 CREATE_TOKENS_KEPT = 20
@@ -95,7 +96,12 @@ def _warn_if_name_taken(request, app: OAuthApp) -> None:
 
 def _picker_context(form) -> dict:
     selected = form.selected_scopes()
-    return {"picker_areas": scope_picker_areas(), "selected": selected, "selected_sorted": sorted(selected)}
+    return {
+        "picker_areas": scope_picker_areas(),
+        "selected": selected,
+        "selected_sorted": sorted(without_covered(selected)),
+        "selected_count": len(without_covered(selected)),  # a `*` counts once, with its actions
+    }
 
 
 @membership_required
