@@ -35,6 +35,23 @@ API_FIELD_NAMES = {"name": "friendly_name", "description": "description"}
 POLICY_PARTS = {"scopes": "allow", "denied_scopes": "deny"}
 
 
+# The console's words for each event type; the code stays what the API and exports show.
+EVENT_TYPE_LABELS = {
+    "oauth-apps.created": "App created",
+    "oauth-apps.updated": "App updated",
+    "oauth-apps.deleted": "App deleted",
+    "oauth-apps.secret-rotated": "Secret rotated",
+    "oauth-apps.secret-revoked": "Secret revoked",
+    "oauth-apps.secret-expired": "Secret expired",
+    "console.login-locked": "Sign-in locked",
+}
+
+
+def event_type_label(event_type: str) -> str:
+    """An event type in words ("Secret rotated"); an unknown code reads as itself."""
+    return EVENT_TYPE_LABELS.get(event_type, event_type)
+
+
 @dataclass(frozen=True)
 class AppUpdated(signals.AppUpdated):
     """An oauth-apps.updated payload, read as Twilio's Monitor events describe it."""

@@ -1,7 +1,7 @@
 """Reads of audit events, always within one account: shared by the audit pages and the
 Monitor Events API."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Q, QuerySet
 
@@ -68,16 +68,33 @@ def audit_event_page(
     records = list(events[: size + 1])
     if len(records) <= size:
         return records, None
-    last = records[size - 1]
-    return records[:size], f"{last.event_date.isoformat()}~{last.pk}"
+    return records[:size], audit_event_cursor(records[size - 1])
+
+
+def audit_event_newer_page(events: QuerySet[AuditEvent], *, after: str, size: int) -> tuple[list, bool]:
+    """The page of ``events`` just newer than the cursor ``after`` (shown newest first), and
+    whether still newer events exist: the way back up that ``before`` came down."""
+    position = _cursor_position(after)
+    if position is not None:
+        moment, event_id = position
+        events = events.filter(
+            Q(event_date__gte=moment), Q(event_date__gt=moment) | Q(event_date=moment, id__gt=event_id)
+        )
+    records = list(events.order_by("event_date", "id")[: size + 1])
+    return records[:size][::-1], len(records) > size
+
+
+def audit_event_cursor(event: AuditEvent) -> str:
+    return f"{event.event_date.isoformat()}~{event.pk}"
 
 
 def _cursor_position(cursor: str | None) -> tuple[datetime, int] | None:
     moment, _, event_id = (cursor or "").partition("~")
     try:
         parsed = datetime.fromisoformat(moment)
-        return (parsed, int(event_id)) if parsed.tzinfo else None
-    except ValueError:
+        # In UTC: a moment the database cannot hold (year 1 at +01:00) is a mangled link too.
+        return (parsed.astimezone(UTC), int(event_id)) if parsed.tzinfo else None
+    except (ValueError, OverflowError):
         return None  # a mangled link: start from the newest
 
 

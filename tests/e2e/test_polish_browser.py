@@ -9,9 +9,12 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from audit.receivers import record_login_locked
 from console.models import Role
+from oauthapps.models import OAuthApp
+from oauthapps.services import oauth_app_secret_rotate
 from tests.e2e.conftest import SCREENSHOTS, horizontal_overflow
-from tests.factories import PASSWORD, AccountFactory, MembershipFactory, make_app
+from tests.factories import PASSWORD, AccountFactory, MembershipFactory, make_app, web_actor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -137,3 +140,64 @@ def test_delete_buttons_name_their_app_and_confirm_in_twilio_words(page, owner, 
     expect(page.get_by_role("status")).to_contain_text("“Twin” was deleted")
     expect(page.get_by_role("link", name=re.compile(re.escape(first.client_id)))).to_have_count(1)
     assert not type(second).objects.filter(pk=second.pk).exists()
+
+
+def test_a_wildcard_scope_holds_its_actions_counts_once_and_stores_alone(page, owner, sign_in, check):
+    wildcard, read = "/twilio/iam/account-oauth-apps/*", "/twilio/iam/account-oauth-apps/read"
+    sign_in(page, owner.user)
+    page.goto("/console/oauth-apps/new/")
+    page.get_by_label("App name").fill("Automation")
+    page.get_by_label("Filter scopes").fill("account-oauth-apps")
+    page.get_by_role("checkbox", name=read, exact=True).check()
+    expect(page.get_by_text("1 of 100 selected")).to_be_visible()
+    page.get_by_role("checkbox", name=wildcard, exact=True).check()
+
+    action = page.get_by_role("checkbox", name=read, exact=True)
+    expect(action).to_be_checked()
+    expect(action).to_be_disabled()
+    expect(action).to_have_accessible_description(re.compile(f"Included in {re.escape(wildcard)}"))
+    expect(page.get_by_text("1 of 100 selected")).to_be_visible()
+    check("picker-wildcard")
+
+    page.get_by_role("checkbox", name=wildcard, exact=True).uncheck()
+    expect(action).to_be_enabled()
+    expect(action).to_be_checked()  # as the person had it before the `*`
+    expect(page.get_by_text("1 of 100 selected")).to_be_visible()
+    page.get_by_role("checkbox", name=wildcard, exact=True).check()
+    page.get_by_role("button", name="Create app").click()
+    expect(page.get_by_role("heading", level=1, name="Credentials")).to_be_visible()
+    assert OAuthApp.objects.get(name="Automation").scopes == [wildcard]
+
+
+def test_audit_page_fits_reads_in_words_and_pages_both_ways(page, owner, sign_in, check, width, monkeypatch):
+    long_name = "Quarterly reconciliation of every regional ledger"
+    app = make_app(owner.account, user=owner.user, name=long_name).app
+    for _ in range(2):
+        oauth_app_secret_rotate(app=app, actor=web_actor(owner.user, "2001:db8:85a3::8a2e:370:7334"))
+    record_login_locked(sender=None, user=owner.user, ip_address="203.0.113.9")
+    monkeypatch.setattr("audit.views.PAGE_SIZE", 2)
+    sign_in(page, owner.user)
+    page.goto("/console/audit/")
+    table = page.get_by_role("region", name="Audit events")
+    locked = table.get_by_role("row", name=re.compile("Sign-in locked"))
+    expect(locked.get_by_role("cell").nth(1)).to_have_text("—")  # the App column: no user there
+    expect(table.get_by_text("Secret rotated")).to_have_attribute("title", "oauth-apps.secret-rotated")
+    check("audit-list")
+    if width == "desktop":
+        widths = table.evaluate("(el) => [...el.querySelectorAll('thead th')].map((th) => th.offsetWidth)")
+        assert table.evaluate("(el) => el.scrollWidth - el.clientWidth") <= 0, widths
+        for header in ("IP address", "Source"):
+            box = table.get_by_role("columnheader", name=header).bounding_box()
+            assert box["x"] + box["width"] <= 1280, header
+    pages = 1
+    while page.get_by_role("link", name="Older", exact=True).count():
+        page.get_by_role("link", name="Older", exact=True).click()
+        expect(page.get_by_role("link", name="Newer", exact=True)).to_be_visible()
+        pages += 1
+    assert pages >= 3
+    expect(table.get_by_text("App created")).to_be_visible()
+    check("audit-oldest")
+    for _ in range(pages - 1):
+        page.get_by_role("link", name="Newer", exact=True).click()
+    expect(page.get_by_role("link", name="Newer", exact=True)).to_have_count(0)  # the newest page again
+    expect(table.get_by_text("Sign-in locked")).to_be_visible()
