@@ -366,7 +366,8 @@ def test_audit_lists_filters_and_details(page, owner, sign_in, shot):
     expect(breadcrumb).to_contain_text("Insights")
     rows = page.get_by_role("table").get_by_role("row")
     expect(rows).to_have_count(5)  # header + 4 events of this account
-    expect(rows.nth(1)).to_contain_text("oauth-apps.secret-rotated")
+    expect(rows.nth(1)).to_contain_text("Secret rotated")  # in words; the code in the tooltip
+    expect(rows.nth(1).get_by_title("oauth-apps.secret-rotated")).to_have_text("Secret rotated")
     expect(rows.nth(1)).to_contain_text("10.1.2.3")
     expect(page.get_by_text("Foreign")).to_have_count(0)
     shot(page, "21-audit")
@@ -388,7 +389,7 @@ def test_audit_lists_filters_and_details(page, owner, sign_in, shot):
     page.get_by_role("button", name="Apply filters").click()
     expect(rows).to_have_count(4)
 
-    page.get_by_role("row", name=re.compile("oauth-apps.updated")).get_by_role("link").click()
+    page.get_by_role("row", name=re.compile("App updated")).get_by_role("link").click()
     expect(page.get_by_role("heading", name="What changed")).to_be_visible()
     changes = page.get_by_role("table")
     expect(changes).to_contain_text("Ledger")
