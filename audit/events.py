@@ -44,6 +44,9 @@ EVENT_TYPE_LABELS = {
     "oauth-apps.secret-revoked": "Secret revoked",
     "oauth-apps.secret-expired": "Secret expired",
     "console.login-locked": "Sign-in locked",
+    "console.member-added": "Person added",
+    "console.member-role-changed": "Role changed",
+    "console.member-removed": "Person removed",
 }
 
 

@@ -8,8 +8,14 @@ from audit.events import VIA, AppUpdated, TwilioActor, twilio_actor, wire_second
 from audit.metrics import AUDIT_EVENTS
 from audit.models import AuditEvent
 from console.actors import Actor
-from console.models import Account, Membership
-from console.signals import LOGIN_LOCKED, console_login_locked
+from console.models import Account, Membership, Role
+from console.signals import (
+    LOGIN_LOCKED,
+    MEMBER_ADDED,
+    MEMBER_REMOVED,
+    console_login_locked,
+    membership_changed,
+)
 from oauthapps import signals
 
 
@@ -96,7 +102,40 @@ def record_login_locked(sender, user, ip_address: str | None, **kwargs) -> None:
         )
 
 
+ROLE_LABELS = dict(Role.choices)
+
+
+def _describe_people_change(change) -> str:
+    person, by = change.user.email, change.actor.label
+    if change.event_type == MEMBER_ADDED:
+        return f"{person} added as {ROLE_LABELS[change.role]} by {by}"
+    if change.event_type == MEMBER_REMOVED:
+        return f"{person} ({ROLE_LABELS[change.previous_role]}) removed by {by}"
+    return f"{person} made {ROLE_LABELS[change.role]} (was {ROLE_LABELS[change.previous_role]}) by {by}"
+
+
+def record_membership_changed(sender, change, **kwargs) -> AuditEvent:
+    """A person added, re-roled or removed (console/people.py), as the Monitor API shows it:
+    the resource is the person (``US…``), the roles before and after in event_data."""
+    who = twilio_actor(change.actor, change.account.sid)
+    return append_event(
+        account_id=change.account.pk,
+        event_type=change.event_type,
+        actor_type=who.actor_type,
+        actor_sid=who.actor_sid,
+        actor_label=change.actor.label,
+        source=who.source,
+        source_ip_address=change.actor.ip_address,
+        resource_type="user",
+        resource_sid=change.user.sid,
+        resource_name=change.user.email,
+        event_data={**who.event_data, "role": {"previous": change.previous_role, "updated": change.role}},
+        description=_describe_people_change(change),
+    )
+
+
 def connect() -> None:
     for signal in signals.EVENT_TYPES:
         signal.connect(record_event, sender=None, dispatch_uid=f"audit:{signals.EVENT_TYPES[signal]}")
     console_login_locked.connect(record_login_locked, dispatch_uid=f"audit:{LOGIN_LOCKED}")
+    membership_changed.connect(record_membership_changed, dispatch_uid="audit:console.member")

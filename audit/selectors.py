@@ -8,13 +8,13 @@ from django.db.models import Q, QuerySet
 from audit.models import AuditEvent
 from console.models import Account
 from console.sids import is_sid
-from console.signals import LOGIN_LOCKED
+from console.signals import LOGIN_LOCKED, MEMBER_ADDED, MEMBER_REMOVED, MEMBER_ROLE_CHANGED
 from oauthapps.models import AppStatus, OAuthApp
 from oauthapps.signals import EVENT_TYPES
 
 
 def audit_event_types() -> list[str]:
-    return sorted([*EVENT_TYPES.values(), LOGIN_LOCKED])
+    return sorted([*EVENT_TYPES.values(), LOGIN_LOCKED, MEMBER_ADDED, MEMBER_ROLE_CHANGED, MEMBER_REMOVED])
 
 
 def audit_event_list(

@@ -201,3 +201,35 @@ def test_audit_page_fits_reads_in_words_and_pages_both_ways(page, owner, sign_in
         page.get_by_role("link", name="Newer", exact=True).click()
     expect(page.get_by_role("link", name="Newer", exact=True)).to_have_count(0)  # the newest page again
     expect(table.get_by_text("Sign-in locked")).to_be_visible()
+
+
+def test_people_page_adds_changes_and_removes_people(page, owner, sign_in, check):
+    from console.models import Membership
+
+    sign_in(page, owner.user)
+    page.goto("/console/oauth-apps/")
+    page.get_by_role("navigation", name="Console").get_by_role("link", name="People").click()
+    expect(page.get_by_role("heading", level=1, name="People")).to_be_visible()
+    check("people")
+
+    page.get_by_label("Email").fill("reader@example.test")
+    page.get_by_label("Role", exact=True).select_option(label="Read-only")
+    page.get_by_role("button", name="Add person").click()
+    expect(page.get_by_role("heading", name="reader@example.test was added as Read-only")).to_be_visible()
+    expect(page.get_by_role("textbox", name="First password")).to_have_value(re.compile(r".{20,}"))
+    check("people-added")
+
+    page.get_by_label("Role of reader@example.test").select_option(label="Developer")
+    page.get_by_role("button", name="Change role of reader@example.test").click()
+    expect(page.get_by_role("status")).to_have_text("reader@example.test is now Developer.")
+
+    page.get_by_label(f"Role of {owner.user.email}").select_option(label="Read-only")
+    page.get_by_role("button", name=f"Change role of {owner.user.email}").click()
+    expect(page.get_by_role("alert")).to_contain_text("keeps at least one owner")
+    check("people-last-owner")
+
+    page.get_by_role("link", name="Remove reader@example.test").click()
+    check("person-remove")
+    page.get_by_role("button", name="Yes, remove reader@example.test").click()
+    expect(page.get_by_role("status")).to_have_text("reader@example.test was removed from this account.")
+    assert list(Membership.objects.filter(account=owner.account).values_list("role", flat=True)) == ["owner"]
