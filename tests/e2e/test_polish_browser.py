@@ -233,3 +233,17 @@ def test_people_page_adds_changes_and_removes_people(page, owner, sign_in, check
     page.get_by_role("button", name="Yes, remove reader@example.test").click()
     expect(page.get_by_role("status")).to_have_text("reader@example.test was removed from this account.")
     assert list(Membership.objects.filter(account=owner.account).values_list("role", flat=True)) == ["owner"]
+
+
+def test_the_catalog_searches_every_area_and_offers_the_whole_pdf(page, owner, sign_in, check):
+    sign_in(page, owner.user)
+    page.goto("/console/catalog/")
+    page.get_by_label("Search every product area").fill("read messages")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("match “read messages”")
+    results = page.get_by_role("table")
+    expect(results.get_by_text("/twilio/messaging/messages/read", exact=True)).to_have_count(1)
+    check("catalog-search")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the whole catalog (PDF)").click()
+    assert download.value.suggested_filename == "twilio-permissions.pdf"

@@ -71,6 +71,7 @@ CONSOLE_READ = {
     "scopes:catalog",
     "scopes:catalog-area",
     "scopes:catalog-download",
+    "scopes:catalog-pdf",
 }
 CONSOLE_WRITE = {
     "oauthapps:create",
