@@ -2,6 +2,7 @@
 import { initAcknowledge } from "./acknowledge.js";
 import { initCopyButtons } from "./copy.js";
 import { initDialogs } from "./dialogs.js";
+import { initDiscardGuard } from "./discard-guard.js";
 import { initGracePeriods } from "./grace-period.js";
 import { initLeaveGuard } from "./leave-guard.js";
 import { initScopePickers } from "./scope-picker.js";
@@ -17,6 +18,7 @@ function start() {
   initScopePickers(document);
   initSubmitOnce(document);
   initLeaveGuard(document);
+  initDiscardGuard(document);
   // After a refused submission, start from the summary of what went wrong.
   document.querySelector("[data-error-summary]")?.focus();
 }

@@ -193,6 +193,9 @@ def test_view_edit_save_cancel_and_errors(page, owner, sign_in, shot):
 
     page.get_by_label("App name").fill("Not saved")
     page.get_by_role("link", name="Cancel", exact=True).click()
+    page.get_by_role("dialog", name="Discard your changes?").get_by_role(
+        "button", name="Discard changes"
+    ).click()
     expect(page.get_by_role("heading", level=1, name="OAuth apps")).to_be_visible()
     expect(page.get_by_role("link", name="Ledger v2", exact=True)).to_be_visible()
 

@@ -247,3 +247,43 @@ def test_the_catalog_searches_every_area_and_offers_the_whole_pdf(page, owner, s
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the whole catalog (PDF)").click()
     assert download.value.suggested_filename == "twilio-permissions.pdf"
+
+
+def test_phones_get_a_compact_apps_list_and_see_who_is_signed_in(page, owner, sign_in, check, width):
+    for number in range(12):
+        make_app(owner.account, user=owner.user, name=f"Service number {number} with a long descriptive name")
+    sign_in(page, owner.user)
+    page.goto("/console/oauth-apps/")
+    expect(page.get_by_role("banner").get_by_text(owner.user.email, exact=True)).to_be_visible()
+    rows = page.get_by_role("region", name="OAuth apps").locator("tbody tr")
+    heights = rows.evaluate_all("(rows) => rows.map((row) => row.getBoundingClientRect().height)")
+    if width == "phone":
+        assert max(heights) < 60, heights  # one line per app
+        first = rows.first
+        expect(first.get_by_role("link", name=re.compile("^Service number"))).to_be_visible()
+        expect(first.get_by_role("link", name=re.compile("^Delete Service number"))).to_be_visible()
+    check("apps-list-compact")
+
+
+def test_edit_cancel_asks_before_discarding_changes(page, owner, sign_in, check):
+    app = make_app(owner.account, user=owner.user, name="Ledger").app
+    sign_in(page, owner.user)
+    page.goto(f"/console/oauth-apps/{app.client_id}/")
+    page.get_by_role("link", name="Cancel").click()  # nothing changed: leaves at once
+    expect(page.get_by_role("heading", level=1, name="OAuth apps")).to_be_visible()
+
+    page.goto(f"/console/oauth-apps/{app.client_id}/")
+    page.get_by_label("App name").fill("Ledger v2")
+    page.get_by_role("link", name="Cancel").click()
+    dialog = page.get_by_role("dialog", name="Discard your changes?")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Keep editing")).to_be_focused()
+    check("edit-discard-dialog")
+    dialog.get_by_role("button", name="Keep editing").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_label("App name")).to_have_value("Ledger v2")
+    page.get_by_role("link", name="Cancel").click()
+    dialog.get_by_role("button", name="Discard changes").click()
+    expect(page.get_by_role("heading", level=1, name="OAuth apps")).to_be_visible()
+    app.refresh_from_db()
+    assert app.name == "Ledger"
