@@ -92,6 +92,9 @@ def change_form_data(app: OAuthApp, **overrides) -> dict:
         data[f"secrets-{index}-id"] = secret.pk
         data[f"secrets-{index}-app"] = app.pk
     data.update(overrides)
+    # The Token expiration time is a number and a unit, as in the console: whole seconds.
+    ttl = data.pop("access_token_ttl")
+    data["access_token_ttl_0"], data["access_token_ttl_1"] = ttl, "seconds"
     return data
 
 

@@ -287,3 +287,33 @@ def test_edit_cancel_asks_before_discarding_changes(page, owner, sign_in, check)
     expect(page.get_by_role("heading", level=1, name="OAuth apps")).to_be_visible()
     app.refresh_from_db()
     assert app.name == "Ledger"
+
+
+def test_the_admin_app_page_fits_a_phone_and_reads_like_the_console(page, sign_in, check, width):
+    from oauthapps.services import oauth_app_secret_rotate as rotate
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    long_scope = "/twilio/voice/sip.domains.auth.registrations.credential-list-mappings/delete"
+    app = make_app(name="Ledger", scopes=[long_scope, "/twilio/iam/account-oauth-apps/*"]).app
+    rotate(app=app, actor=web_actor(staff))
+    sign_in(page, staff)
+    page.goto(f"/django-admin/oauthapps/oauthapp/{app.pk}/change/")
+    # What overflows, if anything: elements whose content is wider than their box.
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter((el) => el.tagName !== 'OPTION' && el.scrollWidth > el.clientWidth + 1
+                && getComputedStyle(el).overflowX === 'visible')
+            .map((el) => el.tagName + ' ' + el.textContent.trim().slice(0, 40))"""
+    )
+    assert horizontal_overflow(page) <= 0, wide
+    secrets = page.get_by_role("region", name="Client secrets")
+    current = app.secrets.get(expires_at__isnull=True)
+    expect(secrets).to_contain_text(f"{current.hint} (current)")
+    expect(secrets).not_to_contain_text(f" of {app.pk}")
+    expect(secrets).to_contain_text(re.compile(r"\d{1,2} \w{3} \d{4}, \d\d:\d\d:\d\d UTC"))
+    expect(page.get_by_label(re.compile(r"^Token expiration time:?$"))).to_have_value("1")
+    expect(page.get_by_label("Token expiration time unit")).to_have_value("hours")
+    check("admin-app")
+    page.goto("/django-admin/oauthapps/oauthapp/")
+    expect(page.get_by_role("row", name=re.compile("Ledger"))).to_contain_text("1 hour")
