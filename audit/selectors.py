@@ -27,7 +27,10 @@ def audit_event_list(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> QuerySet[AuditEvent]:
-    """The account's events, newest first; ``start`` and ``end`` are both inclusive."""
+    """The account's events, newest first; ``start`` and ``end`` are both inclusive. A bound
+    beyond what a datetime holds in UTC (a start before year 1, an end after 9999) bounds
+    nothing: every stored event is within it."""
+    start, end = _storable(start), _storable(end)
     events = AuditEvent.objects.filter(account=account).select_related("account")
     if event_type:
         events = events.filter(event_type=event_type)
@@ -91,11 +94,22 @@ def audit_event_cursor(event: AuditEvent) -> str:
 def _cursor_position(cursor: str | None) -> tuple[datetime, int] | None:
     moment, _, event_id = (cursor or "").partition("~")
     try:
-        parsed = datetime.fromisoformat(moment)
-        # In UTC: a moment the database cannot hold (year 1 at +01:00) is a mangled link too.
-        return (parsed.astimezone(UTC), int(event_id)) if parsed.tzinfo else None
-    except (ValueError, OverflowError):
-        return None  # a mangled link: start from the newest
+        parsed = _storable(datetime.fromisoformat(moment))
+        return (parsed, int(event_id)) if parsed and parsed.tzinfo else None
+    except ValueError:
+        return None  # a mangled link (or a moment no event can have): start from the newest
+
+
+def _storable(moment: datetime | None) -> datetime | None:
+    """``moment`` in UTC, as every backend stores it; None when it has no UTC form (year 0 or
+    10000 once its offset is applied). SQLite's adapter converts to UTC itself and raised
+    OverflowError for those, a 500, where PostgreSQL answered."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def audit_filter_apps(*, account: Account) -> list[tuple[str, str]]:

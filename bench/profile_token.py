@@ -32,13 +32,9 @@ def main() -> None:
     from django.test import Client
     from pyinstrument import Profiler
 
-    from bench.lean_client import lean_client
-
     credentials = [line.split() for line in (args.out / "clients.txt").read_text().splitlines()]
     hot_id, hot_secret = credentials[0]
-    # The token and check paths on the lean stack, as console/wsgi.py serves them;
-    # /healthz on the full one.
-    client = lean_client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
     full_client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
 
     def token_request():

@@ -65,11 +65,11 @@ class Paths:
 
     def __init__(self, credentials: list[tuple[str, str]]):
         import jwt
+        from django.test import Client
 
-        from bench.lean_client import lean_client
-        from oauthapps.revocations import revocation_keys
+        from oauthapps.server.revocations import revocation_keys
 
-        self.client = lean_client(**HOST)  # the stack gunicorn runs these paths on
+        self.client = Client(**HOST)
         self.credentials = credentials
         self.hot_id, self.hot_secret = credentials[0]
         self.token = self.token_request(credentials[0]).json()["access_token"]
@@ -112,7 +112,7 @@ class Paths:
         from django.db import connection
         from django.utils import timezone
 
-        from oauthapps.revocations import REVOKED_SQL
+        from oauthapps.server.revocations import REVOKED_SQL
 
         with connection.cursor() as cursor:
             cursor.execute(REVOKED_SQL, [*(keys or self.token_keys), timezone.now()])
@@ -339,7 +339,7 @@ def redis_copy_refill() -> dict:
     a Redis restart), and what the copy occupies."""
     from django_redis import get_redis_connection
 
-    from oauthapps.revocations import MARKER, SHARED_CACHE, shared_revocations
+    from oauthapps.server.revocations import MARKER, SHARED_CACHE, shared_revocations
 
     redis = get_redis_connection(SHARED_CACHE)
     before = redis.info("memory")["used_memory"]
@@ -358,7 +358,7 @@ def redis_copy_forget() -> None:
     longest token lifetime, in the Redis database the next run uses."""
     from django_redis import get_redis_connection
 
-    from oauthapps.revocations import MARKER, REDIS_PREFIX, SHARED_CACHE
+    from oauthapps.server.revocations import MARKER, REDIS_PREFIX, SHARED_CACHE
 
     redis = get_redis_connection(SHARED_CACHE)
     batch = []
@@ -406,9 +406,9 @@ def main() -> None:
 
     from console.actors import Actor
     from console.selectors import account_default
-    from oauthapps.revocations import covering_until, revocations_record, token_key
+    from oauthapps.server.revocations import covering_until, revocations_record, token_key
+    from oauthapps.server.signing_keys import signing_key_active
     from oauthapps.services import oauth_app_create
-    from oauthapps.signing_keys import signing_key_active
 
     signing_key_active()
     account = account_default()

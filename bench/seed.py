@@ -27,8 +27,8 @@ def main() -> None:
 
     from console.actors import Actor
     from console.selectors import account_default
+    from oauthapps.server.signing_keys import signing_key_active
     from oauthapps.services import oauth_app_create
-    from oauthapps.signing_keys import signing_key_active
 
     # One key before the workers start, so that five of them do not race to create one each.
     signing_key_active()

@@ -3,7 +3,7 @@
 Installed as DRF's ``EXCEPTION_HANDLER``. 401 and 403 carry the RFC 6750 §3 Bearer
 challenge, so OAuth-aware clients learn whether to fetch a new token (``invalid_token``)
 or ask for another permission (``insufficient_scope``). The challenge comes with the
-exception (``auth_header``, DRF's convention), worded by ``oauthapps.jwt_rules.bearer_challenge``:
+exception (``auth_header``, DRF's convention), worded by ``oauthapps.server.jwt_rules.bearer_challenge``:
 the ground floor imports no app, so it words none itself. The OAuth endpoints (token,
 introspection, revocation) raise ``OAuthError`` instead: RFC 6749 §5.2's ``error`` and
 ``error_description`` beside Twilio's fields, never cached, and the Basic challenge on 401

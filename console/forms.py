@@ -10,16 +10,22 @@ from console.signin import SignInRefused, password_check_slot
 
 class SignInRefusalForm:
     """Shows why a sign-in was refused (locked out, too many attempts, busy) instead of
-    "wrong password": the refusal comes from console/signin.py, the same at every door."""
+    "wrong password", and after a failure warns that one more locks sign-in: both come
+    from console/signin.py, the same at every door."""
 
     def clean(self):
         try:
             return super().clean()
-        except ValidationError:
+        except ValidationError as error:
             refusal = getattr(self.request, "sign_in_refusal", None)
-            if refusal is None:
+            if refusal is not None:
+                raise ValidationError(refusal.message, code="sign_in_refused") from None
+            warning = getattr(self.request, "sign_in_warning", None)
+            if warning is None:
                 raise
-            raise ValidationError(refusal.message, code="sign_in_refused") from None
+            raise ValidationError(
+                [*error.error_list, ValidationError(warning, code="sign_in_warning")]
+            ) from None
 
 
 class EmailAuthenticationForm(SignInRefusalForm, AuthenticationForm):

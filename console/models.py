@@ -63,17 +63,22 @@ class Membership(models.Model):
         return self.role in {Role.OWNER, Role.ADMINISTRATOR, Role.DEVELOPER}
 
 
-class SignInFailures(models.Model):
-    """A user's failed sign-ins in the current window, and the lock-out they caused.
+class SignInLock(models.Model):
+    """The failed sign-ins of one sign-in *subject* in its current window, and the lock-out
+    they caused (console/signin.py).
 
-    Kept in the database, not in a cache: no other traffic can evict it, every process and
-    host sees it, and there is at most one row per user (unknown addresses never write here).
+    A subject is the untrusted clients of one account, the untrusted clients of one email
+    that has no account (by a keyed digest: no email in clear), or one device cookie. The
+    three live in this one table and go through one code path, so that the answers to a
+    known and an unknown email cannot differ, in any process. Kept in the database, not in
+    a cache: no other traffic can evict it. Rows older than two windows are deleted as
+    failures are counted.
     """
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    subject = models.CharField(max_length=80, primary_key=True)
     failures = models.PositiveIntegerField(default=0)
-    window_started_at = models.DateTimeField()
+    window_started_at = models.DateTimeField(db_index=True)
     locked_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.failures} failed sign-ins of user {self.user_id}"
+        return f"{self.failures} failed sign-ins of {self.subject.partition(':')[0]} subject"

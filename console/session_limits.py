@@ -53,6 +53,14 @@ def session_end_reason(session, now: float) -> str | None:
     return None
 
 
+def has_session_cookie(request) -> bool:
+    """Whether the request could belong to a signed-in user. Without the session cookie
+    nobody is signed in, and asking ``request.user`` would only load an empty session and
+    mark the answer ``Vary: Cookie``: the token, introspection, revocation and gateway
+    check requests of machines carry no cookie, and skip the console's middleware work."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
 class SessionLimitsMiddleware:
     """After AuthenticationMiddleware: signs out a session past either limit (the request
     then goes on as anonymous, so a page that needs a session sends it to sign in and back,
@@ -62,7 +70,7 @@ class SessionLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated:
+        if has_session_cookie(request) and request.user.is_authenticated:
             now = _now()
             reason = session_end_reason(request.session, now)
             if reason is not None:

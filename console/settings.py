@@ -86,6 +86,10 @@ TOKEN_ENDPOINT_MAX_BODY_BYTES = _env_int("TOKEN_ENDPOINT_MAX_BODY_BYTES", 8192)
 # The most OAuth apps one account may hold: creates beyond it are refused (a 400 in the API),
 # so that no caller can grow an account's apps, and the pages and queries over them, unbounded.
 MAX_APPS_PER_ACCOUNT = _env_int("MAX_APPS_PER_ACCOUNT", 1000)
+# The most one-token (RFC 7009, by jti) revocations one app may have in force: each is kept
+# until its token's exp, so without a cap an app could grow the table and the Redis copy
+# without bound. Beyond it revocation answers 429; revoking by secret has no such cost.
+REVOCATIONS_MAX_JTI_PER_APP = _env_int("REVOCATIONS_MAX_JTI_PER_APP", 1000)
 
 if not DEBUG:
     insecure = []
@@ -154,26 +158,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "console.middleware.CurrentAccountMiddleware",
 ]
-# The machine-facing hot paths skip what only the console needs: sessions, CSRF (their
-# views are exempt), authentication, messages, session limits, the current account,
-# WhiteNoise. console/wsgi.py sends a request whose path is exactly one of LEAN_PATHS
-# through LEAN_MIDDLEWARE (console/lean_stack.py); LEAN_STACK=false sends it through
-# MIDDLEWARE like every other request. CommonMiddleware stays for its Host check and
-# Content-Length, XFrameOptionsMiddleware so that the answers' headers do not change.
-LEAN_MIDDLEWARE = [
-    "console.request_log.RequestLogMiddleware",
-    "console.db_unavailable.DatabaseUnavailableMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "console.security_headers.SecurityHeadersMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
-LEAN_PATHS = (
-    ["/v2/token", "/v1/token", "/v2/token/introspect", "/v2/token/revoke", "/v1/gateway/check"]
-    if _env_bool("LEAN_STACK", True)
-    else []
-)
-
 ROOT_URLCONF = "console.urls"
 WSGI_APPLICATION = "console.wsgi.application"
 
@@ -231,7 +215,7 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "OPTIONS": _redis_options,
         },
-        # Every process's copy of the token revocations (oauthapps/revocations.py): it sees
+        # Every process's copy of the token revocations (oauthapps/server/revocations.py): it sees
         # Redis errors, so that checks can ask PostgreSQL instead.
         "revocations": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -254,7 +238,7 @@ THROTTLE_TOKEN_PER_CLIENT = os.environ.get("THROTTLE_TOKEN_PER_CLIENT", "300/60"
 THROTTLE_REVOKE_PER_CLIENT = os.environ.get("THROTTLE_REVOKE_PER_CLIENT", "300/60")
 THROTTLE_TOKEN_PER_IP = os.environ.get("THROTTLE_TOKEN_PER_IP", "1200/60")
 # Failed client authentications (token, introspection, revocation), per source address
-# for one client and per source address for any (oauthapps/client_limits.py).
+# for one client and per source address for any (oauthapps/server/client_limits.py).
 THROTTLE_CLIENT_AUTH_FAILURES_PER_CLIENT_IP = os.environ.get(
     "THROTTLE_CLIENT_AUTH_FAILURES_PER_CLIENT_IP", "10/300"
 )
@@ -264,6 +248,10 @@ THROTTLE_LOGIN_PER_IP = os.environ.get("THROTTLE_LOGIN_PER_IP", "60/900")
 THROTTLE_API_PER_APP = os.environ.get("THROTTLE_API_PER_APP", "1200/60")
 # Argon2 checks running at once per process (each holds ~100 MiB for a moment), and how
 # long a sign-in waits for one before it is told to try again (console/signin.py).
+# The device cookie a browser gets at each sign-in (console/devices.py): failures from it
+# count against it alone, so strangers' failures never lock out its owner. Kept at sign-out.
+SIGN_IN_DEVICE_COOKIE_NAME = os.environ.get("SIGN_IN_DEVICE_COOKIE_NAME", "console_device")
+SIGN_IN_DEVICE_COOKIE_AGE = timedelta(seconds=_env_int("SIGN_IN_DEVICE_COOKIE_AGE_SECONDS", 365 * 86400))
 PASSWORD_CHECKS_AT_ONCE = _env_int("PASSWORD_CHECKS_AT_ONCE", 2)
 PASSWORD_CHECK_WAIT = timedelta(seconds=_env_int("PASSWORD_CHECK_WAIT_SECONDS", 5))
 
@@ -380,7 +368,7 @@ SPECTACULAR_SETTINGS = {
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthapps.OAuthApp"
 OAUTH2_PROVIDER = {
     # Only the client credentials grant exists here (RFC 6749 §4.4). Tokens are issued,
-    # introspected and revoked by our own views (oauthapps/grant.py, oauthapps/api/checks.py):
+    # introspected and revoked by our own views (oauthapps/server/grant.py, oauthapps/server/checks_api.py):
     # no DOT view is routed, so DOT's validator and oauthlib's servers are never reached.
     # RFC 9700: only the SHA-256 checksum of an issued token is stored, never the token.
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,

@@ -7,7 +7,7 @@ from console import health, metrics
 from console.api_errors import api_not_found
 
 urlpatterns = [
-    path("", include("oauthapps.api.urls")),
+    path("", include("oauthapps.server.urls")),
     path("", include("console.site_urls")),
     path("console/oauth-apps/", include("oauthapps.urls")),
     path("console/audit/", include("audit.urls")),

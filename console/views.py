@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from console.devices import device_cookie_issue
 from console.forms import EmailAuthenticationForm
 from console.middleware import SESSION_ACCOUNT_KEY
 from console.selectors import membership_list
@@ -21,6 +22,11 @@ class ConsoleLoginView(auth_views.LoginView):
     template_name = "console/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        device_cookie_issue(self.request, response)
+        return response
 
     def form_invalid(self, form):
         refusal = getattr(self.request, "sign_in_refusal", None)
@@ -36,7 +42,8 @@ class ConsoleLoginView(auth_views.LoginView):
 
 
 class ConsoleLogoutView(auth_views.LogoutView):
-    """POST only (Django 5): a link or a prefetch cannot sign anyone out."""
+    """POST only (Django 5): a link or a prefetch cannot sign anyone out. The device
+    cookie stays (console/devices.py): this browser is still one its owner has used."""
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)

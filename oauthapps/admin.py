@@ -121,7 +121,15 @@ class ClientSecretInline(admin.TabularInline):
 
     model = ClientSecret
     template = "admin/oauthapps/secrets_inline.html"
-    fields = ("hint", "created_at", "replaced_at", "expires_at", "revoked_at", "last_used_at")
+    fields = (
+        "hint",
+        "created_at",
+        "replaced_at",
+        "expires_at",
+        "revoked_at",
+        "tokens_expire_at",
+        "last_used_at",
+    )
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -419,9 +427,11 @@ class RevocationAdmin(ReadOnlyAdmin):
     endpoint, by revoking a secret and by deleting an app; ``purge_expired`` removes them
     once every token they cover has expired."""
 
-    list_display = ("key", "created_at", "until")
-    search_fields = ("key",)
-    fields = ("key", "created_at", "until")
+    # The app a one-token revocation counts against (REVOCATIONS_MAX_JTI_PER_APP): search by
+    # its Client ID to see how much of the cap an app uses.
+    list_display = ("key", "client_id", "created_at", "until")
+    search_fields = ("key", "=client_id")
+    fields = ("key", "client_id", "created_at", "until")
     readonly_fields = fields
     ordering = ("-created_at", "-id")
     show_full_result_count = False

@@ -1,6 +1,6 @@
 """What an app's OAuth Scopes grant: its permissions, and the catalog as django-oauth-toolkit's
-scopes backend. The token endpoint (oauthapps/grant.py), introspection and revocation
-(oauthapps/api/checks.py) do not go through oauthlib; DOT remains the Application model's
+scopes backend. The token endpoint (oauthapps/server/grant.py), introspection and revocation
+(oauthapps/server/checks_api.py) do not go through oauthlib; DOT remains the Application model's
 base and this backend's caller."""
 
 from oauth2_provider.scopes import BaseScopes

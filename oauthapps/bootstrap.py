@@ -1,7 +1,7 @@
 """First start: the JWT signing key that ``manage.py bootstrap`` leaves to this app."""
 
 from oauthapps.models import SigningKey
-from oauthapps.signing_keys import signing_key_create
+from oauthapps.server.signing_keys import signing_key_create
 
 
 def create_first_signing_key(sender, *, write, **kwargs) -> None:

@@ -3,6 +3,7 @@ secrets in their grace period, revocations in force. ``console.metrics`` serves 
 
 from datetime import timedelta
 
+from django.db.models import Count, Max
 from django.utils import timezone
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -28,6 +29,10 @@ GAUGES = {
     ),
     "oauthapps_revocations_in_force": (
         "Revocations (of a token, a secret's tokens or a deleted app's) whose tokens have not all expired."
+    ),
+    "oauthapps_revocations_jti_max_per_app": (
+        "The most one-token (RFC 7009) revocations in force of any one app; each app may have "
+        "REVOCATIONS_MAX_JTI_PER_APP. The admin's Revocations list, searched by Client ID, names it."
     ),
 }
 
@@ -61,4 +66,18 @@ class OAuthAppsCollector:
             "oauthapps_revocations_in_force",
             GAUGES["oauthapps_revocations_in_force"],
             value=Revocation.objects.filter(until__gt=now).count(),
+        )
+        # One number, not a series per app: a label per Client ID would grow the metrics with
+        # the apps. The admin shows which app it is.
+        per_app = (
+            Revocation.objects.filter(until__gt=now, key__startswith="jti:")
+            .exclude(client_id="")
+            .values("client_id")
+            .annotate(revoked=Count("id"))
+            .aggregate(most=Max("revoked"))
+        )
+        yield GaugeMetricFamily(
+            "oauthapps_revocations_jti_max_per_app",
+            GAUGES["oauthapps_revocations_jti_max_per_app"],
+            value=per_app["most"] or 0,
         )

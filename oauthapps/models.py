@@ -111,8 +111,14 @@ class ClientSecret(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     # Carried by every token this secret obtains, so that revoking the secret revokes them
-    # (oauthapps/revocations.py). Random, so that a token tells nothing about the secret.
+    # (oauthapps/server/revocations.py). Random, so that a token tells nothing about the secret.
     token_tag = models.CharField(max_length=16, unique=True, default=new_token_tag, editable=False)
+    # The longest Token expiration time (seconds) the app had while this secret could obtain
+    # tokens; None (secrets older than this field) stands for ACCESS_TOKEN_TTL_MAX_SECONDS.
+    token_ttl_max = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Set when a grace period simply ran out: the secret is kept (and its tag with it, so a
+    # later revocation still reaches its tokens) until its last token has expired.
+    tokens_expire_at = models.DateTimeField(null=True, blank=True)
 
     objects = ClientSecretQuerySet.as_manager()
 
@@ -140,12 +146,18 @@ class Revocation(models.Model):
     """Access tokens that stop before their ``exp``: one token (by ``jti``, RFC 7009), every
     token a secret obtained (by its ``token_tag``), every token of a deleted app (by Client
     ID). Issuing a token writes nothing; a check looks its three keys up here, through the
-    shared cache (oauthapps/revocations.py). A row is kept until every token it covers has
+    shared cache (oauthapps/server/revocations.py). A row is kept until every token it covers has
     expired (``until``), then ``manage.py purge_expired`` removes it."""
 
     key = models.CharField(max_length=80, unique=True)  # "jti:…", "secret:…" or "app:…"
     until = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The app whose token a "jti:" revocation stops: REVOCATIONS_MAX_JTI_PER_APP is counted by
+    # it. Empty for the other kinds (and for revocations recorded before it existed).
+    client_id = models.CharField(max_length=34, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["client_id", "until"], name="revocation_client_until")]
 
     def __str__(self) -> str:
         kind, _, _value = self.key.partition(":")
@@ -176,7 +188,7 @@ class SigningKey(models.Model):
 
     kid = models.CharField(max_length=64, unique=True)
     algorithm = models.CharField(max_length=10)
-    # PKCS#8 PEM, encrypted with a key derived from SECRET_KEY (oauthapps/signing_keys.py).
+    # PKCS#8 PEM, encrypted with a key derived from SECRET_KEY (oauthapps/server/signing_keys.py).
     private_key_pem = models.TextField()
     public_jwk = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)

@@ -27,17 +27,14 @@ from oauthapps.models import (
     IssuedToken,
     OAuthApp,
 )
-from oauthapps.revocations import (
+from oauthapps.secrets import secret_digest, secret_generate, secret_hint
+from oauthapps.server.revocations import (
     app_key,
     covering_until,
     revocations_record,
     secret_key,
-    token_key,
-    token_until,
+    secret_tokens_until,
 )
-from oauthapps.secrets import secret_digest, secret_generate, secret_hint
-from oauthapps.token_rows import token_checksum
-from oauthapps.tokens import InvalidAccessToken, access_token_verify
 from scopes.resolver import concrete_permissions, effective_permissions
 from scopes.validation import ScopeError, validate_scopes
 
@@ -76,8 +73,8 @@ class EditConflict(OAuthAppError):
 
 
 class PermissionEscalation(OAuthAppError):
-    """The caller would create, widen or take over (by rotating its secret) an app holding
-    permissions the caller does not hold itself."""
+    """The caller would create, widen, change, delete or take over (by rotating its secret)
+    an app holding permissions the caller does not hold itself."""
 
     def __init__(self, missing: Iterable[str]) -> None:
         self.missing = tuple(sorted(missing))
@@ -145,7 +142,7 @@ def _check_no_escalation(
 def _secrets_revoke(secrets: Iterable[ClientSecret], *, now) -> None:
     """Stop ``secrets`` at once and revoke the access tokens issued with them (a leak: the
     tokens obtained with a leaked secret are as exposed as the secret): each secret's
-    ``token_tag`` is recorded as revoked (oauthapps/revocations.py). A token request that
+    ``token_tag`` is recorded as revoked (oauthapps/server/revocations.py). A token request that
     authenticated with one of them a moment before still gets a token carrying its tag, so
     that token is dead on arrival."""
     secrets = list(secrets)
@@ -153,7 +150,7 @@ def _secrets_revoke(secrets: Iterable[ClientSecret], *, now) -> None:
         record.revoked_at = now
         record.save(update_fields=["revoked_at"])
     revocations_record((secret_key(record.token_tag), covering_until(now)) for record in secrets)
-    # Tokens issued before 0.2.0 are rows linked to their secret (oauthapps/token_rows.py).
+    # Tokens issued before 0.2.0 are rows linked to their secret (oauthapps/server/token_rows.py).
     issued = IssuedToken.objects.filter(secret__in=secrets).values("access_token_id")
     get_access_token_model().objects.filter(pk__in=issued).delete()
 
@@ -185,7 +182,10 @@ def _clean_grace_period(grace_period: timedelta | None) -> timedelta:
 def _issue_secret(app: OAuthApp) -> tuple[str, ClientSecret]:
     plaintext = secret_generate()
     record = ClientSecret.objects.create(
-        app=app, digest=secret_digest(plaintext), hint=secret_hint(plaintext)
+        app=app,
+        digest=secret_digest(plaintext),
+        hint=secret_hint(plaintext),
+        token_ttl_max=app.access_token_ttl,
     )
     return plaintext, record
 
@@ -284,6 +284,9 @@ def oauth_app_update(
         wanted["denied_scopes"] = _clean_denied(denied_scopes)
     if access_token_ttl is not UNSET:
         wanted["access_token_ttl"] = _clean_access_token_ttl(access_token_ttl)
+    # A weaker app must neither widen an app nor strip a stronger one: it needs every
+    # effective permission of the app as it is, and as it would be.
+    _check_no_escalation(caller_permissions, actor=actor, allow=locked.scopes, deny=locked.denied_scopes)
     _check_no_escalation(
         caller_permissions,
         actor=actor,
@@ -300,6 +303,12 @@ def oauth_app_update(
         setattr(locked, field, value)
     locked.version += 1
     locked.save(update_fields=[*updated, "version", "updated"])
+    if "access_token_ttl" in updated:
+        # Tokens issued before a shorter ttl keep their exp: each secret that may still obtain
+        # tokens remembers the longest ttl it issued under (how long its tag must be kept).
+        ClientSecret.objects.valid_at(timezone.now()).filter(
+            app=locked, token_ttl_max__lt=locked.access_token_ttl
+        ).update(token_ttl_max=locked.access_token_ttl)
     signals.oauth_app_updated.send(
         sender=OAuthApp,
         payload=signals.AppUpdated(app=locked, actor=actor, previous=previous, updated=updated),
@@ -330,19 +339,29 @@ def oauth_app_secret_rotate(
     _check_no_escalation(caller_permissions, actor=actor, allow=locked.scopes, deny=locked.denied_scopes)
     now = timezone.now()
     if not revoke_previous:
-        # Revoking below also reaches an older secret still in its grace period, and with it
-        # the tokens it issued; expiring it first would drop those tokens' link to it.
+        # A secret that ends before its grace period ran out takes its tokens along.
         for older in ClientSecret.objects.in_grace_period(now).select_for_update().filter(app=locked):
             older.expires_at = now
-            _secret_expire(older, app=locked, actor=actor)
+            older.save(update_fields=["expires_at"])
+            _secrets_revoke([older], now=now)
+            signals.oauth_app_secret_expired.send(
+                sender=OAuthApp, payload=signals.SecretExpired(app=locked, actor=actor, secret=older)
+            )
     for previous in ClientSecret.objects.select_for_update().filter(
         app=locked, expires_at__isnull=True, revoked_at__isnull=True
     ):
         previous.replaced_at = now
         previous.expires_at = now + grace_period
         previous.save(update_fields=["replaced_at", "expires_at"])
-    if revoke_previous:  # every previous secret, those still in a grace period included
-        _secrets_revoke(ClientSecret.objects.select_for_update().filter(app=locked).valid_at(now), now=now)
+        if not grace_period and not revoke_previous:
+            # Twilio: "a grace period of 0 invalidates the previous credentials and access tokens".
+            _secrets_revoke([previous], now=now)
+    if revoke_previous:
+        # Every previous secret not revoked yet: those in a grace period, and those whose grace
+        # period ran out while their tokens may still be unexpired (their tag is kept for this).
+        _secrets_revoke(
+            ClientSecret.objects.select_for_update().filter(app=locked, revoked_at__isnull=True), now=now
+        )
     plaintext, record = _issue_secret(locked)
     locked.save(update_fields=["updated"])
     signals.oauth_app_secret_rotated.send(
@@ -361,7 +380,8 @@ def oauth_app_secret_rotate(
 @transaction.atomic
 def oauth_app_secret_revoke(*, app: OAuthApp, actor: Actor, secret_id: int) -> ClientSecret:
     """Stop a previous (replaced) secret at once, e.g. because it leaked, and revoke the
-    access tokens issued with it. The current secret cannot be revoked this way: rotate
+    access tokens issued with it, also when its grace period already ran out and its tokens
+    may still be unexpired. The current secret cannot be revoked this way: rotate
     instead, so the app always has one working secret."""
     locked = _lock(app)
     try:
@@ -380,10 +400,12 @@ def oauth_app_secret_revoke(*, app: OAuthApp, actor: Actor, secret_id: int) -> C
 
 
 @transaction.atomic
-def oauth_app_delete(*, app: OAuthApp, actor: Actor) -> None:
+def oauth_app_delete(*, app: OAuthApp, actor: Actor, caller_permissions: Iterable[str] | None = None) -> None:
     """Delete the app: its secrets stop working at once (they go with it), and so do its
-    access tokens (its Client ID is recorded as revoked, oauthapps/revocations.py)."""
+    access tokens (its Client ID is recorded as revoked, oauthapps/server/revocations.py).
+    Through the API, the caller must hold every effective permission of the app."""
     locked = _lock(app)
+    _check_no_escalation(caller_permissions, actor=actor, allow=locked.scopes, deny=locked.denied_scopes)
     client_id = locked.client_id
     revocations_record([(app_key(client_id), covering_until(timezone.now()))])
     get_access_token_model().objects.filter(application=locked).delete()  # rows of tokens before 0.2.0
@@ -392,38 +414,21 @@ def oauth_app_delete(*, app: OAuthApp, actor: Actor) -> None:
     signals.oauth_app_deleted.send(sender=OAuthApp, payload=signals.AppDeleted(app=locked, actor=actor))
 
 
-def access_token_revoke(*, token: str, client: OAuthApp) -> bool:
-    """RFC 7009: revoke ``token`` if it is one of ours, unexpired, and was issued to
-    ``client``; otherwise change nothing (the caller answers 200 either way, §2.2). Returns
-    whether it was revoked. Its ``jti`` is recorded until the token's ``exp``."""
-    try:
-        claims = access_token_verify(token)
-    except InvalidAccessToken:
-        return False
-    if claims["client_id"] != client.client_id:
-        return False
-    with transaction.atomic():
-        revocations_record([(token_key(claims["jti"]), token_until(claims))])
-        # A token issued before 0.2.0 is a row too (oauthapps/token_rows.py).
-        get_access_token_model().objects.filter(token_checksum=token_checksum(token)).delete()
-    return True
-
-
 def oauth_app_secrets_expire_lapsed(*, actor: Actor, now=None) -> int:
-    """Record and remove every replaced secret whose grace period has ended (each with an
+    """Record every replaced secret whose grace period has ended (each with an
     ``oauth-apps.secret-expired`` event), so operators can see when an old secret lapsed.
     One short transaction per secret. Returns how many lapsed."""
     now = now or timezone.now()
-    lapsed = ClientSecret.objects.filter(expires_at__lte=now, revoked_at__isnull=True).values_list(
-        "pk", flat=True
+    lapsed = ClientSecret.objects.filter(
+        expires_at__lte=now, revoked_at__isnull=True, tokens_expire_at__isnull=True
     )
     count = 0
-    for secret_id in list(lapsed.iterator(chunk_size=1000)):
+    for secret_id in list(lapsed.values_list("pk", flat=True).iterator(chunk_size=1000)):
         with transaction.atomic():
-            record = (
-                ClientSecret.objects.select_for_update().select_related("app").filter(pk=secret_id).first()
-            )
-            if record is None:  # removed meanwhile (app deleted, or another purge)
+            # Read again under the lock: another purge may have recorded it, or a revocation
+            # ended it, meanwhile (each announced once).
+            record = lapsed.select_for_update().select_related("app").filter(pk=secret_id).first()
+            if record is None:  # removed, recorded or revoked meanwhile
                 continue
             _secret_expire(record, app=record.app, actor=actor)
             count += 1
@@ -431,9 +436,12 @@ def oauth_app_secrets_expire_lapsed(*, actor: Actor, now=None) -> int:
 
 
 def _secret_expire(record: ClientSecret, *, app: OAuthApp, actor: Actor) -> None:
-    """Announce that a replaced secret stopped working at its ``expires_at``, then remove it
-    (a lapsed secret is kept only as its audit event). Inside the caller's transaction."""
+    """Announce that a replaced secret stopped working at its ``expires_at``. Its tokens live
+    to their ``exp``; the record (and its ``token_tag``) is kept until the last of them has
+    expired, so that revoking previous secrets still reaches them, then ``purge_expired``
+    removes it. Inside the caller's transaction."""
+    record.tokens_expire_at = secret_tokens_until(record.expires_at, record.token_ttl_max)
+    record.save(update_fields=["tokens_expire_at"])
     signals.oauth_app_secret_expired.send(
         sender=OAuthApp, payload=signals.SecretExpired(app=app, actor=actor, secret=record)
     )
-    record.delete()

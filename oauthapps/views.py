@@ -34,6 +34,7 @@ from oauthapps.selectors import (
     oauth_app_get,
     oauth_app_list,
     oauth_app_name_taken,
+    oauth_app_previous_secrets,
     oauth_app_search,
     oauth_app_secret_in_grace_period,
     oauth_app_secrets_in_use,
@@ -234,9 +235,8 @@ def oauth_app_detail_page(request, sid: str):
 @membership_required
 def oauth_app_secrets_page(request, sid: str):
     app = _app_or_404(request, sid)
-    in_use = list(oauth_app_secrets_in_use(app=app))
-    current = next((secret for secret in in_use if secret.is_current), None)
-    previous = [secret for secret in in_use if not secret.is_current]
+    current = next((secret for secret in oauth_app_secrets_in_use(app=app) if secret.is_current), None)
+    previous = oauth_app_previous_secrets(app=app)
     context = {
         "app": app,
         "tab": "credentials",

@@ -58,7 +58,7 @@ class HasCatalogPermission(BasePermission):
 
 def _challenge(request, required: str | None) -> str | None:
     # The authentication that admitted the token knows its realm and words the challenge
-    # (oauthapps.api.bearer.BearerTokenAuthentication): scopes imports no app above it.
+    # (oauthapps.server.bearer.BearerTokenAuthentication): scopes imports no app above it.
     authenticator = getattr(request, "successful_authenticator", None)
     words = getattr(authenticator, "insufficient_scope_challenge", None)
     return words(required) if words else None

@@ -97,7 +97,11 @@ def _walk(node: _Node, segments: list[str], index: int) -> Permission | None:
 
 def _segments(path: str) -> list[str] | None:
     """Split a request path; None for anything a proxy might read differently from us."""
-    path = path.split("?", 1)[0].split("#", 1)[0]
+    if "#" in path:
+        # A request target has no fragment (RFC 9112 §3.2), yet nginx hands the upstream the
+        # whole target, `#` and all: what follows may be read as path by the upstream.
+        return None
+    path = path.split("?", 1)[0]
     if not path.startswith("/"):
         return None
     if path.endswith("/") and len(path) > 1:

@@ -3,8 +3,8 @@
 import pytest
 
 from console.throttling import limits_reset
-from oauthapps.signing_keys import signing_keys_forget
-from oauthapps.token_checks import verified_tokens
+from oauthapps.server.signing_keys import signing_keys_forget
+from oauthapps.server.token_checks import verified_tokens
 from tests.factories import AccountFactory, MembershipFactory, make_app
 
 

@@ -8,8 +8,8 @@ from console.actors import Actor, Source
 from console.models import Account, Membership, Role, User
 from oauthapps import services
 from oauthapps.models import ClientSecret, OAuthApp
-from oauthapps.token_checks import token_check
-from oauthapps.tokens import InvalidAccessToken, access_token_claims, access_token_sign
+from oauthapps.server.token_checks import token_check
+from oauthapps.server.tokens import InvalidAccessToken, access_token_claims, access_token_sign
 
 DEFAULT_SCOPES = ["/twilio/iam/account-oauth-apps/read", "/twilio/monitor/events/list"]
 PASSWORD = "correct horse battery staple"

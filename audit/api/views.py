@@ -9,7 +9,7 @@ from audit.selectors import audit_event_get, audit_event_list
 from console.api import TwilioApiView
 from console.api_paging import PAGING_PARAMETER_NAMES, PAGING_PARAMETERS, KeysetPaging
 from console.sids import is_sid
-from oauthapps.api.bearer import BearerTokenAuthentication
+from oauthapps.server.bearer import BearerTokenAuthentication
 from scopes.permissions import HasCatalogPermission
 
 TAG = "Monitor: Events"

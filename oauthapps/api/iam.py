@@ -17,7 +17,6 @@ from console.api import TwilioApiView
 from console.api_paging import PAGING_PARAMETER_NAMES, PAGING_PARAMETERS, KeysetPaging
 from console.sids import is_sid
 from oauthapps import selectors, services
-from oauthapps.api.bearer import BearerTokenAuthentication
 from oauthapps.api.serializers import (
     AppCreateSerializer,
     AppPageSerializer,
@@ -28,6 +27,7 @@ from oauthapps.api.serializers import (
 )
 from oauthapps.app_scopes import app_permissions
 from oauthapps.models import OAuthApp
+from oauthapps.server.bearer import BearerTokenAuthentication
 from scopes.permissions import HasCatalogPermission
 from scopes.resolver import concrete_permissions
 
@@ -54,6 +54,11 @@ NO_ESCALATION = (
     "deny list) must be within the calling token's own; otherwise 403 naming the permissions "
     "the caller lacks."
 )
+NO_LATERAL = (
+    " The calling token must hold every effective permission of the app (its allow list, each "
+    "`*` expanded, minus its deny list), so that a weaker app cannot strip or delete a stronger "
+    "one; otherwise 403 naming the permissions the caller lacks."
+)
 NO_TAKEOVER = (
     " The calling token must hold every effective permission of the app (its allow list, each "
     "`*` expanded, minus its deny list), as the new secret carries them; otherwise 403 naming "
@@ -69,7 +74,7 @@ def escalation_refused(exc: services.PermissionEscalation) -> PermissionDenied:
     named = ", ".join(exc.missing[:MISSING_NAMED])
     more = len(exc.missing) - MISSING_NAMED
     return PermissionDenied(
-        "An app may not grant, or take the secret of, permissions it does not hold itself. "
+        "An app may not grant, change, delete or take the secret of permissions it does not hold itself. "
         f"The calling token lacks: {named}" + (f" and {more} more." if more > 0 else ".")
     )
 
@@ -181,7 +186,7 @@ class OAuthAppApi(IamApi):
         operation_id="UpdateOAuthApp",
         request=AppWriteSerializer,
         responses={200: AppSerializer},
-        description=needs("update") + NO_ESCALATION,
+        description=needs("update") + NO_ESCALATION + NO_LATERAL,
         summary="Change App name, Description of the app, the policy or the Token expiration time; "
         "fields left out stay as they are.",
     )
@@ -204,12 +209,12 @@ class OAuthAppApi(IamApi):
         tags=[TAG],
         operation_id="DeleteOAuthApp",
         responses={204: OpenApiResponse(description="Deleted.")},
-        description=needs("delete"),
+        description=needs("delete") + NO_LATERAL,
         summary="Delete the app: its secrets and tokens stop working at once.",
     )
     def delete(self, request, sid: str):
         app = self.app_or_404(sid)
-        services.oauth_app_delete(app=app, actor=self.actor())
+        services.oauth_app_delete(app=app, actor=self.actor(), caller_permissions=self.caller_permissions())
         return Response(status=204)
 
 

@@ -25,7 +25,7 @@ TOKEN_ERROR = {
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "oauthapps.api.bearer.BearerTokenAuthentication"
+    target_class = "oauthapps.server.bearer.BearerTokenAuthentication"
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):

@@ -13,10 +13,10 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import APIException, AuthenticationFailed, NotAuthenticated
 from rest_framework.permissions import BasePermission
 
-from oauthapps.jwt_rules import InvalidToken, TokenPrincipal, bearer_challenge, bearer_token
 from oauthapps.resource_server.conf import setting, token_verifier
 from oauthapps.resource_server.keys import JwksUnavailable
 from oauthapps.resource_server.verification import VerifiedToken
+from oauthapps.server.jwt_rules import InvalidToken, TokenPrincipal, bearer_challenge, bearer_token
 from scopes.permissions import InsufficientScope, declared_permission
 from scopes.resolver import grants, required_permission
 

@@ -3,13 +3,13 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from oauthapps.jwt_rules import (
+from oauthapps.resource_server.keys import JwksKeys, UnknownKey
+from oauthapps.server.jwt_rules import (
     DEFAULT_ALGORITHMS,
     InvalidToken,
     check_algorithms,
     verify_access_token,
 )
-from oauthapps.resource_server.keys import JwksKeys, UnknownKey
 
 # Clocks of different hosts differ by a few seconds (the server's TOKEN_CLOCK_LEEWAY_SECONDS).
 DEFAULT_LEEWAY_SECONDS = 10.0
@@ -60,7 +60,7 @@ class TokenVerifier:
 
     def verify(self, token: str) -> VerifiedToken:
         """Raise InvalidToken unless ``token`` is a live access token of our issuer for our audience
-        (the rules of ``oauthapps.jwt_rules``, the server's own); JwksUnavailable when the keys
+        (the rules of ``oauthapps.server.jwt_rules``, the server's own); JwksUnavailable when the keys
         cannot be had at all."""
         claims = verify_access_token(
             token,

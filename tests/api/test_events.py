@@ -139,9 +139,10 @@ def test_filters(api, account, params, expected):
     assert [event["description"] for event in events] == expected
 
 
+@pytest.mark.parametrize("name", ["StartDate", "EndDate"])
 @pytest.mark.parametrize("end", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+01:00"])
-def test_a_date_out_of_range_in_utc_is_a_400(api, account, end):
-    response = api.get(EVENTS, {"EndDate": end})
+def test_a_date_out_of_range_in_utc_is_a_400(api, account, end, name):
+    response = api.get(EVENTS, {name: end})
     assert response.status_code == 400
     assert "out of range" in response.json()["message"]
 

@@ -116,9 +116,55 @@ def test_the_callers_current_policy_bounds_an_older_token(client, account, membe
     assert_twilio_error(api.post(APPS, body([MONITOR_LIST])), 403)
 
 
-@pytest.mark.parametrize("operation_id", ["CreateOAuthApp", "UpdateOAuthApp", "RotateOAuthAppSecret"])
+@pytest.mark.parametrize(
+    "operation_id", ["CreateOAuthApp", "UpdateOAuthApp", "RotateOAuthAppSecret", "DeleteOAuthApp"]
+)
 def test_the_openapi_text_states_the_rule(client, operation_id):
     document = client.get("/v1/openapi.json").json()
     operations = [op for item in document["paths"].values() for op in item.values()]
     (operation,) = [op for op in operations if op.get("operationId") == operation_id]
     assert "403 naming the permissions the caller lacks" in operation["description"]
+
+
+# --- lateral writes: updating or deleting an app needs every effective permission of it -------
+
+DELETE = "/twilio/iam/account-oauth-apps/delete"
+MESSAGING = ["/twilio/messaging/messages/*", UPDATE]
+
+
+def test_an_app_with_update_cannot_narrow_a_stronger_app(client, account, member):
+    stronger = make_app(account, user=member.user, name="Strong", scopes=MESSAGING)
+    api = api_of(client, account, member, [UPDATE, DELETE])
+    response = api.put(f"{APPS}/{stronger.app.client_id}", {"policy": {"allow": [UPDATE]}})
+    error = assert_twilio_error(response, 403)
+    assert "/twilio/messaging/messages/create" in error["message"]
+    stronger.app.refresh_from_db()
+    assert stronger.app.scopes == MESSAGING
+    assert not AuditEvent.objects.filter(event_type="oauth-apps.updated").exists()
+
+
+def test_an_app_with_delete_cannot_delete_a_stronger_app(client, account, member):
+    stronger = make_app(account, user=member.user, name="Strong", scopes=MESSAGING)
+    api = api_of(client, account, member, [UPDATE, DELETE])
+    error = assert_twilio_error(api.delete(f"{APPS}/{stronger.app.client_id}"), 403)
+    assert "/twilio/messaging/messages/delete" in error["message"]
+    assert UPDATE not in error["message"].split("lacks:", 1)[1]
+    assert OAuthApp.objects.filter(pk=stronger.app.pk).exists()
+    assert not AuditEvent.objects.filter(event_type="oauth-apps.deleted").exists()
+
+
+def test_an_app_may_delete_an_app_within_its_permissions(client, account, member):
+    narrower = make_app(account, user=member.user, name="Narrow", scopes=[MONITOR_LIST])
+    api = api_of(client, account, member, [DELETE, MONITOR_LIST])
+    assert api.delete(f"{APPS}/{narrower.app.client_id}").status_code == 204
+    assert not OAuthApp.objects.filter(pk=narrower.app.pk).exists()
+
+
+def test_a_console_manager_may_delete_any_app(client, account, member):
+    from django.urls import reverse
+
+    stronger = make_app(account, user=member.user, name="Strong", scopes=MESSAGING)
+    client.force_login(member.user)
+    response = client.post(reverse("oauthapps:delete", args=[stronger.app.client_id]))
+    assert response.status_code in (302, 303), response.content
+    assert not OAuthApp.objects.filter(pk=stronger.app.pk).exists()

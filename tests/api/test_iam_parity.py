@@ -6,8 +6,8 @@ import jwt
 import pytest
 
 from audit.models import AuditEvent
-from oauthapps.authentication import client_authenticate
 from oauthapps.models import ClientSecret, OAuthApp
+from oauthapps.server.secret_check import client_authenticate
 from tests.api.conftest import assert_twilio_error, token_for
 from tests.factories import make_app
 

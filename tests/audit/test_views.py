@@ -128,6 +128,33 @@ def test_a_mangled_cursor_shows_the_newest_page(admin_client, app, cursor):
     assert response.status_code == 200 and len(response.context["events"]) <= 1
 
 
+@pytest.mark.parametrize(
+    ("zone", "dates"),
+    [
+        ("Asia/Tokyo", {"start": "0001-01-01"}),  # midnight in Tokyo is in year 0 in UTC
+        ("America/New_York", {"end": "9999-12-31"}),  # the day's end is in year 10000 in UTC
+        ("Asia/Tokyo", {"start": "0001-01-01", "end": "9999-12-31"}),
+    ],
+)
+def test_a_filter_date_beyond_what_the_database_holds_bounds_nothing(
+    admin_client, app, settings, zone, dates
+):
+    # On SQLite the adapter converts to UTC and overflowed (a 500); PostgreSQL took it.
+    settings.TIME_ZONE = zone
+    response = admin_client.get(LIST, dates)
+    assert response.status_code == 200
+    assert len(response.context["events"]) == 1
+
+
+def test_the_selector_treats_an_unstorable_moment_as_no_bound(account, app):
+    from datetime import datetime as moment
+    from datetime import timezone as tz
+
+    early = moment(1, 1, 1, 0, 30, tzinfo=tz(timedelta(hours=1)))
+    late = moment(9999, 12, 31, 23, 0, tzinfo=tz(timedelta(hours=-5)))
+    assert audit_event_list(account=account, start=early, end=late).count() == 1
+
+
 def test_a_far_offset_cursor_is_read_in_utc(admin_client, app):
     response = admin_client.get(LIST, {"before": "9999-12-31T23:00:00+23:00~1"})
     assert response.status_code == 200 and len(response.context["events"]) == 1

@@ -14,9 +14,9 @@ from audit.models import AuditEvent
 from console.models import Membership, User
 from oauthapps import services
 from oauthapps.admin import OAuthAppAdmin
-from oauthapps.authentication import client_authenticate
 from oauthapps.models import ClientSecret, OAuthApp, Revocation, SigningKey
-from oauthapps.token_rows import token_checksum
+from oauthapps.server.secret_check import client_authenticate
+from oauthapps.server.token_rows import token_checksum
 from tests.factories import DEFAULT_SCOPES, UserFactory, make_app, token_is_live, web_actor
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def token(client, issued) -> str:
 
 @pytest.fixture
 def token_row(issued) -> AccessToken:
-    """The row a token issued before 0.2.0 has (oauthapps/token_rows.py)."""
+    """The row a token issued before 0.2.0 has (oauthapps/server/token_rows.py)."""
     return AccessToken.objects.create(
         application=issued.app,
         token_checksum=token_checksum("a token issued before 0.2.0"),

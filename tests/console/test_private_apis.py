@@ -16,8 +16,8 @@ from console.models import Account
 from console.private_apis import (
     CHECKED_DJANGO,
     health_check_pending,
-    load_middleware_from,
     mark_health_checked,
+    orm_converted,
     raw_delete,
 )
 from tests.factories import AccountFactory
@@ -85,12 +85,23 @@ def test_django_resets_the_flag_per_request_and_its_check_sets_it():
         assert wrapper.connection is not None
 
 
-def test_load_middleware_builds_the_chain_from_the_given_list(settings):
-    from django.core.handlers.base import BaseHandler
+@pytest.mark.django_db
+def test_orm_converted_gives_what_the_orm_reads_back():
+    """What the client authentication's SQL reads (oauthapps/server/secret_check.py) becomes
+    the ORM's values: the datetimes aware, the rest as the ORM loads it."""
+    from console import private_apis
 
-    full = list(settings.MIDDLEWARE)
-    handler = BaseHandler()
-    load_middleware_from(handler, ["django.middleware.csrf.CsrfViewMiddleware"])
-    # Django's loader reads settings.MIDDLEWARE and keeps each process_view hook bound.
-    assert [type(hook.__self__).__name__ for hook in handler._view_middleware] == ["CsrfViewMiddleware"]
-    assert list(settings.MIDDLEWARE) == full
+    account = AccountFactory()
+    fields = tuple(Account._meta.concrete_fields)
+    table = Account._meta.db_table
+    columns = ", ".join(field.column for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table} WHERE id = %s", [account.pk])  # noqa: S608
+        row = cursor.fetchone()
+    converted = orm_converted(connections["default"], Account, fields, row)
+    loaded = Account.objects.get(pk=account.pk)
+    assert converted == [getattr(loaded, field.attname) for field in fields]
+    assert Account.from_db("default", [field.attname for field in fields], converted) == loaded
+    # Remembered by the connection itself (tests/oauthapps/test_authentication_cache.py:
+    # a finished thread's connection is freed with them).
+    assert private_apis.CONVERTERS_ATTRIBUTE in connections["default"].__dict__

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from oauthapps import services
-from oauthapps.tokens import access_token_claims, access_token_sign
+from oauthapps.server.tokens import access_token_claims, access_token_sign
 from scopes.catalog import get_catalog
 from tests.factories import AccountFactory, make_app, web_actor
 from tests.oauthapps.test_token_endpoint import basic, credentials, form, post_token
@@ -284,6 +284,20 @@ def test_an_unknown_host_does_not_pick_the_api(client, account, member, host):
 def test_a_path_segment_with_a_semicolon_is_refused(client, token, uri):
     # Servlet-style upstreams strip `;params` (and `..;` climbs a level in Tomcat): what they
     # route is not what the catalog matched.
+    assert_refused(check(client, token, uri=uri), 403, "insufficient_scope")
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        f"{ACCOUNT_PATH}/Messages.json#/../Calls.json",
+        f"{ACCOUNT_PATH}/Messages.json#",
+        f"{ACCOUNT_PATH}/Messages.json?To=1#x",
+    ],
+)
+def test_an_original_uri_with_a_fragment_is_refused(client, token, uri):
+    # nginx passes the whole request target upstream, `#` included: the check must not judge
+    # only the part before it.
     assert_refused(check(client, token, uri=uri), 403, "insufficient_scope")
 
 

@@ -41,13 +41,15 @@ def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 10.0) -
     raise TimeoutError(f"nginx did not listen on {port} within {seconds} s")
 
 
-def shipped_config(*, listen: int, oauth_apps: str, upstream: str) -> str:
-    """docs/nginx-gateway.conf with its three CHANGE addresses replaced; fails if the doc drifts."""
+def shipped_config(*, listen: int, oauth_apps: str, upstream: str, protected_api_host: str) -> str:
+    """docs/nginx-gateway.conf with only its marked lines changed, as an operator would; fails
+    if the doc drifts."""
     text = SHIPPED_CONFIG.read_text()
     for old, new in [
         ("listen 8080;", f"listen 127.0.0.1:{listen};"),
         ("server 127.0.0.1:8000;", f"server {oauth_apps};"),
         ("server 127.0.0.1:9000;", f"server {upstream};"),
+        ("set $protected_api_host api.twilio.com;", f"set $protected_api_host {protected_api_host};"),
     ]:
         assert text.count(old) == 1, f"{SHIPPED_CONFIG.name} no longer contains {old!r} exactly once"
         text = text.replace(old, new)
@@ -80,6 +82,7 @@ class EchoUpstream(BaseHTTPRequestHandler):
             "client_id": self.headers.get("X-OAuth-Client-Id"),
             "account_sid": self.headers.get("X-OAuth-Account-Sid"),
             "scope": self.headers.get("X-OAuth-Scope"),
+            "host": self.headers.get("Host"),
         }
         self.seen.append(seen)
         body = json.dumps(seen).encode()
@@ -89,7 +92,7 @@ class EchoUpstream(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_GET = do_POST = do_DELETE = _answer
+    do_GET = do_POST = do_DELETE = do_PUT = _answer
 
     def log_message(self, format, *args):
         pass
@@ -113,7 +116,14 @@ def upstream():
 
 
 @pytest.fixture
-def gateway(tmp_path, live_server, upstream, settings):
+def protected_api_host():
+    """The API the operator put behind nginx (the file's one marked host line). A test names
+    another with ``@pytest.mark.parametrize("protected_api_host", [...])``."""
+    return API_HOST
+
+
+@pytest.fixture
+def gateway(tmp_path, live_server, upstream, settings, protected_api_host):
     """nginx on a free loopback port; yields its base URL and stops it afterwards."""
     if not os.path.exists(NGINX):
         pytest.skip(f"{NGINX} is missing: apt-get install nginx-light")
@@ -126,6 +136,7 @@ def gateway(tmp_path, live_server, upstream, settings):
             listen=port,
             oauth_apps=urlsplit(live_server.url).netloc,
             upstream=f"127.0.0.1:{upstream.server_address[1]}",
+            protected_api_host=protected_api_host,
         )
     )
     (tmp_path / "nginx.conf").write_text(main_config(tmp_path))
@@ -223,11 +234,63 @@ def test_client_cannot_forge_the_identity_headers(gateway, live_server, account,
     assert response.json()["client_id"] == sender.app.client_id
 
 
-def test_a_host_the_server_does_not_know_is_refused(gateway, live_server, account, member):
-    # nginx passes the client's Host on: an unknown name must not pick which API is asked about.
+def test_the_clients_host_does_not_pick_the_api(gateway, live_server, account, member):
+    # The operator's marked line names the API behind nginx: any Host the client writes is
+    # checked against that API, and the upstream is told that host, not the client's.
     sender = make_app(account, user=member.user, scopes=[SEND_SMS])
     response = send_message(gateway, fetch_token(live_server, sender), host="api.attacker.invalid")
+    assert response.status_code == 200, response.text
+    assert response.json()["host"] == API_HOST
+
+
+SERVERLESS = "serverless.twilio.com"
+SERVICE = "/v1/Services/ZS0123456789abcdef0123456789abcdef"
+
+
+def delete_service(gateway, token, *, host):
+    return requests.delete(
+        gateway + SERVICE, headers={"Host": host, "Authorization": f"Bearer {token}"}, timeout=10
+    )
+
+
+@pytest.mark.parametrize("protected_api_host", [SERVERLESS])
+@pytest.mark.parametrize("client_host", [SERVERLESS, "messaging.twilio.com", "api.attacker.invalid"])
+def test_a_token_for_another_apis_same_path_is_refused_whatever_host_the_client_sends(
+    gateway, live_server, account, member, client_host
+):
+    # DELETE /v1/Services/{Sid} exists on messaging and on serverless: a messaging-only token
+    # must not delete a serverless service by writing Host: messaging.twilio.com.
+    messaging = make_app(account, user=member.user, scopes=["/twilio/messaging/services/delete"])
+    response = delete_service(gateway, fetch_token(live_server, messaging), host=client_host)
     assert response.status_code == 403, response.text
+    assert EchoUpstream.seen == []
+
+
+@pytest.mark.parametrize("protected_api_host", [SERVERLESS])
+@pytest.mark.parametrize("client_host", [SERVERLESS, "messaging.twilio.com"])
+def test_a_token_for_the_protected_api_passes_whatever_host_the_client_sends(
+    gateway, live_server, account, member, client_host
+):
+    serverless = make_app(account, user=member.user, scopes=["/twilio/serverless/services/delete"])
+    response = delete_service(gateway, fetch_token(live_server, serverless), host=client_host)
+    assert response.status_code == 200, response.text
+    assert response.json()["scope"] == "/twilio/serverless/services/delete"
+    assert response.json()["host"] == SERVERLESS
+
+
+def test_a_fragment_in_the_request_target_is_refused(gateway, live_server, account, member):
+    # nginx hands the upstream the whole request target, `#` and what follows included.
+    sender = make_app(account, user=member.user, scopes=[SEND_SMS])
+    with socket.create_connection(("127.0.0.1", int(gateway.rsplit(":", 1)[1])), timeout=10) as raw:
+        token = fetch_token(live_server, sender)
+        raw.sendall(
+            (
+                f"POST {ACCOUNT_PATH}/Messages.json#/../Calls.json HTTP/1.1\r\nHost: {API_HOST}\r\n"
+                f"Authorization: Bearer {token}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            ).encode()
+        )
+        status_line = raw.makefile("rb").readline().decode()
+    assert status_line.split()[1] == "403", status_line
     assert EchoUpstream.seen == []
 
 

@@ -8,7 +8,7 @@ import weakref
 import pytest
 from django.db import connections
 
-from oauthapps.authentication import client_authenticate
+from oauthapps.server.secret_check import client_authenticate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,8 +6,8 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView, exception_handler
 
-from oauthapps.jwt_rules import bearer_challenge
 from oauthapps.resource_server.drf import HasPermission, JWTAuthentication
+from oauthapps.server.jwt_rules import bearer_challenge
 
 pytestmark = pytest.mark.django_db
 

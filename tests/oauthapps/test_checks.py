@@ -5,11 +5,12 @@ import time
 import jwt
 import pytest
 
-from oauthapps import services, token_checks, tokens
+from oauthapps import services
 from oauthapps.models import OAuthApp
-from oauthapps.signing_keys import signing_key_create, signing_key_retire, signing_keys_forget
-from oauthapps.token_checks import token_check, verified_tokens
-from oauthapps.tokens import InvalidAccessToken
+from oauthapps.server import token_checks, tokens
+from oauthapps.server.signing_keys import signing_key_create, signing_key_retire, signing_keys_forget
+from oauthapps.server.token_checks import token_check, verified_tokens
+from oauthapps.server.tokens import InvalidAccessToken
 from tests.factories import AccountFactory, make_app, web_actor
 from tests.oauthapps.test_token_endpoint import basic, credentials, form, post_token
 

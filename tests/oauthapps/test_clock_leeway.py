@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 
 from oauthapps.resource_server.conf import token_verifier
-from oauthapps.token_checks import token_check
-from oauthapps.tokens import InvalidAccessToken
+from oauthapps.server.token_checks import token_check
+from oauthapps.server.tokens import InvalidAccessToken
 from tests.factories import mint_access_token
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from audit.models import AuditEvent
-from oauthapps.authentication import client_authenticate
 from oauthapps.models import OAuthApp
+from oauthapps.server.secret_check import client_authenticate
 
 pytestmark = pytest.mark.django_db
 

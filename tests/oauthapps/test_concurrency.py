@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from oauthapps import services
-from oauthapps.authentication import client_authenticate
 from oauthapps.models import ClientSecret, OAuthApp
+from oauthapps.server.secret_check import client_authenticate
 from tests.factories import web_actor
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]

@@ -1,4 +1,4 @@
-"""The client credentials grant (oauthapps/grant.py) behind POST /v2/token: each thing is read
+"""The client credentials grant (oauthapps/server/grant.py) behind POST /v2/token: each thing is read
 once, and every RFC 6749 refusal oauthlib used to make is still made, with the same error."""
 
 import json
@@ -9,8 +9,8 @@ import oauthlib.common
 import pytest
 from oauth2_provider.models import AccessToken
 
-from oauthapps import client_credentials, grant
 from oauthapps.models import ClientSecret, OAuthApp
+from oauthapps.server import client_auth, grant
 from tests.factories import AccountFactory
 from tests.oauthapps.test_token_endpoint import assert_error, basic, credentials, form, post_token
 
@@ -28,9 +28,7 @@ def claims_of(response) -> dict:
 
 
 def test_the_basic_header_is_decoded_once_per_request(client, issued):
-    with mock.patch.object(
-        client_credentials, "basic_credentials", wraps=client_credentials.basic_credentials
-    ) as decode:
+    with mock.patch.object(client_auth, "basic_credentials", wraps=client_auth.basic_credentials) as decode:
         response = post_token(
             client,
             form(grant_type="client_credentials"),

@@ -17,11 +17,11 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.utils import timezone
 
-from oauthapps.jwt_rules import InvalidToken, TokenPrincipal, bearer_token
 from oauthapps.resource_server import JwksKeys, TokenVerifier
-from oauthapps.signing_keys import signing_key_active
-from oauthapps.token_checks import token_check
-from oauthapps.tokens import InvalidAccessToken, access_token_claims
+from oauthapps.server.jwt_rules import InvalidToken, TokenPrincipal, bearer_token
+from oauthapps.server.signing_keys import signing_key_active
+from oauthapps.server.token_checks import token_check
+from oauthapps.server.tokens import InvalidAccessToken, access_token_claims
 from scopes.permissions import InsufficientScope, declared_permission
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,8 +11,8 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 
 from console.actors import Actor
 from oauthapps import services
-from oauthapps.authentication import client_authenticate
 from oauthapps.models import ClientSecret, IssuedToken
+from oauthapps.server.secret_check import client_authenticate
 
 pytestmark = pytest.mark.django_db
 AccessToken = get_access_token_model()
@@ -75,6 +75,11 @@ def test_an_issued_tokens_secret_link_goes_with_it(issued):
     assert list(AccessToken.objects.values_list("pk", flat=True)) == [live.pk]
 
 
+def end_tracking(secret: ClientSecret) -> None:
+    """As if the last token ``secret`` obtained had expired."""
+    ClientSecret.objects.filter(pk=secret.pk).update(tokens_expire_at=timezone.now() - timedelta(seconds=1))
+
+
 def test_a_lapsed_secret_takes_its_links_not_its_tokens(issued):
     token = make_token(issued.app, expires_in=timedelta(hours=1))
     IssuedToken.objects.create(access_token=token, secret=issued.secret_record)
@@ -84,21 +89,30 @@ def test_a_lapsed_secret_takes_its_links_not_its_tokens(issued):
     )
 
     purge()
+    assert ClientSecret.objects.filter(pk=issued.secret_record.pk).exists()  # its tokens may live
+    end_tracking(issued.secret_record)
+    purge()
 
     assert not ClientSecret.objects.filter(pk=issued.secret_record.pk).exists()
     assert AccessToken.objects.filter(pk=token.pk).exists() and not IssuedToken.objects.exists()
 
 
-def test_secret_past_grace_period_is_deleted(issued):
+def test_secret_past_grace_period_is_kept_until_its_tokens_expired_then_deleted(issued):
     rotated = services.oauth_app_secret_rotate(app=issued.app, actor=Actor.system())
     previous = ClientSecret.objects.get(app=issued.app, expires_at__isnull=False)
     ClientSecret.objects.filter(pk=previous.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     output = purge()
+    assert "1 client secret(s) lapsed at the end of their grace period" in output
+    assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is None
+    assert ClientSecret.objects.filter(pk=previous.pk, tokens_expire_at__isnull=False).exists()
+
+    end_tracking(previous)
+    output = purge()
 
     assert not ClientSecret.objects.filter(pk=previous.pk).exists()
     assert client_authenticate(client_id=issued.app.client_id, secret=rotated.secret) is not None
-    assert "1 client secret(s) past their grace period" in output
+    assert "1 client secret(s) revoked or whose tokens have all expired" in output
 
 
 def test_secret_in_grace_period_is_kept(issued):
@@ -120,7 +134,8 @@ def test_revoked_secret_is_deleted(issued):
 def test_empty_tables_report_zero():
     assert purge() == (
         "Deleted 0 expired access token(s) in 0 batch(es) and "
-        "0 client secret(s) past their grace period in 0 batch(es). "
+        "0 client secret(s) revoked or whose tokens have all expired in 0 batch(es); "
+        "0 client secret(s) lapsed at the end of their grace period. "
         "Deleted 0 revocation(s) whose tokens have all expired.\n"
     )
 

@@ -1,5 +1,5 @@
 """Revocations instead of token rows: PostgreSQL records them, every process reads them
-through Redis, and PostgreSQL answers while Redis cannot (oauthapps/revocations.py)."""
+through Redis, and PostgreSQL answers while Redis cannot (oauthapps/server/revocations.py)."""
 
 import io
 import threading
@@ -16,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
-from oauthapps import revocations, services
+from oauthapps import services
 from oauthapps.models import IssuedToken, OAuthApp, Revocation
-from oauthapps.revocations import (
+from oauthapps.server import revocations
+from oauthapps.server.revocations import (
     MARKER,
     REDIS_PREFIX,
     RESYNC_LOCK,
@@ -27,8 +28,8 @@ from oauthapps.revocations import (
     shared_revocations,
     token_key,
 )
-from oauthapps.token_rows import token_checksum
-from oauthapps.tokens import access_token_claims, access_token_sign
+from oauthapps.server.token_rows import token_checksum
+from oauthapps.server.tokens import access_token_claims, access_token_sign
 from tests.factories import mint_access_token, token_is_live, web_actor
 from tests.oauthapps.test_checks import basic, form
 from tests.oauthapps.test_token_endpoint import credentials, post_token
@@ -297,16 +298,17 @@ def test_a_secret_revocation_covers_a_token_signed_as_late_as_the_grant_allows(i
 
 
 def test_the_grant_does_not_sign_long_after_authenticating(client, issued, monkeypatch):
-    from oauthapps import grant
+    from oauthapps.server import client_auth
 
-    real = grant.client_authenticate_limited
+    real = client_auth.client_secret_check
 
     def slow_authentication(**kwargs):  # as if the request then stalled for over a minute
-        app = real(**kwargs)
-        app.authenticated_at -= revocations.SIGNED_WITHIN + timedelta(seconds=1)
-        return app
+        match = real(**kwargs)
+        return match._replace(
+            authenticated_at=match.authenticated_at - revocations.SIGNED_WITHIN - timedelta(seconds=1)
+        )
 
-    monkeypatch.setattr(grant, "client_authenticate_limited", slow_authentication)
+    monkeypatch.setattr(client_auth, "client_secret_check", slow_authentication)
     response = post_token(client, credentials(issued))
     assert response.status_code == 503 and response.json()["error"] == "temporarily_unavailable"
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from oauthapps.models import SigningKey
-from oauthapps.signing_keys import signing_keys_forget
+from oauthapps.server.signing_keys import signing_keys_forget
 from tests.oauthapps.test_checks import introspect, issue
 
 pytestmark = pytest.mark.django_db

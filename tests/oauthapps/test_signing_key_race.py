@@ -9,9 +9,14 @@ import contextlib
 import pytest
 from django.db import connection
 
-from oauthapps import signing_keys
 from oauthapps.models import SigningKey
-from oauthapps.signing_keys import LoadedKey, signing_key_active, signing_key_create, signing_key_retire
+from oauthapps.server import signing_keys
+from oauthapps.server.signing_keys import (
+    LoadedKey,
+    signing_key_active,
+    signing_key_create,
+    signing_key_retire,
+)
 from tests.oauthapps.test_concurrency import run_together
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]

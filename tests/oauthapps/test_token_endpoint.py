@@ -86,7 +86,7 @@ def test_token_claims(client, issued, settings):
 
 
 def test_issuing_a_token_writes_no_row(client, issued):
-    """A token is not stored anywhere: revocations are (oauthapps/revocations.py)."""
+    """A token is not stored anywhere: revocations are (oauthapps/server/revocations.py)."""
     assert post_token(client, credentials(issued)).status_code == 200  # the first signing key, last use
     with CaptureQueriesContext(connection) as queries:
         response = post_token(client, credentials(issued))

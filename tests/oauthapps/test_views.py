@@ -502,7 +502,7 @@ def test_rotate_with_a_chosen_grace_period(admin_client, app):
 
 def test_rotate_with_a_zero_grace_period_stops_the_old_secret_at_once(admin_client, issued):
     admin_client.post(url("rotate", issued.app), {"grace_period_0": "0", "grace_period_1": "days"})
-    from oauthapps.authentication import client_authenticate
+    from oauthapps.server.secret_check import client_authenticate
 
     assert client_authenticate(client_id=issued.app.client_id, secret=issued.secret) is None
 

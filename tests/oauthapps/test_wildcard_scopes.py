@@ -4,8 +4,8 @@ the actions it already covers (apps saved before this rule included)."""
 import jwt
 import pytest
 
-from oauthapps.grant import token_scopes
 from oauthapps.models import OAuthApp
+from oauthapps.server.grant import token_scopes
 from scopes.catalog import get_catalog
 from tests.api.conftest import token_for
 from tests.factories import make_app

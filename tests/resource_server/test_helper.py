@@ -20,8 +20,8 @@ from rest_framework.views import APIView, exception_handler
 
 from oauthapps.resource_server import InvalidToken, JwksKeys, JwksUnavailable, TokenVerifier
 from oauthapps.resource_server.drf import HasPermission, HasRequestPermission, JWTAuthentication
-from oauthapps.signing_keys import signing_key_active, signing_key_create
-from oauthapps.tokens import access_token_claims, access_token_sign
+from oauthapps.server.signing_keys import signing_key_active, signing_key_create
+from oauthapps.server.tokens import access_token_claims, access_token_sign
 from tests.factories import make_app
 from tests.oauthapps.test_token_endpoint import credentials, post_token
 
@@ -363,7 +363,7 @@ from oauthapps.resource_server.drf import HasPermission, JWTAuthentication
 token = token_verifier().verify(os.environ["TOKEN"])
 ours = sorted(
     m for m in sys.modules
-    if m.split(".")[0] in ("console", "audit") or m in ("oauthapps.models", "oauthapps.tokens")
+    if m.split(".")[0] in ("console", "audit") or m in ("oauthapps.models", "oauthapps.server.tokens")
 )
 print(json.dumps({"client_id": token.client_id, "our_modules": ours}))
 """

@@ -29,8 +29,8 @@ from django.urls import NoReverseMatch, reverse
 from audit.exports import audit_export_write
 from audit.models import AuditEvent, AuditExport
 from console.models import Role
-from oauthapps.authentication import client_authenticate
 from oauthapps.models import ClientSecret, OAuthApp
+from oauthapps.server.secret_check import client_authenticate
 from tests.api.conftest import EVERYTHING, Api
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, make_app
 

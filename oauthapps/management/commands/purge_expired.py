@@ -1,5 +1,6 @@
-"""Delete expired access tokens (rows of tokens issued before 0.2.0), client secrets past
-their grace period and revocations whose tokens have all expired, in short batches.
+"""Delete expired access tokens (rows of tokens issued before 0.2.0), client secrets revoked
+or past their grace period whose tokens have all expired, and revocations whose tokens have
+all expired, in short batches.
 
 Each batch is one primary-key range (``id >= lo AND id < lo + batch``) in its own short
 transaction: it reads a bounded slice of the primary key index, so no batch scans the
@@ -100,13 +101,16 @@ def ended_revocations(now: datetime) -> QuerySet:
 
 
 def dead_client_secrets(now: datetime) -> QuerySet:
-    # Past the grace period (expires_at) or revoked: neither ever authenticates again.
-    return ClientSecret.objects.filter(Q(expires_at__lte=now) | Q(revoked_at__lte=now))
+    # Revoked (its tokens are revoked by its tag, oauthapps/server/revocations.py), or lapsed at the
+    # end of its grace period and every token it obtained has expired. A lapsed secret is kept
+    # until then: a later "revoke previous secrets" reaches its tokens through its tag.
+    return ClientSecret.objects.filter(Q(tokens_expire_at__lte=now) | Q(revoked_at__lte=now))
 
 
 class Command(BaseCommand):
     help = (
-        "Delete expired access tokens, client secrets past their grace period and ended revocations, "
+        "Delete expired access tokens, client secrets whose tokens have all expired (or revoked) "
+        "and ended revocations, "
         "in short primary-key batches. Schedule it hourly (cron or a systemd timer); see docs/performance.md."
     )
 
@@ -138,10 +142,10 @@ class Command(BaseCommand):
         secrets, secret_batches = purge_in_batches(
             dead_client_secrets(now), batch_size=batch_size, sleep_seconds=sleep
         )
-        secrets += lapsed
         revocations, _ = purge_in_batches(ended_revocations(now), batch_size=batch_size, sleep_seconds=sleep)
         self.stdout.write(
             f"Deleted {tokens} expired access token(s) in {token_batches} batch(es) and "
-            f"{secrets} client secret(s) past their grace period in {secret_batches} batch(es). "
+            f"{secrets} client secret(s) revoked or whose tokens have all expired in {secret_batches} "
+            f"batch(es); {lapsed} client secret(s) lapsed at the end of their grace period. "
             f"Deleted {revocations} revocation(s) whose tokens have all expired."
         )

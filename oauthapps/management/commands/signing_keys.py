@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from oauthapps.models import SigningKey
-from oauthapps.signing_keys import SUPPORTED_ALGORITHMS, signing_key_create, signing_key_retire
+from oauthapps.server.signing_keys import SUPPORTED_ALGORITHMS, signing_key_create, signing_key_retire
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """The one set of rules an access token must pass, wherever it is checked.
 
-The server (``oauthapps.tokens``, with its own keys) and the resource-server helper
+The server (``oauthapps.server.tokens``, with its own keys) and the resource-server helper
 (``oauthapps.resource_server``, with keys from the JWKS) both verify through
 ``verify_access_token``, parse ``Authorization`` with ``bearer_token`` and word their
 challenges with ``bearer_challenge``. This module needs PyJWT only: no Django, no model,
@@ -17,7 +17,7 @@ import jwt
 ASYMMETRIC_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
 )
-# What this server signs with (oauthapps.signing_keys); every verifier accepts these by default.
+# What this server signs with (oauthapps.server.signing_keys); every verifier accepts these by default.
 DEFAULT_ALGORITHMS = ("RS256", "ES256")
 TOKEN_TYPE_HEADER = "at+jwt"  # RFC 9068 §2.1
 ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})  # RFC 9068 §4: not an ID token

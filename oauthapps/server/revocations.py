@@ -88,7 +88,7 @@ def revocation_keys(claims: dict) -> tuple[str, str, str]:
     return token_key(claims["jti"]), secret_key(claims["secret_tag"]), app_key(claims["client_id"])
 
 
-# A token is signed at most this long after its client authenticated (oauthapps/grant.py
+# A token is signed at most this long after its client authenticated (oauthapps/server/grant.py
 # refuses to sign later): a revocation racing the request covers a token signed just after it.
 SIGNED_WITHIN = timedelta(minutes=1)
 
@@ -104,24 +104,42 @@ def covering_until(now: datetime) -> datetime:
     )
 
 
+def secret_tokens_until(ended_at: datetime, token_ttl_max: int | None) -> datetime:
+    """When the last token a secret that stopped at ``ended_at`` obtained has expired on every
+    host's clock: it was signed at most SIGNED_WITHIN after the secret's last use and lives at
+    most ``token_ttl_max`` seconds (ACCESS_TOKEN_TTL_MAX_SECONDS when unknown)."""
+    ttl = settings.ACCESS_TOKEN_TTL_MAX_SECONDS if token_ttl_max is None else token_ttl_max
+    return ended_at + SIGNED_WITHIN + timedelta(seconds=ttl + settings.TOKEN_CLOCK_LEEWAY_SECONDS + 1)
+
+
 def token_until(claims: dict) -> datetime:
     """How long a revocation of one token must be kept: its ``exp`` plus the clock leeway."""
     return datetime.fromtimestamp(claims["exp"] + settings.TOKEN_CLOCK_LEEWAY_SECONDS, tz=UTC)
 
 
-def revocations_record(entries: Iterable[tuple[str, datetime]]) -> None:
+def revocations_record(entries: Iterable[tuple[str, datetime]], *, client_id: str = "") -> None:
     """Record ``(key, until)`` revocations in the caller's transaction; they are published
-    to Redis when it commits. A key revoked again keeps the later ``until``."""
+    to Redis when it commits. A key revoked again keeps the later ``until``. ``client_id``
+    names the app a one-token revocation is counted against (REVOCATIONS_MAX_JTI_PER_APP)."""
     entries = list(entries)
     if not entries:
         return
     wanted = dict(entries)
     existing = dict(Revocation.objects.filter(key__in=wanted).values_list("key", "until"))
-    rows = [Revocation(key=key, until=max(until, existing.get(key, until))) for key, until in wanted.items()]
+    rows = [
+        Revocation(key=key, until=max(until, existing.get(key, until)), client_id=client_id)
+        for key, until in wanted.items()
+    ]
     Revocation.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["key"], update_fields=["until"]
     )
     transaction.on_commit(lambda: shared_revocations.publish([(row.key, row.until) for row in rows]))
+
+
+def token_revocations_in_force(client_id: str, now: datetime):
+    """The one-token revocations of ``client_id``'s tokens that are still in force (an index
+    range on (client_id, until))."""
+    return Revocation.objects.filter(client_id=client_id, until__gt=now, key__startswith="jti:")
 
 
 def token_revoked(claims: dict) -> bool:

@@ -5,6 +5,10 @@ send X-Original-Method and X-Original-URI) ask before they pass a request upstre
 is the status alone: 200 lets the request through with the app's identity in response headers,
 401 and 403 carry the RFC 6750 §3 challenge. A request the catalog maps to no permission is
 refused, never allowed by default.
+
+The host picks the catalog's API, and with it the permission (``DELETE /v1/Services/{Sid}``
+is messaging's and serverless's): the proxy must send the protected API's host from its own
+configuration, never the client's ``Host`` (docs/nginx-gateway.conf, docs/resource-server.md).
 """
 
 from dataclasses import dataclass
@@ -15,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import AuthenticationFailed
 
 from console.errors import twilio_error
-from oauthapps.api.bearer import api_challenge, bearer_grant
+from oauthapps.server.bearer import api_challenge, bearer_grant
 from scopes.resolver import grants, path_account_sids, required_permission
 
 # nginx sends X-Original-*, Traefik X-Forwarded-*. When both arrive and disagree, one of them

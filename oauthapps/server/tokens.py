@@ -7,23 +7,30 @@ from datetime import datetime
 import jwt
 from django.conf import settings
 
-from oauthapps.jwt_rules import TOKEN_TYPE_HEADER, InvalidToken, verify_access_token
 from oauthapps.models import OAuthApp
-from oauthapps.signing_keys import signing_key_active, signing_keys_published
+from oauthapps.server.jwt_rules import TOKEN_TYPE_HEADER, InvalidToken, verify_access_token
+from oauthapps.server.signing_keys import signing_key_active, signing_keys_published
 
-# The one exception of every verifier (oauthapps.jwt_rules), under the name the server uses.
+# The one exception of every verifier (oauthapps.server.jwt_rules), under the name the server uses.
 InvalidAccessToken = InvalidToken
 
 
 def access_token_claims(
-    *, app: OAuthApp, secret_tag: str, scopes: Iterable[str], audience: str | None, issued_at: datetime
+    *,
+    app: OAuthApp,
+    secret_tag: str | None,
+    scopes: Iterable[str],
+    audience: str | None,
+    issued_at: datetime,
+    cnf: dict | None = None,
 ) -> dict:
     """The token lives for the app's Token expiration time as it is now: a later change to
     the app changes new tokens only. ``secret_tag`` names the secret that obtained it
     (``ClientSecret.token_tag``): revoking that secret revokes the token
-    (oauthapps/revocations.py)."""
+    (oauthapps/server/revocations.py). ``cnf`` (RFC 7800) binds the token to a key, when
+    the token request proved one (``TokenBinding``, oauthapps/server/grant.py)."""
     iat = int(issued_at.timestamp())
-    return {
+    claims = {
         "iss": settings.OAUTH_ISSUER,
         "sub": app.client_id,
         "aud": audience or settings.TOKEN_AUDIENCES[0],
@@ -36,6 +43,9 @@ def access_token_claims(
         "jti": uuid.uuid4().hex,
         "secret_tag": secret_tag,
     }
+    if cnf is not None:
+        claims["cnf"] = cnf
+    return claims
 
 
 def access_token_sign(claims: dict) -> str:
@@ -46,7 +56,7 @@ def access_token_sign(claims: dict) -> str:
 
 
 def access_token_verify(token: str, *, audience: str | None = None) -> dict:
-    """Verify the token by the rules of ``oauthapps.jwt_rules`` against this server's published
+    """Verify the token by the rules of ``oauthapps.server.jwt_rules`` against this server's published
     keys; the caller checks revocation if it must."""
     return access_token_verify_keyed(token, audience=audience)[0]
 

@@ -1,10 +1,12 @@
 """Limits on clients that nobody but the client can use up.
 
 Token, introspection and revocation requests all authenticate their client through
-``client_authenticate_limited``: only failures are counted, per (client, address) and per
-address, so whoever knows a Client ID but not its secret slows down their own address,
-never the real client calling from another one. A client secret has 256 bits, so these
-limits are not there to stop guessing; they bound what a wrong-secret flood costs.
+``ClientAuthentication`` (oauthapps/server/client_auth.py), which asks
+``client_failures_check`` before and ``client_failure_count`` after a failure: only
+failures are counted, per (client, address) and per address, so whoever knows a Client ID
+but not its secret slows down their own address, never the real client calling from
+another one. A client secret has 256 bits, so these limits are not there to stop guessing;
+they bound what a wrong-secret flood costs.
 Tokens per client are counted when one is issued, and revocations per client when one is
 asked for, after the client authenticated.
 """
@@ -12,9 +14,8 @@ asked for, after the client authenticated.
 from django.conf import settings
 
 from console import metrics
+from console.api_errors import OAuthError
 from console.throttling import Limit, limit_hit, limits_exhausted, limits_hit
-from oauthapps.authentication import client_authenticate
-from oauthapps.models import OAuthApp
 
 
 class ClientThrottled(Exception):
@@ -25,21 +26,32 @@ class ClientThrottled(Exception):
         self.description = description
         self.retry_after = retry_after
 
+    def oauth_error(self) -> OAuthError:
+        """The endpoints' answer: 429 with Retry-After, in the RFC 6749 §5.2 shape."""
+        return OAuthError(
+            "too_many_requests", self.description, status=429, headers={"Retry-After": str(self.retry_after)}
+        )
 
-def client_authenticate_limited(*, client_id: str, secret: str, address: str | None) -> OAuthApp | None:
-    """The app these credentials authenticate, or None; raises ``ClientAuthThrottled``
-    when this address has failed too often (for this client, or for any)."""
-    failures = "Too many failed client authentications from this address; retry after {} seconds."
+
+FAILURES = "Too many failed client authentications from this address; retry after {} seconds."
+
+
+def client_failures_check(*, client_id: str, address: str | None) -> None:
+    """Before a client authentication: raises ``ClientThrottled`` when this address has
+    failed too often (for this client, or for any)."""
     subjects = _subjects(client_id, address)
     for (limit, _subject), verdict in zip(subjects, limits_exhausted(subjects), strict=True):
         if not verdict.allowed:
-            _refuse(limit, failures.format(verdict.retry_after), verdict.retry_after)
-    app = client_authenticate(client_id=client_id, secret=secret)
-    if app is None:
-        for (limit, _subject), verdict in zip(subjects, limits_hit(subjects), strict=True):
-            if not verdict.allowed:
-                _refuse(limit, failures.format(verdict.retry_after), verdict.retry_after)
-    return app
+            _refuse(limit, FAILURES.format(verdict.retry_after), verdict.retry_after)
+
+
+def client_failure_count(*, client_id: str, address: str | None) -> None:
+    """After a failed client authentication: count it; raises ``ClientThrottled`` when this
+    failure is one too many."""
+    subjects = _subjects(client_id, address)
+    for (limit, _subject), verdict in zip(subjects, limits_hit(subjects), strict=True):
+        if not verdict.allowed:
+            _refuse(limit, FAILURES.format(verdict.retry_after), verdict.retry_after)
 
 
 def token_issuance_count(*, client_id: str) -> None:

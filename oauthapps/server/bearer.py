@@ -7,15 +7,15 @@ from django.conf import settings
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
-from oauthapps.jwt_rules import (
+from oauthapps.models import AppStatus, OAuthApp
+from oauthapps.server.jwt_rules import (
     InvalidToken,
     MalformedAuthorization,
     TokenPrincipal,
     bearer_challenge,
     bearer_token,
 )
-from oauthapps.models import AppStatus, OAuthApp
-from oauthapps.token_checks import TokenGrant, token_check
+from oauthapps.server.token_checks import TokenGrant, token_check
 
 REALM = "oauth-apps"
 

@@ -3,23 +3,20 @@
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils.decorators import method_decorator
-from django.views import View
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.debug import sensitive_post_parameters
 
-from console.actors import client_ip
-from console.api_errors import OAuthError, oauth_error_response
-from oauthapps.api.token import check_form_charset, check_form_size, throttled_response
-from oauthapps.client_credentials import MalformedBasicAuth, authenticate_client
-from oauthapps.client_limits import ClientThrottled, token_revocation_count
+from console.api_errors import OAuthError
 from oauthapps.models import OAuthApp
-from oauthapps.services import access_token_revoke
-from oauthapps.token_checks import token_check
-from oauthapps.tokens import InvalidAccessToken, jwks
+from oauthapps.server.client_auth import CLIENT_AUTHENTICATORS
+from oauthapps.server.client_limits import token_revocation_count
+from oauthapps.server.endpoints import OAuthFormEndpoint
+from oauthapps.server.revoke import access_token_revoke
+from oauthapps.server.token_checks import token_check
+from oauthapps.server.tokens import InvalidAccessToken, jwks
 from scopes.catalog import get_catalog
 
 PUBLIC_CACHE = "public, max-age=300"
+# The one client authentication's methods (RFC 8414 §2): what every endpoint accepts.
+AUTH_METHODS = [authenticator.method for authenticator in CLIENT_AUTHENTICATORS]
 
 
 def _absolute(path_name: str) -> str:
@@ -36,9 +33,9 @@ def authorization_server_metadata(request) -> JsonResponse:
             "revocation_endpoint": _absolute("oauth-revoke"),
             "grant_types_supported": ["client_credentials"],
             "response_types_supported": [],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_methods_supported": AUTH_METHODS,
+            "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
+            "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
             "scopes_supported": sorted(get_catalog().permissions),
         }
     )
@@ -55,57 +52,24 @@ def jwks_document(request) -> JsonResponse:
 TOKEN_TYPE_HINTS = ("access_token", "refresh_token")  # RFC 7009 §2.1, RFC 7662 §2.1
 
 
-@method_decorator(csrf_exempt, name="dispatch")
-@method_decorator(sensitive_post_parameters("client_secret", "token"), name="dispatch")
-class _ClientTokenForm(View):
+class _ClientTokenForm(OAuthFormEndpoint):
     """A POSTed form naming a ``token``, from a client that authenticates as one of our apps
-    (oauthapps/client_credentials.py, with its failure limits). Errors are RFC 6749 JSON."""
-
-    http_method_names = ["post"]
-    name = ""
-
-    def http_method_not_allowed(self, request, *args, **kwargs):
-        response = oauth_error_response(
-            "invalid_request", f"The {self.name} endpoint accepts only POST requests.", 405
-        )
-        response["Allow"] = "POST"
-        return response
+    (oauthapps/server/client_auth.py, with its failure limits). Errors are RFC 6749 JSON."""
 
     def post(self, request):
-        try:
-            response = self._answered(request)
-        except OAuthError as exc:
-            return oauth_error_response(exc.error, exc.description, exc.status_code)
-        except MalformedBasicAuth as exc:
-            return oauth_error_response("invalid_request", str(exc), 400)
-        except ClientThrottled as exc:  # the client limits, the failures' and each endpoint's own
-            return throttled_response(exc.retry_after, exc.description)
-        response["Cache-Control"] = "no-store"
-        return response
-
-    def _answered(self, request) -> HttpResponse:
-        check_form_charset(request)
-        check_form_size(request)
-        caller = authenticate_client(
-            authorization=request.headers.get("Authorization"),
-            client_id=request.POST.get("client_id"),
-            client_secret=request.POST.get("client_secret"),
-            address=client_ip(request),
-        )
-        if caller is None:
-            raise OAuthError(
-                "invalid_client", "Authenticate with the Client ID and Client Secret of an app.", status=401
-            )
-        token = request.POST.get("token", "")
+        caller = request.user  # the client authenticates here
+        token = request.data.get("token", "")
         if not token:
             raise OAuthError("invalid_request", "The token parameter is missing.")
-        hint = request.POST.get("token_type_hint")
+        hint = request.data.get("token_type_hint")
         if hint is not None and hint not in TOKEN_TYPE_HINTS:
             raise OAuthError(
                 "unsupported_token_type",
                 f"token_type_hint must be one of {', '.join(TOKEN_TYPE_HINTS)}, or left out.",
             )
-        return self.answer(token, caller)  # each subclass's own
+        response = self.answer(token, caller)  # each subclass's own
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class IntrospectApi(_ClientTokenForm):
@@ -145,5 +109,5 @@ class RevokeApi(_ClientTokenForm):
 
     def answer(self, token: str, caller: OAuthApp) -> HttpResponse:
         token_revocation_count(client_id=caller.client_id)  # raises ClientThrottled
-        access_token_revoke(token=token, client=caller)
+        access_token_revoke(token=token, client=caller)  # raises RevocationLimitReached, a ClientThrottled
         return HttpResponse(status=200)

@@ -1,9 +1,9 @@
 """Is this access token good right now? Signature and claims locally, then the revocations.
 
-The revocations (oauthapps/revocations.py: of the token, of the secret that obtained it, of
+The revocations (oauthapps/server/revocations.py: of the token, of the secret that obtained it, of
 its app) are what make revocation and app deletion take effect at once for every server
 that asks us. A token issued before revocations replaced token rows carries no
-``secret_tag``: it is good only while its row lives (oauthapps/token_rows.py).
+``secret_tag``: it is good only while its row lives (oauthapps/server/token_rows.py).
 """
 
 import threading
@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from oauthapps.jwt_rules import within_lifetime
 from oauthapps.models import OAuthApp
-from oauthapps.revocations import token_revoked
-from oauthapps.signing_keys import signing_keys_published
-from oauthapps.token_rows import live_token
-from oauthapps.tokens import InvalidAccessToken, access_token_verify_keyed
+from oauthapps.server.jwt_rules import within_lifetime
+from oauthapps.server.revocations import token_revoked
+from oauthapps.server.signing_keys import signing_keys_published
+from oauthapps.server.token_rows import live_token
+from oauthapps.server.tokens import InvalidAccessToken, access_token_verify_keyed
 
 # A service calls with the same token for up to an hour: the signature check of a token
 # seen recently is remembered (per process, only successes), the lifetime and the signing

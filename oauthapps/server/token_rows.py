@@ -2,7 +2,7 @@
 
 Until 0.2.0 every issued token was a row of django-oauth-toolkit's AccessToken table (RFC
 9700 storage: only the SHA-256 checksum of the token), linked to the secret that obtained
-it (IssuedToken). Tokens are no longer stored (oauthapps/revocations.py); a token without
+it (IssuedToken). Tokens are no longer stored (oauthapps/server/revocations.py); a token without
 a ``secret_tag`` claim is one of the old ones, good only while its row lives. Once
 ACCESS_TOKEN_TTL_MAX_SECONDS has passed since the upgrade, none is left and this module
 can go. The lookup is SQL through Django's connection: the ORM spent more time compiling

@@ -1,7 +1,8 @@
 """The client credentials grant (RFC 6749 §4.4): from authenticated credentials to a signed JWT.
 
-The token view (oauthapps/api/token.py) parses the form and decodes the Basic header once,
-checks the request's shape, and calls ``client_credentials_grant`` with what it read. Every
+The token view (oauthapps/server/token_api.py) parses the form once, checks the request's
+shape, authenticates the client (oauthapps/server/client_auth.py) and calls
+``client_credentials_grant`` with the app and its ``ClientCredential``. Every
 refusal is an ``OAuthError`` carrying the RFC 6749 §5.2 error, answered by the project's one
 exception handler; a client over its limits raises ``ClientThrottled`` (a 429 for the view).
 
@@ -35,10 +36,11 @@ from django.utils import timezone
 
 from console.api_errors import OAuthError
 from oauthapps.app_scopes import app_permissions
-from oauthapps.client_limits import client_authenticate_limited, token_issuance_count
 from oauthapps.models import OAuthApp
-from oauthapps.revocations import SIGNED_WITHIN
-from oauthapps.tokens import access_token_claims, access_token_sign
+from oauthapps.server.client_auth import ClientCredential
+from oauthapps.server.client_limits import token_issuance_count
+from oauthapps.server.revocations import SIGNED_WITHIN
+from oauthapps.server.tokens import access_token_claims, access_token_sign
 from scopes.resolver import grants, without_covered
 
 # Where the RFC 6749 error alone would leave the caller guessing.
@@ -53,6 +55,18 @@ ERROR_MESSAGES = {
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), printable ASCII but '"' and '\'.
 SCOPE_TOKEN_CHARACTERS = frozenset(chr(code) for code in range(0x21, 0x7F)) - {'"', "\\"}
 
+BEARER = "Bearer"
+
+
+@dataclass(frozen=True)
+class TokenBinding:
+    """What the token request proved the token is bound to: the token's ``cnf`` claim
+    (RFC 7800, e.g. ``{"jkt": thumbprint}`` for DPoP, RFC 9449 §6) and the ``token_type``
+    the response names (``DPoP``). The token view's ``token_binding`` makes it."""
+
+    cnf: dict
+    token_type: str
+
 
 @dataclass(frozen=True)
 class GrantedToken:
@@ -60,6 +74,7 @@ class GrantedToken:
 
     access_token: str
     claims: dict
+    token_type: str = BEARER
 
     @property
     def expires_in(self) -> int:
@@ -73,14 +88,14 @@ class GrantedToken:
 def client_credentials_grant(
     *,
     form: Mapping[str, str],
-    credentials: tuple[str, str],
-    address: str | None,
+    app: OAuthApp,
+    credential: ClientCredential,
     account_sid: str | None,
+    binding: TokenBinding | None = None,
 ) -> GrantedToken:
-    """Issue a token to the app ``credentials`` (Client ID, secret) authenticate, for the
-    form's ``scope``, ``audience`` and ``resource``, acting for ``account_sid`` (Twilio's;
-    None when absent). The form has passed the view's shape checks."""
-    app = _authenticated_app(credentials, address)
+    """Issue a token to ``app``, authenticated as ``credential`` says, for the form's
+    ``scope``, ``audience`` and ``resource``, acting for ``account_sid`` (Twilio's; None
+    when absent), bound to ``binding`` if any. The form has passed the view's shape checks."""
     if account_sid is not None and account_sid != app.account.sid:
         # Checked after authentication, so it tells nothing to a caller without the secret.
         raise OAuthError(
@@ -95,8 +110,8 @@ def client_credentials_grant(
     token_issuance_count(client_id=app.client_id)  # raises ClientThrottled
     # Nothing is written: the token carries the tag of the secret that obtained it, so a
     # revocation of that secret, or of the app, that commits while this request is under
-    # way still covers it (oauthapps/revocations.py).
-    if timezone.now() - app.authenticated_at > SIGNED_WITHIN:
+    # way still covers it (oauthapps/server/revocations.py).
+    if timezone.now() - credential.authenticated_at > SIGNED_WITHIN:
         # A revocation racing this request is kept long enough to cover a token signed
         # this long after authentication, and no longer.
         raise OAuthError(
@@ -104,21 +119,16 @@ def client_credentials_grant(
         )
     claims = access_token_claims(
         app=app,
-        secret_tag=app.secret_token_tag,  # set by client_authenticate
+        secret_tag=credential.secret_tag,
         scopes=scopes,
         audience=form.get("audience"),
         issued_at=timezone.now(),
+        cnf=None if binding is None else binding.cnf,
     )
     token = access_token_sign(claims)
-    return GrantedToken(access_token=token, claims=claims)
-
-
-def _authenticated_app(credentials: tuple[str, str], address: str | None) -> OAuthApp:
-    client_id, secret = credentials
-    app = client_authenticate_limited(client_id=client_id, secret=secret, address=address)
-    if app is None:  # RFC 6749 §5.2: 401 with a challenge (added by oauth_error_response)
-        raise OAuthError("invalid_client", ERROR_MESSAGES["invalid_client"], status=401)
-    return app
+    return GrantedToken(
+        access_token=token, claims=claims, token_type=BEARER if binding is None else binding.token_type
+    )
 
 
 def token_scopes(app: OAuthApp, requested: str | None) -> list[str]:

@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from oauthapps.jwt_rules import DEFAULT_ALGORITHMS
 from oauthapps.models import SigningKey
+from oauthapps.server.jwt_rules import DEFAULT_ALGORITHMS
 
 # The algorithms this server signs with are the ones every verifier accepts by default.
 SUPPORTED_ALGORITHMS = DEFAULT_ALGORITHMS
