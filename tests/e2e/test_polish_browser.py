@@ -240,7 +240,7 @@ def test_the_catalog_searches_every_area_and_offers_the_whole_pdf(page, owner, s
     page.goto("/console/catalog/")
     page.get_by_label("Search every product area").fill("read messages")
     page.get_by_role("button", name="Search", exact=True).click()
-    expect(page.get_by_role("status")).to_contain_text("match “read messages”")
+    expect(page.get_by_role("status")).to_contain_text("matches “read messages”")
     results = page.get_by_role("table")
     expect(results.get_by_text("/twilio/messaging/messages/read", exact=True)).to_have_count(1)
     check("catalog-search")
