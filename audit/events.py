@@ -9,10 +9,16 @@ person, ``US…``), ``account`` (an API call: the account's ``AC…``, the calli
 
 Events written before this shape (``source`` admin/cli, ``actor_type`` oauth-app/system,
 ``event_data.previous/updated`` keyed by model field names) are stored as written, since
-the chain covers them; they are read through the same functions, which map them.
+the chain covers them; they are read through the same functions, which map them. So are
+the values of earlier events: a grace period written as Python's duration text
+(``"1 day, 0:00:00"``) reads as whole seconds, a time with microseconds and ``+00:00`` reads
+as ``YYYY-MM-DDTHH:MM:SSZ``, as every other time of the API.
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.utils.dateparse import parse_datetime, parse_duration
 
 from console.actors import Actor, Source
 from oauthapps import signals
@@ -28,6 +34,26 @@ LEGACY_VIA = {"web": "console", "admin": "admin", "api": "api", "cli": "cli"}
 # e.g. access_token_ttl). scopes and denied_scopes are the API's policy.allow and policy.deny.
 API_FIELD_NAMES = {"name": "friendly_name", "description": "description"}
 POLICY_PARTS = {"scopes": "allow", "denied_scopes": "deny"}
+
+
+# The console's words for each event type; the code stays what the API and exports show.
+EVENT_TYPE_LABELS = {
+    "oauth-apps.created": "App created",
+    "oauth-apps.updated": "App updated",
+    "oauth-apps.deleted": "App deleted",
+    "oauth-apps.secret-rotated": "Secret rotated",
+    "oauth-apps.secret-revoked": "Secret revoked",
+    "oauth-apps.secret-expired": "Secret expired",
+    "console.login-locked": "Sign-in locked",
+    "console.member-added": "Person added",
+    "console.member-role-changed": "Role changed",
+    "console.member-removed": "Person removed",
+}
+
+
+def event_type_label(event_type: str) -> str:
+    """An event type in words ("Secret rotated"); an unknown code reads as itself."""
+    return EVENT_TYPE_LABELS.get(event_type, event_type)
 
 
 @dataclass(frozen=True)
@@ -58,6 +84,37 @@ class AppUpdated(signals.AppUpdated):
         return properties
 
 
+def wire_time(moment: datetime) -> str:
+    """A time as the API writes it everywhere: UTC, whole seconds (``event_date``'s shape)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def wire_seconds(duration: timedelta) -> int:
+    return int(duration.total_seconds())
+
+
+def _time_read(value):
+    moment = parse_datetime(value) if isinstance(value, str) else None
+    return wire_time(moment) if moment is not None and moment.tzinfo is not None else value
+
+
+def _seconds_read(value):
+    duration = parse_duration(value) if isinstance(value, str) else None
+    return wire_seconds(duration) if duration is not None else value
+
+
+def _values_read(data: dict) -> dict:
+    """``event_data`` with the values of an earlier event in today's shape (a copy)."""
+    if isinstance(data.get("secret"), dict):
+        data["secret"] = {
+            name: _time_read(value) if name.endswith("_at") else value
+            for name, value in data["secret"].items()
+        }
+    if isinstance(data.get("details"), dict) and "grace_period" in data["details"]:
+        data["details"] = {**data["details"], "grace_period": _seconds_read(data["details"]["grace_period"])}
+    return data
+
+
 @dataclass(frozen=True)
 class TwilioActor:
     actor_type: str
@@ -85,9 +142,9 @@ def monitor_view(event) -> dict:
             "actor_type": event.actor_type,
             "actor_sid": event.actor_sid,
             "source": event.source,
-            "event_data": event.event_data,
+            "event_data": _values_read(dict(event.event_data)),
         }
-    data = dict(event.event_data or {})
+    data = _values_read(dict(event.event_data or {}))
     data["via"] = LEGACY_VIA.get(event.source, event.source)
     if "previous" in data and "updated" in data:
         previous, updated = data.pop("previous"), data.pop("updated")

@@ -10,7 +10,6 @@ worker recycled mid-export leaves the export "running" without progress, which t
 page reports as failed after EXPORT_STALL so the user can start it again.
 """
 
-import json
 import logging
 import threading
 from datetime import datetime, timedelta
@@ -19,10 +18,12 @@ from pathlib import Path
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from audit.events import event_type_label
 from audit.models import AuditExport, ExportStatus
 from audit.retention import export_lines, keyset_pages
-from audit.selectors import audit_event_list
+from audit.selectors import audit_event_list, audit_filter_actors, audit_filter_apps
 
 logger = logging.getLogger(__name__)
 
@@ -115,4 +116,19 @@ def audit_exports_remove_old(*, now=None) -> int:
 
 
 def filters_summary(export: AuditExport) -> str:
-    return json.dumps(export.filters, sort_keys=True) if export.filters else "all events"
+    """The export's filter in words, as the Audit page's filters name things: "“Secret
+    rotated” events of Billing sync (OQ…) by ana@example.com from 1 Mar 2025 to 31 Mar 2025"."""
+    filters = _filters_from_json(export.filters or {})
+    if not filters:
+        return "all events"
+    event_type = filters.get("event_type")
+    words = [f"“{event_type_label(event_type)}” events" if event_type else "events"]
+    if app_sid := filters.get("resource_sid"):
+        apps = dict(audit_filter_apps(account=export.account))
+        words.append(f"of {apps[app_sid]} ({app_sid})" if app_sid in apps else f"of app {app_sid}")
+    if actor_sid := filters.get("actor_sid"):
+        words.append(f"by {dict(audit_filter_actors(account=export.account)).get(actor_sid, actor_sid)}")
+    for name, preposition in (("start", "from"), ("end", "to")):
+        if filters.get(name):
+            words.append(f"{preposition} {date_format(timezone.localtime(filters[name]), 'j M Y')}")
+    return " ".join(words)

@@ -5,6 +5,7 @@ from datetime import datetime, time
 from django import forms
 from django.utils import timezone
 
+from audit.events import event_type_label
 from audit.selectors import audit_event_types, audit_filter_actors, audit_filter_apps
 from console.sids import is_sid
 
@@ -18,7 +19,9 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["event_type"].choices = [("", "All event types")] + [(t, t) for t in audit_event_types()]
+        self.fields["event_type"].choices = [("", "All event types")] + [
+            (t, event_type_label(t)) for t in audit_event_types()
+        ]
         self.fields["app"].choices = [("", "All apps")] + self._with_given(
             "app", "OQ", [(sid, f"{name} ({sid})") for sid, name in audit_filter_apps(account=account)]
         )

@@ -4,12 +4,18 @@ inside the sender's transaction."""
 from django.db import transaction
 
 from audit.chain import event_digest, latest_chain_hash
-from audit.events import VIA, AppUpdated, TwilioActor, twilio_actor
+from audit.events import VIA, AppUpdated, TwilioActor, twilio_actor, wire_seconds, wire_time
 from audit.metrics import AUDIT_EVENTS
 from audit.models import AuditEvent
 from console.actors import Actor
-from console.models import Account, Membership
-from console.signals import LOGIN_LOCKED, console_login_locked
+from console.models import Account, Membership, Role
+from console.signals import (
+    LOGIN_LOCKED,
+    MEMBER_ADDED,
+    MEMBER_REMOVED,
+    console_login_locked,
+    membership_changed,
+)
 from oauthapps import signals
 
 
@@ -20,11 +26,11 @@ def _describe(event_type: str, app, actor: Actor) -> str:
 
 def _secret_data(secret) -> dict:
     # The hint only: the audit trail must never hold anything that authenticates.
-    data = {"hint": secret.hint, "created_at": secret.created_at.isoformat()}
+    data = {"hint": secret.hint, "created_at": wire_time(secret.created_at)}
     if secret.revoked_at is not None:
-        data["revoked_at"] = secret.revoked_at.isoformat()
+        data["revoked_at"] = wire_time(secret.revoked_at)
     if secret.expires_at is not None:
-        data["expires_at"] = secret.expires_at.isoformat()
+        data["expires_at"] = wire_time(secret.expires_at)
     return data
 
 
@@ -38,8 +44,8 @@ def _event_data(payload: signals.AppChange, who: TwilioActor) -> dict:
         if payload.revoke_previous:
             event_data["previous_secret_revoked"] = True
         # Under "details", as written when the grace period was an argument this receiver
-        # did not know yet: events read as they always did.
-        event_data["details"] = {"grace_period": str(payload.grace_period)}
+        # did not know yet; in whole seconds, as the API's other durations.
+        event_data["details"] = {"grace_period": wire_seconds(payload.grace_period)}
     return event_data
 
 
@@ -96,7 +102,40 @@ def record_login_locked(sender, user, ip_address: str | None, **kwargs) -> None:
         )
 
 
+ROLE_LABELS = dict(Role.choices)
+
+
+def _describe_people_change(change) -> str:
+    person, by = change.user.email, change.actor.label
+    if change.event_type == MEMBER_ADDED:
+        return f"{person} added as {ROLE_LABELS[change.role]} by {by}"
+    if change.event_type == MEMBER_REMOVED:
+        return f"{person} ({ROLE_LABELS[change.previous_role]}) removed by {by}"
+    return f"{person} made {ROLE_LABELS[change.role]} (was {ROLE_LABELS[change.previous_role]}) by {by}"
+
+
+def record_membership_changed(sender, change, **kwargs) -> AuditEvent:
+    """A person added, re-roled or removed (console/people.py), as the Monitor API shows it:
+    the resource is the person (``US…``), the roles before and after in event_data."""
+    who = twilio_actor(change.actor, change.account.sid)
+    return append_event(
+        account_id=change.account.pk,
+        event_type=change.event_type,
+        actor_type=who.actor_type,
+        actor_sid=who.actor_sid,
+        actor_label=change.actor.label,
+        source=who.source,
+        source_ip_address=change.actor.ip_address,
+        resource_type="user",
+        resource_sid=change.user.sid,
+        resource_name=change.user.email,
+        event_data={**who.event_data, "role": {"previous": change.previous_role, "updated": change.role}},
+        description=_describe_people_change(change),
+    )
+
+
 def connect() -> None:
     for signal in signals.EVENT_TYPES:
         signal.connect(record_event, sender=None, dispatch_uid=f"audit:{signals.EVENT_TYPES[signal]}")
     console_login_locked.connect(record_login_locked, dispatch_uid=f"audit:{LOGIN_LOCKED}")
+    membership_changed.connect(record_membership_changed, dispatch_uid="audit:console.member")

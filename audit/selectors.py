@@ -8,13 +8,13 @@ from django.db.models import Q, QuerySet
 from audit.models import AuditEvent
 from console.models import Account
 from console.sids import is_sid
-from console.signals import LOGIN_LOCKED
+from console.signals import LOGIN_LOCKED, MEMBER_ADDED, MEMBER_REMOVED, MEMBER_ROLE_CHANGED
 from oauthapps.models import AppStatus, OAuthApp
 from oauthapps.signals import EVENT_TYPES
 
 
 def audit_event_types() -> list[str]:
-    return sorted([*EVENT_TYPES.values(), LOGIN_LOCKED])
+    return sorted([*EVENT_TYPES.values(), LOGIN_LOCKED, MEMBER_ADDED, MEMBER_ROLE_CHANGED, MEMBER_REMOVED])
 
 
 def audit_event_list(
@@ -71,8 +71,24 @@ def audit_event_page(
     records = list(events[: size + 1])
     if len(records) <= size:
         return records, None
-    last = records[size - 1]
-    return records[:size], f"{last.event_date.isoformat()}~{last.pk}"
+    return records[:size], audit_event_cursor(records[size - 1])
+
+
+def audit_event_newer_page(events: QuerySet[AuditEvent], *, after: str, size: int) -> tuple[list, bool]:
+    """The page of ``events`` just newer than the cursor ``after`` (shown newest first), and
+    whether still newer events exist: the way back up that ``before`` came down."""
+    position = _cursor_position(after)
+    if position is not None:
+        moment, event_id = position
+        events = events.filter(
+            Q(event_date__gte=moment), Q(event_date__gt=moment) | Q(event_date=moment, id__gt=event_id)
+        )
+    records = list(events.order_by("event_date", "id")[: size + 1])
+    return records[:size][::-1], len(records) > size
+
+
+def audit_event_cursor(event: AuditEvent) -> str:
+    return f"{event.event_date.isoformat()}~{event.pk}"
 
 
 def _cursor_position(cursor: str | None) -> tuple[datetime, int] | None:

@@ -15,7 +15,13 @@ from audit.exports import (
 )
 from audit.forms import AuditFilterForm
 from audit.models import AuditExport, ExportStatus
-from audit.selectors import audit_event_get, audit_event_list, audit_event_page
+from audit.selectors import (
+    audit_event_cursor,
+    audit_event_get,
+    audit_event_list,
+    audit_event_newer_page,
+    audit_event_page,
+)
 from console.decorators import membership_required
 from oauthapps.models import OAuthApp
 
@@ -29,9 +35,10 @@ def audit_event_list_page(request):
     events = audit_event_list(account=account, **form.selector_filters())
     if form.is_bound and not form.is_valid():
         events = events.none()  # an unknown app or actor, or an impossible range: nothing matches
-    records, older = audit_event_page(events, before=request.GET.get("before"), size=PAGE_SIZE)
+    records, older, newer = _one_page(events, request.GET)
     query = request.GET.copy()
     query.pop("before", None)
+    query.pop("after", None)
     return render(
         request,
         "audit/list.html",
@@ -39,10 +46,28 @@ def audit_event_list_page(request):
             "form": form,
             "events": records,
             "older": older,
-            "is_first_page": not request.GET.get("before"),
+            "newer": newer,
+            "is_first_page": newer is None,
             "query": query.urlencode(),
         },
     )
+
+
+def _one_page(events, params) -> tuple[list, str | None, str | None]:
+    """The page the URL asks for (``before`` goes down to older events, ``after`` back up to
+    newer ones) and the cursors of the pages either side of it (None at either end)."""
+    if params.get("after"):
+        records, more_newer = audit_event_newer_page(events, after=params["after"], size=PAGE_SIZE)
+        if not records:  # nothing newer: the newest page
+            records, older = audit_event_page(events, before=None, size=PAGE_SIZE)
+            return records, older, None
+        older = audit_event_cursor(records[-1])
+        if not audit_event_page(events, before=older, size=1)[0]:
+            older = None
+        return records, older, audit_event_cursor(records[0]) if more_newer else None
+    records, older = audit_event_page(events, before=params.get("before"), size=PAGE_SIZE)
+    newer = audit_event_cursor(records[0]) if records and params.get("before") else None
+    return records, older, newer
 
 
 @membership_required

@@ -307,6 +307,8 @@ LOGOUT_REDIRECT_URL = "console:login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+# The console's way of writing dates, also where a page does not choose one (Django admin).
+FORMAT_MODULE_PATH = ["console.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -37,6 +37,9 @@ class Account(models.Model):
 class Role(models.TextChoices):
     OWNER = "owner", "Owner"
     ADMINISTRATOR = "administrator", "Administrator"
+    # Manages OAuth apps as an Administrator does; neither manages the account's people
+    # (only owners do: console/people.py).
+    DEVELOPER = "developer", "Developer"
     READ_ONLY = "read_only", "Read-only"
 
 
@@ -57,7 +60,7 @@ class Membership(models.Model):
 
     @property
     def can_manage(self) -> bool:
-        return self.role in {Role.OWNER, Role.ADMINISTRATOR}
+        return self.role in {Role.OWNER, Role.ADMINISTRATOR, Role.DEVELOPER}
 
 
 class SignInLock(models.Model):

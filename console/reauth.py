@@ -6,7 +6,7 @@ The check is made on the server for every method of a guarded view (the no-JS PO
 a refused request goes to the confirmation page, which returns to the action's page.
 """
 
-from functools import wraps
+from functools import partial, wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -49,15 +49,28 @@ def reauth_url(next_path: str) -> str:
     return f"{reverse('console:reauth')}?{urlencode({'next': next_path})}"
 
 
-def recent_auth_required(view):
+def recent_auth_required(view=None, *, keep: tuple[str, ...] = ()):
     """Refuse the view without a recent password check: send the user to confirm it, then
-    back to the view's page (for a POST, the same URL's GET: its confirmation page)."""
+    back to the view's page (for a POST, the same URL's GET: its confirmation page).
+
+    ``keep`` names posted fields that are choices, not secrets (a grace period, a tick
+    box): a refused POST carries them in that GET's query string, so the confirmation page
+    comes back as the person left it. The GET only shows them; acting still takes a POST.
+    """
+    if view is None:
+        return partial(recent_auth_required, keep=keep)
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not auth_is_recent(request):
-            back = request.get_full_path() if request.method in ("GET", "HEAD") else request.path
-            return redirect(reauth_url(back))
+            return redirect(reauth_url(_page_to_return_to(request, keep)))
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def _page_to_return_to(request, keep: tuple[str, ...]) -> str:
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    choices = [(name, value) for name in keep for value in request.POST.getlist(name)]
+    return f"{request.path}?{urlencode(choices)}" if choices else request.path

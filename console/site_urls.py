@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from console import account_views, views
+from console import account_views, people_views, views
 
 app_name = "console"
 
@@ -14,4 +14,7 @@ urlpatterns = [
     path("account/confirm-password/", account_views.reauthenticate, name="reauth"),
     path("account/password/", account_views.ConsolePasswordChangeView.as_view(), name="password-change"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("console/people/", people_views.people_page, name="people"),
+    path("console/people/<int:membership_id>/role/", people_views.person_role_page, name="person-role"),
+    path("console/people/<int:membership_id>/remove/", people_views.person_remove_page, name="person-remove"),
 ]

@@ -26,8 +26,9 @@ from django.views.decorators.debug import sensitive_variables
 from console.actors import Actor, Source, client_ip
 from console.admin import ReadOnlyAdmin
 from console.reauth import auth_is_recent, reauth_url
+from console.templatetags.console_ui import seconds_label
 from oauthapps import selectors, services
-from oauthapps.forms import SecretRotateForm, app_label, app_text_field
+from oauthapps.forms import SecretRotateForm, access_token_ttl_field, app_label, app_text_field
 from oauthapps.models import ClientSecret, OAuthApp, Revocation, SigningKey
 from oauthapps.reveal import reveal_forget, reveal_keep, reveal_pop
 from scopes.catalog import get_catalog
@@ -58,6 +59,8 @@ class OAuthAppChangeForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
         label=app_label("scopes"), widget=FilteredSelectMultiple(app_label("scopes"), is_stacked=False)
     )
+    # A number and a unit ("1 hours"), as the console asks for it; bounds from the model field.
+    access_token_ttl = access_token_ttl_field()
     # The version the editor saw: saving over someone else's newer edit is refused.
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -150,7 +153,7 @@ class OAuthAppAdmin(admin.ModelAdmin):
         "client_id",
         "account",
         "scope_count",
-        "access_token_ttl",
+        "token_expiration",
         "created",
         "created_by_display",
     )
@@ -200,6 +203,10 @@ class OAuthAppAdmin(admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context)
 
+    @admin.display(description=app_label("access_token_ttl"), ordering="access_token_ttl")
+    def token_expiration(self, app: OAuthApp) -> str:
+        return seconds_label(app.access_token_ttl)  # "1 hour", as the console says it
+
     @admin.display(description=app_label("scopes"))
     def scope_count(self, app: OAuthApp) -> int:
         return len(app.scopes or ())
@@ -234,7 +241,7 @@ class OAuthAppAdmin(admin.ModelAdmin):
             name=form.cleaned_data["name"],
             description=form.cleaned_data["description"],
             scopes=form.cleaned_data["scopes"],
-            access_token_ttl=form.cleaned_data["access_token_ttl"],
+            access_token_ttl=form.cleaned_data["access_token_ttl"] or obj.access_token_ttl,
             dpop_bound_access_tokens=form.cleaned_data["dpop_bound_access_tokens"],
             expected_version=form.cleaned_data["expected_version"],
         )
@@ -290,7 +297,7 @@ class OAuthAppAdmin(admin.ModelAdmin):
                 question="Rotate the secret of these apps? Each new secret is shown once; each "
                 "previous secret keeps working for the grace period below. A previous secret "
                 "still in its grace period stops at once (at most two valid secrets).",
-                confirm_label="Yes,rotate secret",  # the console's wording
+                confirm_label="Yes, rotate secret",  # the console's wording
                 form=form,
             )
         actor = admin_actor(request)

@@ -43,7 +43,13 @@ def scope_picker_areas() -> list[dict]:
                 "title": area.title,
                 "names": frozenset(permission.name for permission in area.permissions),
                 "resources": [
-                    {"name": name, "prefix": f"/twilio/{area.product}/{name}/", "permissions": items}
+                    {
+                        "name": name,
+                        "prefix": f"/twilio/{area.product}/{name}/",
+                        "permissions": items,
+                        # The resource's `*`, which holds (and so disables) its other actions.
+                        "wildcard": next((i["name"] for i in items if i["name"].endswith("/*")), None),
+                    }
                     for name, items in resources.items()
                 ],
             }

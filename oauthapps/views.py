@@ -3,11 +3,12 @@ revoke, delete. Thin: every change goes through oauthapps.services.
 
 A plaintext secret reaches exactly one page. The POST that creates (or rotates) seals it
 for the next page (oauthapps/reveal.py: encrypted in the session, key in a short-lived
-cookie) and redirects; that page opens it on its first rendering, so a reload or the back
-button finds nothing to show (POST/redirect/GET, and ``Cache-Control: no-store``).
+cookie) and redirects (POST/redirect/GET, and ``Cache-Control: no-store``). A reload or the
+Back button shows it again to the same session for a few minutes, until "Got it!" drops it.
 """
 
 import secrets
+from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
@@ -17,12 +18,14 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_http_methods
 
 from console.actors import Actor, Source, client_ip
 from console.decorators import manager_required, membership_required
 from console.reauth import recent_auth_required
+from console.templatetags.console_ui import duration_label
 from oauthapps import services
 from oauthapps.forms import (
     OAuthAppCreateForm,
@@ -33,7 +36,7 @@ from oauthapps.forms import (
     scope_picker_areas,
 )
 from oauthapps.models import ClientSecret, OAuthApp
-from oauthapps.reveal import reveal_forget, reveal_keep, reveal_pop
+from oauthapps.reveal import reveal_discard, reveal_forget, reveal_keep, reveal_open
 from oauthapps.selectors import (
     oauth_app_get,
     oauth_app_list,
@@ -46,6 +49,7 @@ from oauthapps.selectors import (
 from oauthapps.server.assertions import CLIENT_ASSERTION_TYPE
 from oauthapps.server.jwks import jwk_set_thumbprints
 from oauthapps.server.usage import usage_pending
+from scopes.resolver import without_covered
 
 CREATE_TOKENS_KEY = "oauthapps.create-tokens"
 CREATE_TOKENS_KEPT = 20
@@ -103,7 +107,12 @@ def _warn_if_name_taken(request, app: OAuthApp) -> None:
 
 def _picker_context(form) -> dict:
     selected = form.selected_scopes()
-    return {"picker_areas": scope_picker_areas(), "selected": selected, "selected_sorted": sorted(selected)}
+    return {
+        "picker_areas": scope_picker_areas(),
+        "selected": selected,
+        "selected_sorted": sorted(without_covered(selected)),
+        "selected_count": len(without_covered(selected)),  # a `*` counts once, with its actions
+    }
 
 
 @membership_required
@@ -171,12 +180,13 @@ def oauth_app_create_page(request):
 
 
 def _reveal_page(request, sid: str, *, kind: str, template: str):
-    """The one page that shows a new secret: opened once, never cached."""
+    """The one page that shows a new secret, until "Got it!" (or a few minutes); never cached."""
     app = _app_or_404(request, sid)
-    secret = reveal_pop(request, kind=kind, sid=app.client_id)
-    context = {"app": app, "secret": secret, **secretless_context(app)}
-    response = render(request, template, context)
-    return _no_store(reveal_forget(response, kind=kind, sid=app.client_id))
+    secret = reveal_open(request, kind=kind, sid=app.client_id)
+    response = render(request, template, {"app": app, "secret": secret, **secretless_context(app)})
+    if secret is None:
+        reveal_forget(response, kind=kind, sid=app.client_id)
+    return _no_store(response)
 
 
 @membership_required
@@ -189,9 +199,10 @@ def oauth_app_credentials_page(request, sid: str):
 def oauth_app_credentials_done(request, sid: str):
     """The "Got it!" form's Finish (a POST): the new app is confirmed by name on the list."""
     app = _app_or_404(request, sid)
-    if request.method == "POST":
-        messages.success(request, f"The OAuth app “{app.name}” was created.")
-    return redirect("oauthapps:list")
+    if request.method != "POST":
+        return redirect("oauthapps:list")
+    messages.success(request, f"The OAuth app “{app.name}” was created.")
+    return reveal_discard(request, redirect("oauthapps:list"), kind="created", sid=app.client_id)
 
 
 @membership_required
@@ -293,8 +304,43 @@ def _rotate_context(app: OAuthApp, form: SecretRotateForm) -> dict:
     }
 
 
+# The rotation's choices: not secrets, so they may ride through the password confirmation.
+ROTATE_CHOICES = ("grace_period_0", "grace_period_1", "revoke_previous")
+
+
+def _rotate_choices_kept(request) -> SecretRotateForm:
+    """The rotation form, filled with the choices a POST refused for an old sign-in carried
+    back (console/reauth.py); a hand-made query that does not validate is ignored."""
+    if any(name in request.GET for name in ROTATE_CHOICES):
+        kept = SecretRotateForm(request.GET)
+        if kept.is_valid():
+            return kept
+    return SecretRotateForm()
+
+
+def _when_secrets_stop(replaced: list[ClientSecret], *, grace_period: timedelta) -> str:
+    """In words, when each secret valid before a rotation stops working now that it ran."""
+    now = timezone.now()
+    after = {secret.pk: secret for secret in ClientSecret.objects.filter(pk__in=[s.pk for s in replaced])}
+    sentences = []
+    for secret in replaced:
+        current = after.get(secret.pk)  # gone: an ended secret may be deleted at once
+        ends = now if current is None else (current.revoked_at or current.expires_at)
+        if ends is None:
+            continue
+        if ends <= now:
+            sentences.append(f"The previous secret {secret.hint} stopped working now.")
+        else:
+            at = dateformat.format(timezone.localtime(ends), "H:i:s T \\o\\n j M Y")
+            sentences.append(
+                f"The previous secret {secret.hint} stops working at {at}, "
+                f"when its grace period of {duration_label(grace_period)} ends."
+            )
+    return " ".join(sentences)
+
+
 @manager_required
-@recent_auth_required
+@recent_auth_required(keep=ROTATE_CHOICES)
 @require_http_methods(["GET", "POST"])
 @_app_gone_to_list
 def oauth_app_rotate_page(request, sid: str):
@@ -302,8 +348,9 @@ def oauth_app_rotate_page(request, sid: str):
     if not app.uses_secret:
         messages.error(request, str(services.NoSecret(app.client_id)))
         return redirect("oauthapps:secrets", sid=app.client_id)
-    form = SecretRotateForm(request.POST if request.method == "POST" else None)
+    form = SecretRotateForm(request.POST) if request.method == "POST" else _rotate_choices_kept(request)
     if request.method == "POST" and form.is_valid():
+        replaced = list(ClientSecret.objects.filter(app=app).valid_at(timezone.now()))
         try:
             issued = services.oauth_app_secret_rotate(
                 app=app,
@@ -314,6 +361,11 @@ def oauth_app_rotate_page(request, sid: str):
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
+            grace_period = form.chosen_grace_period()
+            if grace_period is None:
+                grace_period = settings.SECRET_GRACE
+            if stops := _when_secrets_stop(replaced, grace_period=grace_period):
+                messages.info(request, stops)
             return reveal_keep(
                 request,
                 redirect("oauthapps:rotated", sid=app.client_id),
@@ -322,9 +374,12 @@ def oauth_app_rotate_page(request, sid: str):
                 secret=issued.secret,
             )
     status = 400 if form.errors else 200
-    return render(
-        request, "oauthapps/rotate_confirm.html", {"app": app, **_rotate_context(app, form)}, status=status
-    )
+    context = {
+        "app": app,
+        "choices_kept": request.method == "GET" and form.is_bound,
+        **_rotate_context(app, form),
+    }
+    return render(request, "oauthapps/rotate_confirm.html", context, status=status)
 
 
 @membership_required
@@ -337,9 +392,12 @@ def oauth_app_rotated_page(request, sid: str):
 def oauth_app_rotated_done(request, sid: str):
     """The "Got it!" form's Done (a POST) after a rotation: confirmed by name on Credentials."""
     app = _app_or_404(request, sid)
-    if request.method == "POST":
-        messages.success(request, f"The Client Secret of “{app.name}” was rotated.")
-    return redirect("oauthapps:secrets", sid=app.client_id)
+    if request.method != "POST":
+        return redirect("oauthapps:secrets", sid=app.client_id)
+    messages.success(request, f"The Client Secret of “{app.name}” was rotated.")
+    return reveal_discard(
+        request, redirect("oauthapps:secrets", sid=app.client_id), kind="rotated", sid=app.client_id
+    )
 
 
 @manager_required

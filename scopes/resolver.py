@@ -212,6 +212,19 @@ def grants(granted: Iterable[str], required: str) -> bool:
     return action in ACTIONS and f"{resource}/{ALL_ACTIONS}" in granted
 
 
+def without_covered(names: Iterable[str]) -> list[str]:
+    """``names`` in order, less each action whose resource's `*` is among them: `…/res/*`
+    already holds `…/res/read`, so the action is neither stored, counted nor issued again."""
+    names = list(names)
+    present = set(names)
+    return [name for name in names if not _covered_by_wildcard(name, present)]
+
+
+def _covered_by_wildcard(name: str, present: set[str]) -> bool:
+    resource, _, action = name.rpartition("/")
+    return action != ALL_ACTIONS and f"{resource}/{ALL_ACTIONS}" in present
+
+
 def effective_permissions(
     allow: Iterable[str], deny: Iterable[str], catalog: Catalog | None = None
 ) -> frozenset[str]:

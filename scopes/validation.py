@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from scopes.catalog import Catalog, get_catalog
+from scopes.resolver import without_covered
 
 # Twilio allows at most 100 permissions per OAuth app (and per restricted API key).
 MAX_SCOPES = 100
@@ -19,7 +20,8 @@ class ScopeError(ValueError):
 
 
 def validate_scopes(scopes: Iterable[str], catalog: Catalog | None = None) -> list[str]:
-    """Normalise scopes (strip, drop blanks and repeats, keep order) and check them against the catalog."""
+    """Normalise scopes (strip, drop blanks, repeats and actions their resource's `*` already
+    holds, keep order) and check them against the catalog; the limit counts what remains."""
     if isinstance(scopes, str | bytes):
         # A bare string is iterable too; iterating it would check single characters.
         raise ScopeError("Pass OAuth scopes as a list of permissions, not a single string.", [str(scopes)])
@@ -34,7 +36,9 @@ def validate_scopes(scopes: Iterable[str], catalog: Catalog | None = None) -> li
             normalized.append(scope)
     if not normalized:
         raise ScopeError("Select at least 1 OAuth scope.")
-    if len(normalized) > MAX_SCOPES:
+    # A hostile list of a million names is refused before the catalog lookups; a `*` can
+    # shorten a list by at most the few actions of its resource.
+    if len(normalized) > MAX_SCOPES * 10:
         raise ScopeError(f"Select at most {MAX_SCOPES} OAuth scopes; {len(normalized)} were given.")
     catalog = get_catalog() if catalog is None else catalog
     unknown = [scope for scope in normalized if catalog.get(scope) is None]
@@ -42,4 +46,7 @@ def validate_scopes(scopes: Iterable[str], catalog: Catalog | None = None) -> li
         raise ScopeError(
             f"Unknown permissions: {', '.join(unknown)}. Pick permissions from the catalog.", unknown
         )
+    normalized = without_covered(normalized)
+    if len(normalized) > MAX_SCOPES:
+        raise ScopeError(f"Select at most {MAX_SCOPES} OAuth scopes; {len(normalized)} were given.")
     return normalized

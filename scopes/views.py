@@ -1,5 +1,7 @@
 """Browse the permission catalog by product area, and download an area as CSV, JSON or PDF."""
 
+from functools import cache
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
@@ -21,10 +23,56 @@ def _area(key: str) -> ProductArea:
     return area
 
 
+SEARCH_MAX_LENGTH = 100
+SEARCH_MAX_RESULTS = 200
+
+
+def _sorted_areas() -> list[ProductArea]:
+    return sorted(get_catalog().areas.values(), key=lambda area: area.title.lower())
+
+
+def catalog_search(text: str) -> list[tuple[ProductArea, object]]:
+    """(area, permission) of every permission whose name, description, area or endpoint
+    paths hold each word of ``text`` (case-insensitive), across all areas."""
+    words = text.lower().split()
+    if not words:
+        return []
+    found = []
+    for area in _sorted_areas():
+        for permission in area.permissions:
+            haystack = " ".join(
+                [permission.name, permission.description, area.title, *(e.path for e in permission.endpoints)]
+            ).lower()
+            if all(word in haystack for word in words):
+                found.append((area, permission))
+    return found
+
+
 @membership_required
 def catalog_area_list(request):
-    areas = sorted(get_catalog().areas.values(), key=lambda area: area.title.lower())
-    return render(request, "console/catalog_list.html", {"areas": areas})
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
+    found = catalog_search(query)
+    context = {
+        "areas": _sorted_areas(),
+        "query": query,
+        "results": found[:SEARCH_MAX_RESULTS],
+        "result_count": len(found),
+        "results_cut": len(found) > SEARCH_MAX_RESULTS,
+    }
+    return render(request, "console/catalog_list.html", context)
+
+
+@cache
+def _whole_catalog_pdf() -> bytes:
+    # The catalog is fixed while the process runs, and the PDF takes seconds to lay out.
+    return catalog_export.catalog_pdf(_sorted_areas())
+
+
+@membership_required
+def catalog_pdf_download(request):
+    response = HttpResponse(_whole_catalog_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="twilio-permissions.pdf"'
+    return response
 
 
 @membership_required

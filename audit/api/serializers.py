@@ -1,6 +1,7 @@
 """Monitor v1 wire format of an audit event, and the list filters as Twilio names them."""
 
 from datetime import UTC, date, datetime, time
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
@@ -16,11 +17,14 @@ from console.api_paging import PageMetaSerializer
 
 @extend_schema_field(OpenApiTypes.DATETIME)
 class IsoDateTimeFilter(serializers.Field):
-    """ISO 8601 date or date-time; naive values are UTC (Twilio: "in GMT"). A bare date
-    starts at midnight, or, with ``end_of_day``, covers the whole day."""
+    """ISO 8601 date or date-time; naive values are UTC (Twilio: "in GMT"). Dates in filters
+    are whole seconds, as ``event_date`` shows them: a date-time names its whole second, a
+    bare date its whole day. The start of that span, or with ``end`` its last instant, so
+    that StartDate and EndDate are both inclusive at that precision (an EndDate equal to an
+    event's own ``event_date`` includes it)."""
 
-    def __init__(self, *, end_of_day: bool = False, **kwargs):
-        self.end_of_day = end_of_day
+    def __init__(self, *, end: bool = False, **kwargs):
+        self.end = end
         super().__init__(**kwargs)
 
     def to_internal_value(self, data) -> datetime:
@@ -38,7 +42,9 @@ class IsoDateTimeFilter(serializers.Field):
                 "Must be an ISO 8601 date or date-time, such as 2025-01-31 or 2025-01-31T12:00:00Z."
             )
         if day is not None:
-            moment = datetime.combine(day, time.max if self.end_of_day else time.min)
+            moment = datetime.combine(day, time.max if self.end else time.min)
+        else:
+            moment = moment.replace(microsecond=999_999 if self.end else 0)
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment, UTC)
         try:
@@ -69,8 +75,12 @@ class EventFilterSerializer(serializers.Serializer):
         help_text="Who made the change: a user (US…) or, for API calls, the account (AC…).",
     )
     SourceIpAddress = IpAddressFilter(required=False, help_text="Where the change came from (IPv4 or IPv6).")
-    StartDate = IsoDateTimeFilter(required=False, help_text="Events on or after this moment (ISO 8601).")
-    EndDate = IsoDateTimeFilter(required=False, end_of_day=True, help_text="Events on or before (ISO 8601).")
+    StartDate = IsoDateTimeFilter(
+        required=False, help_text="Events on or after this second, or day (ISO 8601; inclusive)."
+    )
+    EndDate = IsoDateTimeFilter(
+        required=False, end=True, help_text="Events on or before this second, or day (ISO 8601; inclusive)."
+    )
 
     def validate(self, attrs):
         start, end = attrs.get("StartDate"), attrs.get("EndDate")
@@ -143,9 +153,13 @@ class EventSerializer(serializers.ModelSerializer):
         links = {}
         if event.resource_type == "oauth-app":
             links["resource"] = self._absolute(reverse("iam:oauth-app", kwargs={"sid": event.resource_sid}))
-        calling_app = self._view(event)["event_data"].get("actor_app_sid")
-        if calling_app:
-            links["actor"] = self._absolute(reverse("iam:oauth-app", kwargs={"sid": calling_app}))
+        # The actor is the one ``actor_sid`` names (for an API call the account, not the
+        # calling app, which stays in event_data.actor_app_sid). This server has no page of
+        # its own for a user or an account: the link lists that actor's events.
+        actor_sid = self._view(event)["actor_sid"]
+        if actor_sid:
+            query = urlencode({"ActorSid": actor_sid})
+            links["actor"] = self._absolute(f"{reverse('monitor:events')}?{query}")
         return links
 
 

@@ -41,7 +41,7 @@ from oauthapps.server.client_auth import ClientCredential
 from oauthapps.server.client_limits import TokenRequestLimits, token_issuance_count
 from oauthapps.server.revocations import SIGNED_WITHIN
 from oauthapps.server.tokens import access_token_claims, access_token_sign
-from scopes.resolver import grants
+from scopes.resolver import grants, without_covered
 
 # Where the RFC 6749 error alone would leave the caller guessing.
 ERROR_MESSAGES = {
@@ -163,7 +163,7 @@ def token_scopes(app: OAuthApp, requested: str | None) -> list[str]:
             + ", ".join(outside[:10])
             + ". Request a subset of the app's OAuth Scopes, or omit scope to get all of them.",
         )
-    return list(dict.fromkeys(scopes))  # RFC 6749 §3.3: a set; each scope once, in order
+    return without_covered(dict.fromkeys(scopes))  # RFC 6749 §3.3: a set; each scope once, in order
 
 
 def resource_indicators(resource: str | None) -> list[str]:

@@ -3,6 +3,7 @@ import { initAcknowledge } from "./acknowledge.js";
 import { initAuthWays } from "./auth-way.js";
 import { initCopyButtons } from "./copy.js";
 import { initDialogs } from "./dialogs.js";
+import { initDiscardGuard } from "./discard-guard.js";
 import { initGracePeriods } from "./grace-period.js";
 import { initLeaveGuard } from "./leave-guard.js";
 import { initScopePickers } from "./scope-picker.js";
@@ -19,6 +20,7 @@ function start() {
   initAuthWays(document);
   initSubmitOnce(document);
   initLeaveGuard(document);
+  initDiscardGuard(document);
   // After a refused submission, start from the summary of what went wrong.
   document.querySelector("[data-error-summary]")?.focus();
 }

@@ -1,6 +1,8 @@
 // The OAuth Scopes picker: text filter, "Select all" per area and per resource, a live
 // "N of 100 selected" count, the selected scopes as a removable list, and refusal of any
-// selection beyond the maximum, told in the status bar next to the count.
+// selection beyond the maximum, told in the status bar next to the count. A resource's
+// `*` holds its actions: while it is ticked they show ticked and disabled ("Included in"),
+// are not posted and do not count (the server drops them too: scopes/resolver.py).
 
 function matches(item, words) {
   return words.every((word) => item.dataset.search.includes(word));
@@ -36,7 +38,46 @@ function initPicker(picker) {
   const selectedBox = picker.querySelector("[data-selected-scopes]");
   const selectedList = picker.querySelector("[data-selected-list]");
 
-  const selectedCount = () => boxes.filter((box) => box.checked).length;
+  const byValue = new Map(boxes.map((box) => [box.value, box]));
+  const covered = boxes.filter((box) => box.dataset.coveredBy && byValue.has(box.dataset.coveredBy));
+  const counted = (box) => box.checked && !box.disabled;
+  const selectedCount = () => boxes.filter(counted).length;
+
+  function applyCover() {
+    for (const box of covered) {
+      const held = byValue.get(box.dataset.coveredBy).checked;
+      const note = document.getElementById(`${box.id}-covered`);
+      if (held && !box.disabled) {
+        box.dataset.own = String(box.checked);
+        box.checked = true;
+        box.disabled = true;
+      } else if (!held && box.disabled) {
+        box.disabled = false;
+        box.checked = box.dataset.own === "true";
+      }
+      if (note) note.hidden = !held;
+      box.setAttribute("aria-describedby", held ? `${box.id}-desc ${box.id}-covered` : `${box.id}-desc`);
+    }
+  }
+
+  // Apply a change of ticks; undone (and refused) when it would exceed the maximum.
+  function tryChange(change) {
+    const before = boxes.map((box) => [box.checked, box.disabled, box.dataset.own]);
+    change();
+    applyCover();
+    const wanted = selectedCount();
+    if (wanted > max) {
+      boxes.forEach((box, i) => {
+        [box.checked, box.disabled] = before[i];
+        if (before[i][2] === undefined) delete box.dataset.own;
+        else box.dataset.own = before[i][2];
+      });
+      applyCover();
+      refuse(wanted);
+    } else {
+      limitMessage.hidden = true;
+    }
+  }
   const visibleBoxes = (group) =>
     [...group.querySelectorAll('input[name="scopes"]')].filter(
       (box) => !box.closest("[data-scope-item]").hidden,
@@ -55,7 +96,7 @@ function initPicker(picker) {
 
   function showSelected() {
     if (!selectedList) return; // only when editing: see _scope_picker.html
-    const names = boxes.filter((box) => box.checked).map((box) => box.value).sort();
+    const names = boxes.filter(counted).map((box) => box.value).sort();
     const shown = [...selectedList.querySelectorAll("[data-remove]")].map((b) => b.dataset.remove);
     if (names.join("\n") === shown.join("\n")) return;
     selectedList.replaceChildren(...names.map(chip));
@@ -82,12 +123,11 @@ function initPicker(picker) {
 
   for (const box of boxes) {
     box.addEventListener("change", () => {
-      if (box.checked && selectedCount() > max) {
-        box.checked = false;
-        refuse(max + 1);
-      } else if (!box.checked) {
-        limitMessage.hidden = true;
-      }
+      const ticked = box.checked;
+      box.checked = !ticked; // tried again below, with what it covers
+      tryChange(() => {
+        box.checked = ticked;
+      });
       refresh();
     });
   }
@@ -97,6 +137,7 @@ function initPicker(picker) {
     if (!remove) return;
     const box = boxes.find((candidate) => candidate.value === remove.dataset.remove);
     if (box) box.checked = false;
+    applyCover();
     // Focus goes to the next chip's button (or the previous one), never to the page top.
     const item = remove.closest("li");
     const neighbour = item.nextElementSibling || item.previousElementSibling;
@@ -111,18 +152,13 @@ function initPicker(picker) {
     toggle.addEventListener("change", () => {
       const group = toggle.closest("[data-resource]") || toggle.closest("[data-area]");
       const members = visibleBoxes(group);
-      if (toggle.checked) {
-        const adding = members.filter((box) => !box.checked);
-        const wanted = selectedCount() + adding.length;
-        if (wanted > max) {
-          refuse(wanted);
-        } else {
-          for (const box of adding) box.checked = true;
+      const ticked = toggle.checked;
+      tryChange(() => {
+        for (const box of members) {
+          if (box.disabled) box.dataset.own = String(ticked);
+          else box.checked = ticked;
         }
-      } else {
-        for (const box of members) box.checked = false;
-        limitMessage.hidden = true;
-      }
+      });
       refresh();
     });
   }
@@ -154,5 +190,6 @@ function initPicker(picker) {
       if (event.key === "Enter") event.preventDefault();
     });
   }
+  applyCover();
   refresh();
 }

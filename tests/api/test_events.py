@@ -99,7 +99,7 @@ def test_api_changes_appear_as_events(api, admin_app):
         ("oauth-apps.created", "api", "account", admin_app.app.account.sid)
     ]
     assert events[0]["event_data"]["actor_app_sid"] == admin_app.app.client_id
-    assert events[0]["links"]["actor"].endswith(f"/v1/Account/OAuthApps/{admin_app.app.client_id}")
+    assert events[0]["links"]["actor"].endswith(f"/v1/Events?ActorSid={admin_app.app.account.sid}")
 
 
 @pytest.mark.parametrize(

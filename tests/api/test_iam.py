@@ -124,7 +124,8 @@ def test_create_refuses_invalid_fields_with_400_naming_the_field(api, body, fiel
 def test_more_than_100_permissions_are_refused(api):
     from scopes.catalog import get_catalog
 
-    names = [permission.name for permission in get_catalog()][:101]
+    # No `*`: one would hold its resource's actions, and they would not count again.
+    names = [permission.name for permission in get_catalog() if not permission.is_wildcard][:101]
     assert len(names) == 101
     error = assert_twilio_error(api.post(APPS, {**CREATE_BODY, "policy": {"allow": names}}), 400)
     assert "policy.allow" in error["message"] and "100" in error["message"]

@@ -78,6 +78,9 @@ def change_form_data(app: OAuthApp, **overrides) -> dict:
         data[f"secrets-{index}-id"] = secret.pk
         data[f"secrets-{index}-app"] = app.pk
     data.update(overrides)
+    # The Token expiration time is a number and a unit, as in the console: whole seconds.
+    ttl = data.pop("access_token_ttl")
+    data["access_token_ttl_0"], data["access_token_ttl_1"] = ttl, "seconds"
     return data
 
 
@@ -217,7 +220,7 @@ def test_delete_selected_action_goes_through_the_service(staff_client, account, 
 def test_rotate_action_asks_for_confirmation_first(staff_client, app):
     response = run_action(staff_client, "rotate_secret", app, confirm=False)
     assert response.status_code == 200
-    assert "Yes,rotate secret" in response.content.decode()
+    assert "Yes, rotate secret" in response.content.decode()
     assert app.secrets.count() == 1
 
 
@@ -428,9 +431,9 @@ def test_rotate_action_refuses_a_grace_period_over_30_days(staff_client, issued)
     assert ClientSecret.objects.filter(app=issued.app).count() == 1
 
 
-def test_admin_edit_sets_the_dpop_requirement_through_the_service(admin_client, app, staff):
+def test_admin_edit_sets_the_dpop_requirement_through_the_service(staff_client, app, staff):
     data = change_form_data(app, dpop_bound_access_tokens="on")
-    response = admin_client.post(admin_url(OAuthApp, "change", app.pk), data)
+    response = staff_client.post(admin_url(OAuthApp, "change", app.pk), data)
     assert response.status_code == 302, response.context and response.context["adminform"].form.errors
     app.refresh_from_db()
     assert app.dpop_bound_access_tokens is True

@@ -47,7 +47,7 @@ def test_admin_rotation_redirects_and_shows_the_secret_once(page, staff, sign_in
     page.get_by_label("Action:").select_option(label="Rotate secret")
     page.get_by_role("button", name="Go").click()
     check("rotate-confirm")
-    page.get_by_role("button", name="Yes,rotate secret").click()
+    page.get_by_role("button", name="Yes, rotate secret").click()
 
     expect(page).to_have_url(re.compile(r"/django-admin/oauthapps/oauthapp/rotated/\?batch="))
     secret = page.locator("td code").nth(1).inner_text()

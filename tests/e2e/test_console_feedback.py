@@ -155,6 +155,8 @@ def test_client_ids_stay_on_one_line(page, owner, sign_in):
         for size in [{"width": 1366, "height": 768}, PHONE]:
             page.set_viewport_size(size)
             for sid in page.locator("code.sid").all():
+                if not sid.is_visible():  # the phone's one-line apps list leaves it to the app's page
+                    continue
                 box = sid.bounding_box()
                 line = sid.evaluate("(el) => parseFloat(getComputedStyle(el).lineHeight)")
                 assert box["height"] < 1.5 * line, (path, size, sid.inner_text())

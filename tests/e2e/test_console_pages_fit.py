@@ -92,7 +92,7 @@ def sweep_console(sweep: Sweep, live_server, owner, app_name: str) -> None:
     sweep.check("detail")
     page.goto(f"/console/oauth-apps/{app.client_id}/secrets/rotate/")
     sweep.check("rotate-confirm")
-    page.get_by_role("button", name="Yes,rotate secret").click()
+    page.get_by_role("button", name="Yes, rotate secret").click()
     expect(page.get_by_role("heading", level=1, name="New Client Secret")).to_be_visible()
     sweep.check("rotated-reveal")
     previous = app.secrets.filter(expires_at__isnull=False).first()

@@ -61,7 +61,7 @@ def test_delete_in_the_dialog_asks_for_the_password_when_sign_in_is_old(page, ow
     page.wait_for_timeout(2200)
     row = page.get_by_role("row", name=re.compile("Old job"))
     row.get_by_role("link", name="Delete").click()
-    page.get_by_role("button", name="Yes,delete application").click()
+    page.get_by_role("button", name="Yes, delete application").click()
 
     expect(page.get_by_role("heading", level=1, name="Confirm your password")).to_be_visible()
     assert OAuthApp.objects.filter(name="Old job").exists()
@@ -74,7 +74,7 @@ def test_delete_in_the_dialog_asks_for_the_password_when_sign_in_is_old(page, ow
 
     # Back to the action: its confirmation page, then done.
     expect(page.get_by_role("heading", name="Delete “Old job”?")).to_be_visible()
-    page.get_by_role("button", name="Yes,delete application").click()
+    page.get_by_role("button", name="Yes, delete application").click()
     expect(page.get_by_role("status")).to_contain_text("“Old job” was deleted")
     assert not OAuthApp.objects.filter(name="Old job").exists()
 
@@ -88,14 +88,14 @@ def test_rotate_without_javascript_asks_for_the_password_when_sign_in_is_old(noj
     page.get_by_role("link", name="Rotate secret", exact=True).click()
     expect(page.get_by_role("heading", name="Rotate the Client Secret?")).to_be_visible()  # fresh sign-in
     page.wait_for_timeout(2200)
-    page.get_by_role("button", name="Yes,rotate secret").click()
+    page.get_by_role("button", name="Yes, rotate secret").click()
 
     expect(page.get_by_role("heading", level=1, name="Confirm your password")).to_be_visible()
     assert app.secrets.count() == 1
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name="Rotate the Client Secret?")).to_be_visible()
-    page.get_by_role("button", name="Yes,rotate secret").click()
+    page.get_by_role("button", name="Yes, rotate secret").click()
     expect(page.get_by_role("textbox", name="Client Secret")).to_be_visible()
     assert app.secrets.count() == 2
 

@@ -47,7 +47,7 @@ def test_create_refuses_unknown_scopes_naming_them(account, member):
 def test_create_refuses_more_than_100_scopes(account, member):
     from scopes.catalog import get_catalog
 
-    many = sorted(get_catalog().permissions)[:101]
+    many = sorted(p.name for p in get_catalog() if not p.is_wildcard)[:101]  # a `*` would hold others
     with pytest.raises(ValidationError) as exc:
         make_app(account, user=member.user, scopes=many)
     assert "100" in str(exc.value.message_dict["scopes"])

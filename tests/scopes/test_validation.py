@@ -10,7 +10,7 @@ READ = "/twilio/messaging/messages/read"
 
 
 def many_permissions(count):
-    names = [p.name for p in get_catalog()][:count]
+    names = [p.name for p in get_catalog() if not p.is_wildcard][:count]  # no `*` holding others
     assert len(names) == count
     return names
 
@@ -79,3 +79,21 @@ def test_scope_error_is_a_value_error():
 def test_an_explicit_catalog_is_used_even_when_empty():
     with pytest.raises(ScopeError, match="Unknown permissions"):
         validate_scopes([READ], catalog=Catalog(areas={}, permissions={}))
+
+
+def _wildcard_with_actions():
+    catalog = get_catalog()
+    wildcard = next(p.name for p in catalog if p.is_wildcard)
+    return wildcard, list(catalog.expand(wildcard))
+
+
+def test_a_wildcard_holds_its_actions_so_they_are_dropped_and_not_counted():
+    wildcard, actions = _wildcard_with_actions()
+    other = next(p.name for p in get_catalog() if not p.is_wildcard and p.name not in actions)
+    assert validate_scopes([actions[0], wildcard, *actions[1:], other]) == [wildcard, other]
+
+
+def test_the_maximum_counts_a_wildcard_once():
+    wildcard, actions = _wildcard_with_actions()
+    others = [name for name in many_permissions(150) if name not in actions][: MAX_SCOPES - 1]
+    assert len(validate_scopes([*others, wildcard, *actions])) == MAX_SCOPES

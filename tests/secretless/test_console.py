@@ -16,12 +16,6 @@ SCOPES = ["/twilio/monitor/events/list"]
 GITHUB = "https://token.actions.githubusercontent.com"
 
 
-@pytest.fixture
-def admin_client(client, member):
-    client.force_login(member.user)
-    return client
-
-
 def create_form(**overrides):
     data = {
         "name": "Deployer",
@@ -38,8 +32,8 @@ def url(name, app=None):
     return reverse(f"oauthapps:{name}", kwargs={"sid": app.client_id} if app else {})
 
 
-def test_the_create_page_offers_three_ways_in_plain_words_with_presets(admin_client):
-    body = admin_client.get(url("create")).content.decode()
+def test_the_create_page_offers_three_ways_in_plain_words_with_presets(member_client):
+    body = member_client.get(url("create")).content.decode()
     for words in (
         "Client secret",
         "Private key",
@@ -52,9 +46,9 @@ def test_the_create_page_offers_three_ways_in_plain_words_with_presets(admin_cli
     assert "system:serviceaccount:NAMESPACE:NAME" in body
 
 
-def test_creating_a_private_key_app_shows_no_secret_but_the_client_id_and_a_request(admin_client):
+def test_creating_a_private_key_app_shows_no_secret_but_the_client_id_and_a_request(member_client):
     key = SigningKey()
-    response = admin_client.post(
+    response = member_client.post(
         url("create"), create_form(auth_way="key", jwks=json.dumps({"keys": [key.jwk]}))
     )
     app = OAuthApp.objects.get(name="Deployer")
@@ -63,20 +57,20 @@ def test_creating_a_private_key_app_shows_no_secret_but_the_client_id_and_a_requ
         app.token_endpoint_auth_method == "private_key_jwt"
         and not ClientSecret.objects.filter(app=app).exists()
     )
-    body = unescape(admin_client.get(response["Location"]).content.decode())
+    body = unescape(member_client.get(response["Location"]).content.decode())
     assert "This app has no Client Secret" in body and app.client_id in body
     assert "client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer" in body
     assert jwk_thumbprint(key.jwk) in body and key.jwk["n"] not in body
 
 
-def test_creating_a_federated_app_from_the_github_preset(admin_client):
+def test_creating_a_federated_app_from_the_github_preset(member_client):
     form = create_form(
         auth_way="federated",
         federated_issuer=GITHUB,
         federated_subject="repo:acme/site:ref:refs/heads/main",
         federated_audience="https://auth.example.com",
     )
-    admin_client.post(url("create"), form)
+    member_client.post(url("create"), form)
     app = OAuthApp.objects.get(name="Deployer")
     assert app.federated_credentials == [
         {
@@ -85,13 +79,13 @@ def test_creating_a_federated_app_from_the_github_preset(admin_client):
             "audiences": ["https://auth.example.com"],
         }
     ]
-    secrets_page = admin_client.get(url("secrets", app)).content.decode()
+    secrets_page = member_client.get(url("secrets", app)).content.decode()
     assert "Rotate secret" not in secrets_page and "repo:acme/site:ref:refs/heads/main" in secrets_page
 
 
-def test_a_private_key_pasted_by_mistake_is_refused_on_the_field(admin_client):
+def test_a_private_key_pasted_by_mistake_is_refused_on_the_field(member_client):
     private = {**SigningKey().jwk, "d": "AQAB"}
-    response = admin_client.post(
+    response = member_client.post(
         url("create"), create_form(auth_way="key", jwks=json.dumps({"keys": [private]}))
     )
     assert response.status_code == 200
@@ -99,17 +93,17 @@ def test_a_private_key_pasted_by_mistake_is_refused_on_the_field(admin_client):
     assert not OAuthApp.objects.exists()
 
 
-def test_rotating_a_key_apps_secret_is_refused(admin_client):
-    admin_client.post(
+def test_rotating_a_key_apps_secret_is_refused(member_client):
+    member_client.post(
         url("create"), create_form(auth_way="key", jwks=json.dumps({"keys": [SigningKey().jwk]}))
     )
     app = OAuthApp.objects.get(name="Deployer")
-    response = admin_client.post(url("rotate", app), {})
+    response = member_client.post(url("rotate", app), {})
     assert response.status_code == 302 and not ClientSecret.objects.filter(app=app).exists()
 
 
-def test_editing_switches_a_secret_app_to_federated_identity(admin_client):
-    admin_client.post(url("create"), create_form())
+def test_editing_switches_a_secret_app_to_federated_identity(member_client):
+    member_client.post(url("create"), create_form())
     app = OAuthApp.objects.get(name="Deployer")
     form = {
         "name": "Deployer",
@@ -121,12 +115,12 @@ def test_editing_switches_a_secret_app_to_federated_identity(admin_client):
         "federated_subject": "repo:acme/site:environment:production",
         "federated_audience": "https://auth.example.com",
     }
-    assert admin_client.post(url("detail", app), form).status_code == 302
+    assert member_client.post(url("detail", app), form).status_code == 302
     app.refresh_from_db()
     assert (
         not app.uses_secret
         and app.federated_credentials[0]["subject"] == "repo:acme/site:environment:production"
     )
     assert not ClientSecret.objects.filter(app=app, revoked_at__isnull=True).exists()
-    edit_page = admin_client.get(url("detail", app)).content.decode()
+    edit_page = member_client.get(url("detail", app)).content.decode()
     assert "repo:acme/site:environment:production" in edit_page

@@ -151,9 +151,12 @@ def console_procedures(sweep: Sweep, owner, account) -> OAuthApp:
     secret = SECRET_ON_PAGE.search(reveal.content.decode()).group(1)
     sweep.secrets.append(secret)
     sweep.record("console credentials reveal", reveal, reveals=secret)
-    sweep.record("console credentials again", client.get(created["Location"]))
+    # A reload before "Got it!" shows it again (same session, a few minutes); after, never.
+    sweep.record("console credentials reload", client.get(created["Location"]), reveals=secret)
     app = OAuthApp.objects.get(name="Console app")
     sid = app.client_id
+    sweep.record("console got it", client.post(reverse("oauthapps:credentials-done", kwargs={"sid": sid})))
+    sweep.record("console credentials again", client.get(created["Location"]))
     for _ in range(2):  # two rotations: a previous secret in its grace period, and one more
         rotated = client.post(reverse("oauthapps:rotate", kwargs={"sid": sid}))
         sweep.record("console rotate POST", rotated)
@@ -161,6 +164,8 @@ def console_procedures(sweep: Sweep, owner, account) -> OAuthApp:
         new = SECRET_ON_PAGE.search(page.content.decode()).group(1)
         sweep.secrets.append(new)
         sweep.record("console rotated reveal", page, reveals=new)
+        sweep.record("console rotated reload", client.get(rotated["Location"]), reveals=new)
+        sweep.record("console done", client.post(reverse("oauthapps:rotated-done", kwargs={"sid": sid})))
         sweep.record("console rotated again", client.get(rotated["Location"]))
     previous = app.secrets.filter(expires_at__isnull=False, revoked_at__isnull=True).first()
     revoke = reverse("oauthapps:revoke", kwargs={"sid": sid, "secret_id": previous.pk})

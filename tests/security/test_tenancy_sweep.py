@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audit.exports import audit_export_write
 from audit.models import AuditEvent, AuditExport
-from console.models import Role
+from console.models import Membership, Role
 from oauthapps import services
 from oauthapps.models import OAuthApp
 from tests.api.conftest import EVERYTHING, Api, assert_twilio_error, token_for
@@ -65,6 +65,7 @@ CONSOLE_READ = {
     "scopes:catalog",
     "scopes:catalog-area",
     "scopes:catalog-download",
+    "scopes:catalog-pdf",
 }
 CONSOLE_WRITE = {
     "oauthapps:create",
@@ -80,6 +81,8 @@ CONSOLE_EXPORT = {"audit:export-create"}
 # Signed in, but not bound to the account's data: switching only picks among one's memberships;
 # confirming or changing one's password concerns only one's own user.
 CONSOLE_SESSION = {"console:account-switch", "console:reauth", "console:password-change"}
+# The account's people: its owners only (console/people_views.py).
+CONSOLE_OWNER = {"console:people", "console:person-role", "console:person-remove"}
 API_ROUTES = {
     "iam:oauth-apps",
     "iam:oauth-app",
@@ -126,7 +129,10 @@ class World:
 
     def kwargs(self, name: str) -> dict:
         app_kwargs = {"sid": self.app.client_id}
+        reader = {"membership_id": Membership.objects.get(account=self.account, user=self.reader).pk}
         return {
+            "console:person-role": reader,
+            "console:person-remove": reader,
             "oauthapps:detail": app_kwargs,
             "oauthapps:credentials": app_kwargs,
             "oauthapps:secrets": app_kwargs,
@@ -199,7 +205,9 @@ def assert_unchanged(world: World) -> None:
 
 
 def test_every_route_is_classified():
-    known = CONSOLE_READ | CONSOLE_WRITE | CONSOLE_EXPORT | CONSOLE_SESSION | API_ROUTES | PUBLIC
+    known = (
+        CONSOLE_READ | CONSOLE_WRITE | CONSOLE_EXPORT | CONSOLE_SESSION | CONSOLE_OWNER | API_ROUTES | PUBLIC
+    )
     unclassified = set(site_routes()) - known
     assert not unclassified, f"new routes the tenancy sweep does not cover: {unclassified}"
     assert not known - set(site_routes()) - {None}, "the sweep lists routes that no longer exist"
@@ -306,7 +314,21 @@ def test_read_only_member_gets_403_on_every_write(world, name):
 # (c) anonymous
 
 
-@pytest.mark.parametrize("name", sorted(CONSOLE_READ | CONSOLE_WRITE | CONSOLE_EXPORT | CONSOLE_SESSION))
+@pytest.mark.parametrize("name", sorted(CONSOLE_OWNER))
+def test_only_the_accounts_owners_reach_its_people(world, name):
+    url = world.url(name)
+    for method in ("get", "post"):
+        assert getattr(logged_in(world.reader), method)(url, {"role": "owner"}).status_code == 403, url
+        response = getattr(logged_in(world.stranger), method)(url, {"role": "owner"})
+        assert response.status_code in {200, 400, 404, 405}, url  # its own account, or not found
+        assert_no_data_of_a(response, world, url)
+    assert world.reader.email not in content_of(logged_in(world.stranger).get(reverse("console:people")))
+    assert Membership.objects.get(account=world.account, user=world.reader).role == Role.READ_ONLY
+
+
+@pytest.mark.parametrize(
+    "name", sorted(CONSOLE_READ | CONSOLE_WRITE | CONSOLE_EXPORT | CONSOLE_SESSION | CONSOLE_OWNER)
+)
 def test_anonymous_is_sent_to_login(world, name):
     url = world.url(name)
     for method in ("get", "post"):
