@@ -331,7 +331,9 @@ def test_invalid_token_gets_401_invalid_token(gateway):
 
 def test_token_with_100_permissions_passes(gateway, live_server, account, member):
     # The longest names make the largest token an app can have (at most 100 entries).
-    longest = sorted(get_catalog().permissions, key=len, reverse=True)[:99]
+    # None held by a `*` of another: those would be dropped as covered (counted once).
+    names = [p.name for p in get_catalog() if not p.is_wildcard]
+    longest = sorted(names, key=len, reverse=True)[:100]
     sender = make_app(
         account, user=member.user, scopes=[SEND_SMS, *[p for p in longest if p != SEND_SMS][:99]]
     )
