@@ -38,9 +38,24 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
-def _token_form(names: dict[str, str]) -> dict:
-    """The token request's form, with each field spelled as ``names`` says."""
-    return {
+ASSERTION_FIELDS = {
+    "client_assertion_type": {
+        "type": "string",
+        "enum": ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"],
+        "description": "private_key_jwt or a federated identity (RFC 7523 §2.2), instead of a secret.",
+    },
+    "client_assertion": {
+        "type": "string",
+        "description": "A JWT signed with one of the app's registered keys (iss = sub = its Client ID), "
+        "or its platform's identity token (a federated credential; client_id then required).",
+    },
+}
+
+
+def _token_form(names: dict[str, str], *, assertions: bool = False) -> dict:
+    """The token request's form, with each field spelled as ``names`` says; ``assertions``
+    adds RFC 7523's client assertion fields (RFC names only)."""
+    form = {
         "type": "object",
         "properties": {
             names["grant_type"]: {"type": "string", "enum": ["client_credentials"]},
@@ -54,6 +69,9 @@ def _token_form(names: dict[str, str]) -> dict:
         },
         "required": [names["grant_type"]],
     }
+    if assertions:
+        form["properties"].update(ASSERTION_FIELDS)
+    return form
 
 
 RFC_NAMES = {name: name for name in ("grant_type", "client_id", "client_secret", "scope", "audience")}
@@ -74,7 +92,12 @@ def _token_operation(*, version: str) -> dict:
             "access_token": {"type": "string", "description": "A JWT (RFC 9068 profile)."},
             "refresh_token": {"type": "string", "nullable": True},
             "id_token": {"type": "string", "nullable": True},
-            "token_type": {"type": "string", "enum": ["Bearer"]},
+            "token_type": {
+                "type": "string",
+                "enum": ["Bearer", "DPoP"],
+                "description": "DPoP when the request carried a valid DPoP proof: the token is bound "
+                "to that key (cnf.jkt) and usable only with a fresh proof.",
+            },
             "expires_in": {
                 "type": "integer",
                 "example": 3600,
@@ -86,7 +109,7 @@ def _token_operation(*, version: str) -> dict:
     }
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/TokenError"}}}
     if version == "v2":
-        operation_id, success, form = "CreateToken", "200", _token_form(RFC_NAMES)
+        operation_id, success, form = "CreateToken", "200", _token_form(RFC_NAMES, assertions=True)
         summary = "Issue an access token (client credentials grant, RFC 6749 §4.4)."
         parameters = [
             {
@@ -96,7 +119,15 @@ def _token_operation(*, version: str) -> dict:
                 "schema": {"type": "string", "pattern": "^AC[0-9a-fA-F]{32}$"},
                 "description": "Twilio's optional account SID: accepted when it is the app's own account, "
                 "refused (invalid_request) otherwise. No other query parameter is accepted.",
-            }
+            },
+            {
+                "name": "DPoP",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "A DPoP proof (RFC 9449 §4: typ dpop+jwt, htm POST, htu this URL): the token "
+                "is then bound to the proof's key. Required for apps with dpop_bound_access_tokens.",
+            },
         ]
     else:
         operation_id, success = "CreateTokenV1", "201"
@@ -109,8 +140,9 @@ def _token_operation(*, version: str) -> dict:
             "tags": ["OAuth: token"],
             "summary": summary,
             "description": "Authenticate with the Client ID and Client Secret in the form "
-            "(client_secret_post)"
-            " or in HTTP Basic (client_secret_basic).",
+            "(client_secret_post) or in HTTP Basic (client_secret_basic); a secretless app with "
+            "client_assertion_type and client_assertion (private_key_jwt or a federated identity; "
+            "on /v2/token). One method per request.",
             "security": [{"clientBasic": []}, {}],
             "parameters": parameters,
             "requestBody": {
@@ -119,13 +151,14 @@ def _token_operation(*, version: str) -> dict:
             },
             "responses": {
                 success: {
-                    "description": "A Bearer token.",
+                    "description": "A Bearer or DPoP-bound token.",
                     "content": {"application/json": {"schema": token}},
                 },
                 **{
                     status: {"description": text, "content": error}
                     for status, text in {
-                        "400": "invalid_request, unsupported_grant_type, invalid_scope, invalid_target.",
+                        "400": "invalid_request, unsupported_grant_type, invalid_scope, invalid_target, "
+                        "invalid_dpop_proof.",
                         "401": "invalid_client.",
                         "405": "Only POST.",
                         "413": "The form is too large.",
