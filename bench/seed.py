@@ -22,8 +22,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    # All the bench's apps go into one account: let it hold them whatever --apps says.
-    os.environ.setdefault("MAX_APPS_PER_ACCOUNT", str(max(args.apps, 1000)))
+    # All the bench's apps (and the private_key_jwt client) go into one account: let it hold them.
+    os.environ.setdefault("MAX_APPS_PER_ACCOUNT", str(max(args.apps + 1, 1000)))  # + the key client
     django.setup()
 
     from console.actors import Actor
