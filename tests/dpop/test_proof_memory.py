@@ -10,6 +10,7 @@ from oauthapps.models import DPoPProofUse
 from oauthapps.server.dpop import InvalidProof
 from oauthapps.server.dpop_proofs import REDIS_PREFIX, proof_accept, proof_key, proof_memory
 from tests.dpop.proofs import DPoPKey
+from tests.redis_caches import use_redis_cache
 
 URL = "http://testserver/v1/Events"
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -21,14 +22,7 @@ def accept(proof: str):
 
 
 def redis_settings(settings, url: str) -> None:
-    settings.CACHES = {
-        **settings.CACHES,
-        "dpop-proofs": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": url,
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
-        },
-    }
+    use_redis_cache(settings, "dpop-proofs", url)
 
 
 @pytest.fixture

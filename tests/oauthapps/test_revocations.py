@@ -31,6 +31,7 @@ from oauthapps.server.tokens import access_token_claims, access_token_sign
 from tests.factories import mint_access_token, token_is_live, web_actor
 from tests.oauthapps.test_checks import basic, form
 from tests.oauthapps.test_token_endpoint import credentials, post_token
+from tests.redis_caches import use_redis_cache
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"
@@ -39,14 +40,7 @@ pytestmark = pytest.mark.django_db(transaction=True)  # revocations reach Redis 
 
 
 def redis_settings(settings, url: str) -> None:
-    settings.CACHES = {
-        **settings.CACHES,
-        "revocations": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": url,
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
-        },
-    }
+    use_redis_cache(settings, "revocations", url)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django_redis import get_redis_connection
 
 from oauthapps.models import UsedAssertion
 from oauthapps.server.assertions import REPLAY_CACHE, assertion_use_once
+from tests.redis_caches import use_redis_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -17,14 +18,7 @@ REDIS_URL = "redis://127.0.0.1:6379/11"  # keys are unique per test: nothing is 
 
 
 def with_replay_cache(settings, location: str) -> None:
-    settings.CACHES = {
-        **settings.CACHES,
-        REPLAY_CACHE: {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": location,
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
-        },
-    }
+    use_redis_cache(settings, REPLAY_CACHE, location)
 
 
 def test_without_redis_the_database_remembers_a_jti():
